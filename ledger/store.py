@@ -1,0 +1,211 @@
+"""The ledger through SQLAlchemy: one code path for local SQLite and PostgreSQL.
+
+Everything but the hook's hot path goes through here. No engine is created at
+import; call :func:`open_store`. SQLite writes take ``BEGIN IMMEDIATE`` so that
+concurrent writers queue on the busy timeout instead of failing with "database
+is locked" when a read transaction would have to upgrade.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, bindparam, create_engine, event, text
+
+from ledger import ingest
+from ledger.events import Event
+from ledger.fastpath import SET_POSITION_SQL, LedgerTooNew, create_private_file, position_params
+from ledger.paths import ensure_home, ledger_path, resolve_home
+from ledger.schema import CREATE_MIGRATIONS_TABLE, MIGRATIONS, SCHEMA_VERSION
+
+DATABASE_URL_ENV = "TOKENPRINT_DATABASE_URL"
+BUSY_TIMEOUT_S = 60.0
+
+
+class StoreError(Exception):
+    """A ledger that cannot be opened or used; the message says what to do."""
+
+
+@dataclass
+class Store:
+    engine: Engine
+    dialect: str
+    path: Path | None  # the SQLite file, None for a server
+    url: str
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A write transaction (``BEGIN IMMEDIATE`` on SQLite)."""
+        with self.engine.connect() as conn:
+            conn.info["immediate"] = True
+            try:
+                with conn.begin():
+                    yield conn
+            finally:
+                conn.info["immediate"] = False
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read transaction (a consistent snapshot)."""
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    # -- schema ---------------------------------------------------------------------
+    def schema_version(self, conn: Connection) -> int:
+        try:
+            with conn.begin_nested():
+                return int(conn.execute(text("SELECT MAX(version) FROM schema_migrations")).scalar() or 0)
+        except Exception:
+            return 0
+
+    def migrate(self) -> int:
+        """Apply pending migrations in order, each in its own transaction."""
+        while True:
+            with self.write() as conn:
+                if self.dialect == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(7356001)"))
+                conn.exec_driver_sql(CREATE_MIGRATIONS_TABLE)
+                current = self.schema_version(conn)
+                if current > SCHEMA_VERSION:
+                    raise LedgerTooNew(
+                        f"the ledger has schema version {current}, this tokenprint knows "
+                        f"{SCHEMA_VERSION}: upgrade tokenprint"
+                    )
+                if current == SCHEMA_VERSION:
+                    return current
+                migration = MIGRATIONS[current]
+                migration(conn.exec_driver_sql, self.dialect)
+                conn.execute(
+                    text(
+                        "INSERT INTO schema_migrations (version, name, applied_ts) "
+                        "VALUES (:v, :n, :t)"
+                    ),
+                    {"v": current + 1, "n": migration.__name__, "t": int(time.time() * 1000)},
+                )
+
+    # -- events ---------------------------------------------------------------------
+    def write_events(self, conn: Connection, events: Iterable[Event]) -> ingest.IngestResult:
+        """Upsert events inside the caller's write transaction."""
+        batch = ingest.dedupe(events)
+        by_client: dict[str, list[str]] = {}
+        for client, event_id in batch:
+            by_client.setdefault(client, []).append(event_id)
+        select = text(ingest.select_existing_sql(0, style="named")).bindparams(
+            bindparam("ids", expanding=True)
+        )
+        stored: dict[tuple[str, str], tuple] = {}
+        for client, ids in by_client.items():
+            for i in range(0, len(ids), ingest.CHUNK):
+                rows = conn.execute(select, {"client": client, "ids": ids[i : i + ingest.CHUNK]})
+                for row in rows:
+                    stored[(client, row[0])] = tuple(row[1:])
+        to_write, result = ingest.classify(batch, stored)
+        if to_write:
+            conn.execute(text(ingest.upsert_sql(self.dialect)), [ev.row() for ev in to_write])
+        return result
+
+    def ingest(self, events: Iterable[Event]) -> ingest.IngestResult:
+        """Upsert events in one transaction: all or nothing."""
+        with self.write() as conn:
+            return self.write_events(conn, events)
+
+    # -- read positions ---------------------------------------------------------------
+    def get_position(self, conn: Connection, client: str, path: str) -> dict[str, Any] | None:
+        row = conn.execute(
+            text(
+                'SELECT identity, "offset", size, mtime_ns, skipped_lines, skip_reasons, state '
+                "FROM sources WHERE client = :c AND path = :p"
+            ),
+            {"c": client, "p": path},
+        ).first()
+        if row is None:
+            return None
+        return {
+            "identity": row[0],
+            "offset": row[1],
+            "size": row[2],
+            "mtime_ns": row[3],
+            "skipped_lines": row[4],
+            "skip_reasons": json.loads(row[5] or "{}"),
+            "state": json.loads(row[6] or "{}"),
+        }
+
+    def set_position(self, conn: Connection, client: str, path: str, **fields: Any) -> None:
+        conn.execute(text(SET_POSITION_SQL), position_params(client, path, **fields))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_engine(path: Path, timeout: float) -> Engine:
+    engine = create_engine(
+        f"sqlite:///{path}",
+        connect_args={"timeout": timeout, "isolation_level": None, "check_same_thread": False},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        mode = cur.execute("PRAGMA journal_mode").fetchone()[0]
+        if str(mode).lower() != "wal":
+            cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("immediate") else "BEGIN")
+
+    return engine
+
+
+def open_store(
+    home: str | os.PathLike[str] | None = None,
+    *,
+    demo: bool = False,
+    url: str | None = None,
+    path: Path | None = None,
+    migrate: bool = True,
+    timeout: float = BUSY_TIMEOUT_S,
+) -> Store:
+    """Open the ledger: ``url``, else ``$TOKENPRINT_DATABASE_URL`` (unless ``demo`` or
+    ``path``), else the SQLite file in the home folder."""
+    if url is None and path is None and not demo:
+        url = os.environ.get(DATABASE_URL_ENV, "").strip() or None
+    if url is not None and not url.startswith("sqlite"):
+        if url.startswith("postgres://"):
+            url = "postgresql://" + url[len("postgres://") :]
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://") :]
+        try:
+            engine = create_engine(url, pool_pre_ping=True)
+        except Exception as exc:  # bad URL or missing driver
+            raise StoreError(
+                f"cannot use database URL from ${DATABASE_URL_ENV}: {exc} "
+                "(install the driver with: pip install 'tokenprint[postgres]')"
+            ) from exc
+        store = Store(engine=engine, dialect=engine.dialect.name, path=None, url=url)
+    else:
+        if url is not None:
+            path = Path(url.split(":///", 1)[1])
+        if path is None:
+            home_dir = ensure_home(resolve_home(home))
+            path = ledger_path(home_dir, demo=demo)
+        create_private_file(path)
+        engine = _sqlite_engine(path, timeout)
+        store = Store(engine=engine, dialect="sqlite", path=path, url=f"sqlite:///{path}")
+    if migrate:
+        try:
+            store.migrate()
+        except LedgerTooNew as exc:
+            raise StoreError(str(exc)) from exc
+    return store

@@ -1,0 +1,1 @@
+"""tokenprint's terminal front: the command line and the Textual dashboard."""

@@ -1,0 +1,1 @@
+"""One module per command (or command family); loaded lazily by ``tui.cli``."""

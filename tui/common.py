@@ -1,0 +1,110 @@
+"""Options and helpers every command shares: ``--home``, ``--demo``, errors.
+
+``--home`` and ``--demo`` work before or after the subcommand: the group stores
+them in the context object and each command's own option overrides it.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Ctx:
+    """What the group resolved: the home folder and whether to read the demo ledger."""
+
+    def __init__(self) -> None:
+        self.home: str | None = None
+        self.demo: bool = False
+
+    def home_path(self) -> Path:
+        from ledger.paths import ensure_home, resolve_home
+
+        return ensure_home(resolve_home(self.home))
+
+
+def _set_home(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value:
+        ctx.ensure_object(Ctx).home = value
+    return value
+
+
+def _set_demo(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    if value:
+        ctx.ensure_object(Ctx).demo = True
+    return value
+
+
+home_option = click.option(
+    "--home",
+    metavar="DIR",
+    expose_value=False,
+    callback=_set_home,
+    is_eager=True,
+    help="Data folder (default: $TOKENPRINT_HOME or the user data dir).",
+)
+demo_option = click.option(
+    "--demo",
+    is_flag=True,
+    expose_value=False,
+    callback=_set_demo,
+    is_eager=True,
+    help="Read demo.db instead of ledger.db.",
+)
+
+
+def common(read: bool = False) -> Callable[[F], F]:
+    """Add ``--home`` (and ``--demo`` for reading commands) to a command."""
+
+    def deco(f: F) -> F:
+        f = home_option(f)
+        if read:
+            f = demo_option(f)
+        return f
+
+    return deco
+
+
+def ctx_obj() -> Ctx:
+    return click.get_current_context().ensure_object(Ctx)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Exit with a one-line reason on stderr (exit 2: bad input)."""
+    click.echo(f"tokenprint: {message}", err=True)
+    sys.exit(code)
+
+
+def open_store(*, demo: bool | None = None, migrate: bool = True) -> Any:
+    """The ledger chosen by ``--home``/``--demo``/``$TOKENPRINT_DATABASE_URL``."""
+    from ledger.store import StoreError
+    from ledger.store import open_store as _open
+
+    obj = ctx_obj()
+    use_demo = obj.demo if demo is None else demo
+    try:
+        return _open(obj.home_path(), demo=use_demo, migrate=migrate)
+    except StoreError as exc:
+        fail(str(exc))
+
+
+def handles_errors(f: F) -> F:
+    """Turn ledger errors into a one-line message instead of a traceback."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            return f(*args, **kwargs)
+        except OperationalError as exc:
+            fail(f"the ledger could not be used: {exc.orig} (is the file readable and the disk not full?)", 1)
+
+    return wrapper  # type: ignore[return-value]
