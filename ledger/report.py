@@ -97,7 +97,11 @@ def query_groups(store: Store, q: ReportQuery) -> tuple[str, list[dict[str, Any]
             head = f"{key_sql} AS key"
             tail = ", MIN(ts) AS first_ts, MAX(ts) AS last_ts"
         else:
-            bounds = conn.execute(text(f"SELECT MIN(ts), MAX(ts) FROM events{where}"), params).first()
+            # two subqueries: SQLite answers each from the ts index, but not MIN and MAX together
+            bounds = conn.execute(
+                text(f"SELECT (SELECT MIN(ts) FROM events{where}), (SELECT MAX(ts) FROM events{where})"),
+                params,
+            ).first()
             if bounds is None or bounds[0] is None:
                 return zone_name, []
             segments = offset_segments(zone, int(bounds[0]), int(bounds[1]))
