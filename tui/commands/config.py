@@ -32,7 +32,7 @@ def get(key: str) -> None:
     click.echo("none" if value is None else (json.dumps(value) if isinstance(value, bool) else value))
 
 
-@config.command("set")
+@config.command("set", context_settings={"ignore_unknown_options": True})
 @click.argument("key")
 @click.argument("value")
 @common()
