@@ -1,0 +1,19 @@
+"""Client adapters: read each client's logs and hook payloads into ledger events.
+
+Standard library only at import: ``tokenprint-hook`` imports this package on
+every turn of the user's client. One module per client (``hooks.claude_code``,
+...) holds the pure function from the client's bytes to events; the shared
+machinery around it is written once:
+
+- ``hooks.tail``: incremental reading of append-only files (byte offsets, file
+  identity, truncation and replacement, unterminated last lines, chunking);
+- ``hooks.backends``: where positions and events go, in one transaction
+  (stdlib ``sqlite3`` for the hook, SQLAlchemy for ``tokenprint import``);
+- ``hooks.entry``: the ``tokenprint-hook`` process (never fails, never prints);
+- ``hooks.installer``: reversible edits of a client's JSON settings file.
+"""
+
+#: Client name -> adapter module (imported lazily).
+ADAPTERS: dict[str, str] = {
+    "claude-code": "hooks.claude_code",
+}

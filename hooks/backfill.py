@@ -1,0 +1,141 @@
+"""Backfill: read a client's whole history into the ledger (``tokenprint import``).
+
+Not on the hook's path: this goes through ``ledger.store`` (SQLAlchemy), so it
+works on the local SQLite file and on PostgreSQL alike. The parsing is the
+adapter's ``parse``, the same code the hook runs; files are read through the same
+``hooks.sync.Syncer``. Positions of every known file are loaded in one query and
+compared with ``stat()``: a file that has not changed since the last read is not
+opened, so importing again with nothing new costs one ``stat()`` per file.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hooks import ADAPTERS
+from hooks.sync import POSITION_COLUMNS, Backend, Syncer, Totals, position_from_row
+from hooks.tail import Position
+from ledger.events import Event
+from ledger.ingest import IngestResult
+
+
+class StoreBackend:
+    """Positions and events through ``ledger.store.Store``."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def load_positions(self, client: str, paths: list[str] | None) -> dict[str, Position]:
+        from sqlalchemy import text
+
+        with self.store.read() as conn:
+            rows = conn.execute(
+                text(f"SELECT {POSITION_COLUMNS} FROM sources WHERE client = :c"), {"c": client}
+            ).fetchall()
+        out = dict(position_from_row(r) for r in rows)
+        if paths is not None:
+            wanted = set(paths)
+            out = {p: v for p, v in out.items() if p in wanted}
+        return out
+
+    def commit(
+        self, client: str, events: list[Event], positions: dict[str, Position]
+    ) -> IngestResult:
+        with self.store.write() as conn:
+            result: IngestResult = self.store.write_events(conn, events)
+            for path, pos in positions.items():
+                self.store.set_position(conn, client, path, **pos.fields())
+        return result
+
+
+@dataclass
+class Plan:
+    """The files of one import and what they weigh."""
+
+    files: list[tuple[str, os.stat_result]]
+    positions: dict[str, Position]
+    todo_bytes: int  # bytes not yet read in files that changed
+
+
+def plan(backend: Backend, client: str, files: list[str]) -> Plan:
+    """``stat()`` every file and find what is new (nothing is opened)."""
+    from hooks.tail import unchanged
+
+    positions = backend.load_positions(client, None)
+    stats: list[tuple[str, os.stat_result]] = []
+    todo = 0
+    for path in files:
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        stats.append((path, st))
+        pos = positions.get(path)
+        if not unchanged(pos, st):
+            todo += st.st_size - (pos.offset if pos and pos.offset <= st.st_size else 0)
+    return Plan(stats, positions, todo)
+
+
+def run_import(
+    backend: Backend,
+    client: str,
+    paths: list[Path] | None,
+    *,
+    on_plan: Callable[[Plan], None] | None = None,
+    on_bytes: Callable[[int], None] | None = None,
+    flush_bytes: int = 32 << 20,
+) -> Totals:
+    """Import ``paths`` (default: the client's own locations) and return the totals."""
+    adapter = importlib.import_module(ADAPTERS[client])
+    roots = paths if paths else adapter.default_roots()
+    files = adapter.transcripts(list(roots))
+    p = plan(backend, client, files)
+    if on_plan is not None:
+        on_plan(p)
+    syncer = Syncer(backend, client, adapter.parse, flush_bytes=flush_bytes, on_bytes=on_bytes)
+    for path, st in p.files:
+        syncer.sync(path, p.positions.get(path), st)
+    syncer.flush()
+    syncer.totals.missing += len(files) - len(p.files)
+    return syncer.totals
+
+
+SKIP_LABELS = {
+    "invalid-json": "invalid JSON",
+    "not-an-object": "not a JSON object",
+    "synthetic": "<synthetic> model",
+    "api-error": "API error",
+    "progress-copy": "progress copy of a subagent record",
+    "no-model": "no model",
+    "no-id": "no id",
+    "bad-timestamp": "bad timestamp",
+    "bad-usage": "bad usage counts",
+}
+
+
+def summary(client: str, t: Totals) -> str:
+    """The one line ``tokenprint import`` always prints."""
+    parts = [
+        f"{client}: {t.files} files ({t.read} read, {t.unchanged} unchanged"
+        + (f", {t.restarted} truncated or replaced" if t.restarted else "")
+        + (f", {t.missing} gone" if t.missing else "")
+        + (f", {t.errors} unreadable" if t.errors else "")
+        + ")",
+        f"{t.result.new} new events",
+        f"{t.result.updated} updated",
+    ]
+    if t.skips:
+        why = ", ".join(
+            f"{n} {SKIP_LABELS.get(k, k)}" for k, n in sorted(t.skips.items(), key=lambda kv: -kv[1])
+        )
+        parts.append(f"{t.skipped_lines} lines skipped ({why})")
+    else:
+        parts.append("0 lines skipped")
+    mb = t.bytes / 1e6
+    parts.append(f"{mb:.1f} MB read")
+    return ", ".join(parts)

@@ -1,0 +1,179 @@
+"""Bring source files into the ledger: positions and events in one transaction.
+
+Standard library only (the hook uses it). The same :class:`Syncer` drives the
+hook (through :class:`FastBackend`, stdlib ``sqlite3`` with a short busy timeout)
+and ``tokenprint import`` (through ``hooks.backfill.StoreBackend``, SQLAlchemy,
+so it also works on PostgreSQL): the adapter's ``parse`` is the same code for both.
+
+Events and the positions of the files they came from are committed together, in
+batches of about ``flush_bytes`` of input: a process killed at any point loses
+nothing and doubles nothing, and memory stays bounded whatever the corpus size.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from hooks.tail import CHUNK_BYTES, Parser, Position, read_steps, unchanged
+from ledger import fastpath
+from ledger.events import Event
+from ledger.ingest import IngestResult
+
+POSITION_COLUMNS = 'path, identity, "offset", size, mtime_ns, skipped_lines, skip_reasons, state'
+
+
+def position_from_row(row: Any) -> tuple[str, Position]:
+    import json
+
+    return row[0], Position(
+        identity=row[1] or "",
+        offset=int(row[2] or 0),
+        size=int(row[3]) if row[3] is not None else -1,
+        mtime_ns=int(row[4] or 0),
+        skipped_lines=int(row[5] or 0),
+        skip_reasons=json.loads(row[6] or "{}"),
+        state=json.loads(row[7] or "{}"),
+    )
+
+
+class Backend(Protocol):
+    def load_positions(self, client: str, paths: list[str] | None) -> dict[str, Position]:
+        """Stored positions of ``paths`` (all of the client's when None)."""
+        ...
+
+    def commit(
+        self, client: str, events: list[Event], positions: dict[str, Position]
+    ) -> IngestResult:
+        """Upsert ``events`` and store ``positions`` in one transaction."""
+        ...
+
+
+class FastBackend:
+    """The local SQLite ledger through stdlib ``sqlite3`` (``ledger.fastpath``)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def load_positions(self, client: str, paths: list[str] | None) -> dict[str, Position]:
+        sql = f"SELECT {POSITION_COLUMNS} FROM sources WHERE client = ?"
+        if paths is None:
+            rows = self.conn.execute(sql, (client,)).fetchall()
+        else:
+            rows = []
+            for path in paths:
+                rows += self.conn.execute(sql + " AND path = ?", (client, path)).fetchall()
+        return dict(position_from_row(r) for r in rows)
+
+    def commit(
+        self, client: str, events: list[Event], positions: dict[str, Position]
+    ) -> IngestResult:
+        fastpath.begin(self.conn)
+        try:
+            result = fastpath.write_events(self.conn, events)
+            for path, pos in positions.items():
+                fastpath.set_position(self.conn, client, path, **pos.fields())
+            self.conn.execute("COMMIT")
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        return result
+
+
+@dataclass
+class Totals:
+    """What a sync did, for the summary line."""
+
+    files: int = 0
+    unchanged: int = 0
+    read: int = 0
+    missing: int = 0
+    errors: int = 0
+    restarted: int = 0  # truncated or replaced files read again from the start
+    bytes: int = 0
+    result: IngestResult = field(default_factory=IngestResult)
+    skips: dict[str, int] = field(default_factory=dict)
+    error_messages: list[str] = field(default_factory=list)
+
+    @property
+    def skipped_lines(self) -> int:
+        return sum(self.skips.values())
+
+
+class Syncer:
+    """Reads files incrementally and commits their events with their positions."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        client: str,
+        parse: Parser,
+        *,
+        flush_bytes: int = 32 << 20,
+        chunk_bytes: int = CHUNK_BYTES,
+        max_bytes: int | None = None,
+        on_bytes: Any = None,
+    ) -> None:
+        self.backend = backend
+        self.client = client
+        self.parse = parse
+        self.flush_bytes = flush_bytes
+        self.chunk_bytes = chunk_bytes
+        self.max_bytes = max_bytes
+        self.on_bytes = on_bytes
+        self.totals = Totals()
+        self._events: list[Event] = []
+        self._positions: dict[str, Position] = {}
+        self._pending = 0
+
+    @property
+    def exhausted(self) -> bool:
+        return self.max_bytes is not None and self.totals.bytes >= self.max_bytes
+
+    def sync(self, path: str, pos: Position | None, st: os.stat_result | None = None) -> None:
+        """Read what is new in ``path`` (``pos``: its stored position)."""
+        t = self.totals
+        t.files += 1
+        try:
+            if st is None:
+                st = os.stat(path)
+            if unchanged(pos, st):
+                t.unchanged += 1
+                return
+            if self.exhausted:
+                return
+            budget = None if self.max_bytes is None else self.max_bytes - t.bytes
+            with open(path, "rb") as f:
+                t.read += 1
+                first = True
+                for step in read_steps(
+                    f, st, pos, self.parse, chunk_bytes=self.chunk_bytes, max_bytes=budget
+                ):
+                    if first and step.position.state.get("last_read") in ("truncated", "replaced"):
+                        t.restarted += 1
+                    first = False
+                    self._events.extend(step.parsed.events)
+                    self._positions[path] = step.position
+                    self._pending += step.nbytes
+                    t.bytes += step.nbytes
+                    for reason, n in step.parsed.skips.items():
+                        t.skips[reason] = t.skips.get(reason, 0) + n
+                    if self.on_bytes is not None and step.nbytes:
+                        self.on_bytes(step.nbytes)
+                    if self._pending >= self.flush_bytes:
+                        self.flush()
+        except FileNotFoundError:
+            t.missing += 1
+        except (PermissionError, IsADirectoryError, NotADirectoryError) as exc:
+            t.errors += 1
+            t.error_messages.append(f"{path}: {exc.strerror or exc}")
+
+    def flush(self) -> None:
+        if not self._events and not self._positions:
+            return
+        events, positions = self._events, self._positions
+        self._events, self._positions, self._pending = [], {}, 0
+        self.totals.result += self.backend.commit(self.client, events, positions)

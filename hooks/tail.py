@@ -1,0 +1,210 @@
+"""Incremental reading of append-only log files, shared by every adapter.
+
+Standard library only: runs inside ``tokenprint-hook`` on every turn.
+
+The ledger remembers, for each source file, a :class:`Position`: how many bytes
+were consumed, the file's size and mtime at that read, and an identity (inode,
+plus a hash of the first bytes). With it:
+
+- an unchanged file (same size, mtime and inode) is skipped on ``stat()`` alone,
+  without opening it: the warm path does not grow with the logs;
+- a grown file is read from the stored offset only;
+- a file that shrank (truncated) or whose first bytes or inode changed (replaced,
+  rotated) is read again from the start; ingestion is idempotent, so re-reading
+  never double counts;
+- the adapter consumes complete lines only: a half-written last line stays for
+  the next read. Large files are read in chunks, each committed with its
+  position, so memory is bounded and a killed import resumes where it stopped.
+
+An adapter provides ``parse(data: bytes, at_eof: bool) -> Parsed``: a pure
+function from bytes (starting at a line boundary) to events, the number of bytes
+it consumed, and the lines it skipped and why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+from ledger.events import Event
+
+#: How many leading bytes identify a file (with its inode).
+HEAD_BYTES = 4096
+#: Bytes read (and committed) at once: bounds memory on large files.
+CHUNK_BYTES = 8 << 20
+
+
+@dataclass(slots=True)
+class Parsed:
+    """What an adapter made of a block of bytes."""
+
+    events: list[Event]
+    consumed: int
+    skips: dict[str, int] = field(default_factory=dict)
+
+
+Parser = Callable[[bytes, bool], Parsed]
+
+
+@dataclass(slots=True)
+class Position:
+    """How far a source file was read (one row of the ``sources`` table)."""
+
+    identity: str = ""
+    offset: int = 0
+    size: int = -1
+    mtime_ns: int = 0
+    skipped_lines: int = 0
+    skip_reasons: dict[str, int] = field(default_factory=dict)
+    state: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any] | None) -> Position | None:
+        if row is None:
+            return None
+        return cls(
+            identity=row.get("identity") or "",
+            offset=int(row.get("offset") or 0),
+            size=int(row["size"]) if row.get("size") is not None else -1,
+            mtime_ns=int(row.get("mtime_ns") or 0),
+            skipped_lines=int(row.get("skipped_lines") or 0),
+            skip_reasons=dict(row.get("skip_reasons") or {}),
+            state=dict(row.get("state") or {}),
+        )
+
+    def fields(self) -> dict[str, Any]:
+        """Keyword arguments of ``set_position``."""
+        return {
+            "identity": self.identity,
+            "offset": self.offset,
+            "size": self.size,
+            "mtime_ns": self.mtime_ns,
+            "skipped_lines": self.skipped_lines,
+            "skip_reasons": self.skip_reasons,
+            "state": self.state,
+        }
+
+
+def identity_of(st: os.stat_result, head: bytes) -> str:
+    """``inode:length:hash`` of a file's first bytes (``head``)."""
+    digest = hashlib.blake2b(head, digest_size=8).hexdigest()
+    return f"{st.st_ino}:{len(head)}:{digest}"
+
+
+def unchanged(pos: Position | None, st: os.stat_result) -> bool:
+    """True when nothing can have been appended since ``pos`` (stat only)."""
+    return (
+        pos is not None
+        and pos.size == st.st_size
+        and pos.mtime_ns == st.st_mtime_ns
+        and pos.identity.split(":", 1)[0] == str(st.st_ino)
+    )
+
+
+def resume_offset(pos: Position | None, st: os.stat_result, head: bytes) -> tuple[int, str]:
+    """Where to start reading, and why: ``new``, ``append``, ``truncated`` or ``replaced``."""
+    if pos is None or not pos.identity:
+        return 0, "new"
+    try:
+        ino, n_text, digest = pos.identity.split(":", 2)
+        n = int(n_text)
+    except ValueError:
+        return 0, "replaced"
+    if ino != str(st.st_ino):
+        return 0, "replaced"
+    if st.st_size < pos.offset or (pos.size >= 0 and st.st_size < pos.size):
+        return 0, "truncated"
+    if n > len(head) or hashlib.blake2b(head[:n], digest_size=8).hexdigest() != digest:
+        return 0, "replaced"
+    return pos.offset, "append"
+
+
+@dataclass(slots=True)
+class Step:
+    """One parsed chunk of a file and the position after it."""
+
+    parsed: Parsed
+    position: Position
+    nbytes: int
+
+
+def read_steps(
+    f: BinaryIO,
+    st: os.stat_result,
+    pos: Position | None,
+    parse: Parser,
+    *,
+    chunk_bytes: int = CHUNK_BYTES,
+    max_bytes: int | None = None,
+) -> Iterator[Step]:
+    """Parse ``f`` from where ``pos`` left it, one chunk at a time.
+
+    Each yielded step carries the position to store with its events (in the same
+    transaction). The size recorded before the last chunk is -1, so a file left
+    half read by a killed process is never taken for unchanged. Reads at most
+    ``st.st_size`` bytes (what was there at ``stat()``), and stops after
+    ``max_bytes`` (the rest is for the next call).
+    """
+    size = st.st_size
+    head = f.read(min(size, HEAD_BYTES))
+    offset, why = resume_offset(pos, st, head)
+    identity = identity_of(st, head)
+    if offset == 0 or pos is None:
+        skipped, reasons = 0, {}
+        state: dict[str, Any] = {}
+    else:
+        skipped, reasons, state = pos.skipped_lines, dict(pos.skip_reasons), dict(pos.state)
+    state["last_read"] = why
+    budget = max_bytes if max_bytes is not None else size
+    want = chunk_bytes
+    done = 0
+
+    def position(size_seen: int) -> Position:
+        return Position(
+            identity=identity,
+            offset=offset,
+            size=size_seen,
+            mtime_ns=st.st_mtime_ns,
+            skipped_lines=skipped,
+            skip_reasons=dict(reasons),
+            state=dict(state),
+        )
+
+    while offset < size and done < budget:
+        f.seek(offset)
+        data = f.read(min(want, size - offset))
+        if not data:
+            break
+        at_eof = offset + len(data) >= size
+        parsed = parse(data, at_eof)
+        if parsed.consumed == 0:
+            if at_eof:
+                break  # only an unterminated last line: leave it for next time
+            want *= 2  # one line longer than a chunk: read more at once
+            continue
+        want = chunk_bytes
+        offset += parsed.consumed
+        done += parsed.consumed
+        for reason, count in parsed.skips.items():
+            reasons[reason] = reasons.get(reason, 0) + count
+            skipped += count
+        # At EOF whatever was not consumed is an unterminated last line: the read is complete.
+        yield Step(parsed, position(size if at_eof else -1), parsed.consumed)
+        if at_eof:
+            return
+    if offset < size and done >= budget:
+        return  # stopped by the budget: the rest is for the next call
+    # Nothing (more) to consume: record the stat so that the next call skips the file.
+    yield Step(Parsed([], 0), position(size), 0)
+
+
+def split_lines(data: bytes) -> tuple[list[bytes], int]:
+    """Complete lines of ``data`` (without their newline) and the bytes they span."""
+    end = data.rfind(b"\n") + 1
+    if end == 0:
+        return [], 0
+    lines = data[: end - 1].split(b"\n")
+    return lines, end

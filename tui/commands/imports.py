@@ -1,0 +1,84 @@
+"""``tokenprint import <client> [PATH ...]``: backfill from a client's own logs.
+
+Idempotent: running it twice changes nothing. A progress bar on a terminal (on
+stderr), and always one summary line on stdout: files, new events, updated events,
+skipped lines and why.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tui.common import common, fail, handles_errors, open_store
+
+
+@click.command("import")
+@click.argument("client")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@common()
+@handles_errors
+def import_(client: str, paths: tuple[Path, ...], progress: bool | None) -> None:
+    """Backfill CLIENT's history (default: its own locations; else each PATH:
+    a config dir, any folder inside it, or a single file)."""
+    from hooks import ADAPTERS
+
+    if client not in ADAPTERS:
+        fail(f"no importer for {client!r}; available: {', '.join(sorted(ADAPTERS))}")
+    for p in paths:
+        if not p.exists():
+            fail(f"{p}: no such file or folder")
+    from hooks.backfill import StoreBackend, run_import, summary
+
+    store = open_store()
+    show = sys.stderr.isatty() if progress is None else progress
+    bar: Any = None
+    task: Any = None
+
+    def on_plan(plan: Any) -> None:
+        nonlocal bar, task
+        if not show or plan.todo_bytes <= 0:
+            return
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
+        bar = Progress(
+            TextColumn(f"importing {client}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        bar.start()
+        task = bar.add_task("import", total=plan.todo_bytes)
+
+    def on_bytes(n: int) -> None:
+        if bar is not None:
+            bar.advance(task, n)
+
+    try:
+        totals = run_import(
+            StoreBackend(store), client, list(paths) or None, on_plan=on_plan, on_bytes=on_bytes
+        )
+    finally:
+        if bar is not None:
+            bar.stop()
+        store.dispose()
+    if not paths and totals.files == 0:
+        click.echo(f"{client}: no transcripts found in the default locations", err=True)
+    for message in totals.error_messages[:20]:
+        click.echo(f"tokenprint: cannot read {message}", err=True)
+    click.echo(summary(client, totals))
