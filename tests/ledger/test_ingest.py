@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from ledger import fastpath
 from ledger.events import Event
@@ -75,7 +76,7 @@ def test_a_failed_batch_writes_nothing(tmp_path: Path) -> None:
     store = open_store(path=tmp_path / "l.db")
     bad = ev("b")
     bad.model = None  # type: ignore[assignment]  # violates NOT NULL
-    with pytest.raises(Exception):
+    with pytest.raises(IntegrityError):
         store.ingest([ev("a"), bad])
     assert rows(tmp_path / "l.db") == []
     store.dispose()
