@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "log": "tui.commands.log:log",
     "report": "tui.commands.report:report",
     "config": "tui.commands.config:config",
+    "export": "tui.commands.export:export",
     "import": "tui.commands.imports:import_",
     "hooks": "tui.commands.hooks_cmd:hooks",
     "statusline": "tui.commands.statusline:statusline",

@@ -1,0 +1,84 @@
+"""Render an export document in a format, to text or to a file."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import tempfile
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ledger.export.gather import Range, resolve_range
+
+#: Format name -> module with ``render(doc) -> str``, and the file suffix.
+FORMATS: dict[str, str] = {"md": "md", "html": "html", "csv": "csv", "json": "json"}
+
+
+def render(doc: dict[str, Any], fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r} (use {', '.join(FORMATS)})")
+    module = importlib.import_module(f"ledger.export.{fmt}")
+    return str(module.render(doc))
+
+
+def export_text(
+    stores: Sequence[tuple[str, Any]],
+    fmt: str,
+    rng: Range,
+    settings: dict[str, Any] | None = None,
+    tz: str | None = None,
+    generated_at: str | None = None,
+) -> str:
+    from ledger.export.document import build_document
+
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r} (use {', '.join(FORMATS)})")
+    return render(build_document(stores, rng, tz=tz, settings=settings, generated_at=generated_at), fmt)
+
+
+def default_name(rng: Range, fmt: str) -> str:
+    return f"tokenprint-{rng.slug}.{FORMATS[fmt]}"
+
+
+def write_atomic(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file in the same folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def export_to_file(
+    stores: Sequence[tuple[str, Any]],
+    fmt: str,
+    since: date | None,
+    until: date | None,
+    path: str | os.PathLike[str] | None,
+    settings: dict[str, Any] | None,
+    tz: str | None = None,
+) -> Path:
+    """Export ``since``..``until`` (inclusive local days in ``tz``) of ``stores``
+    (``[(label, Store), ...]``) as ``fmt`` to ``path``; returns the file written.
+
+    Both dates missing: the last complete month. ``path`` missing or a folder: a file
+    named ``tokenprint-<period>.<fmt>`` there (the current folder when missing).
+    Raises ``ValueError`` on a bad format or range.
+    """
+    from ledger.export.gather import last_complete_month
+
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r} (use {', '.join(FORMATS)})")
+    rng = last_complete_month(tz) if since is None and until is None else resolve_range(since, until, tz)
+    text = export_text(stores, fmt, rng, settings=settings, tz=tz)
+    target = Path(path) if path is not None else Path.cwd()
+    if target.is_dir():
+        target = target / default_name(rng, fmt)
+    return write_atomic(target, text)

@@ -1,0 +1,216 @@
+"""The Markdown summary: readable as plain text, renders on GitHub and in mail clients.
+
+Standard library only; everything comes from the export document.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ledger.export import fmt
+from ledger.export.document import HEADLINE
+
+BAR_WIDTH = 40
+BLOCKS = " ▏▎▍▌▋▊▉█"
+
+
+def _table(head: list[str], rows: list[list[str]], align: str) -> list[str]:
+    """A GitHub table; ``align`` has one letter per column (l or r)."""
+    sep = ["---:" if a == "r" else "---" for a in align]
+    out = ["| " + " | ".join(head) + " |", "| " + " | ".join(sep) + " |"]
+    out += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows]
+    return out
+
+
+def _bar(value: float, top: float) -> str:
+    if top <= 0 or value <= 0:
+        return ""
+    eighths = max(1, round(value / top * BAR_WIDTH * 8))
+    return "█" * (eighths // 8) + (BLOCKS[eighths % 8] if eighths % 8 else "")
+
+
+def headline_rows(doc: dict[str, Any]) -> list[list[str]]:
+    """``[label, central, range, change]`` for each headline quantity."""
+    tot = doc["totals"]
+    change = doc["change"]
+    rows: list[list[str]] = []
+    for name, _unit in HEADLINE:
+        ch = change.get(name)
+        if ch is None:
+            continue
+        delta = fmt.pct(ch["percent"])
+        if name in fmt.IMPACT_LABELS:
+            label, base = fmt.IMPACT_LABELS[name]
+            rows.append([label, fmt.central(tot.get(name), base), fmt.rng(tot.get(name), base), delta])
+        elif name == "tokens":
+            rows.append(["Tokens", fmt.big(ch["current"] or 0), "", delta])
+        elif name == "requests":
+            rows.append(["Requests", fmt.qty(ch["current"], "requests"), "", delta])
+        else:
+            cost = doc["cost"]
+            if cost["requests_with_cost"] == 0:
+                rows.append(["Cost (reported)", "not reported", "", ""])
+                continue
+            note = ""
+            if cost["requests_without_cost"]:
+                known = cost["requests_with_cost"] / max(tot["requests"], 1) * 100
+                note = f"reported for {fmt.pct(known, signed=False)} of requests"
+            rows.append(["Cost (reported)", fmt.money(cost["usd"]), note, delta])
+    return rows
+
+
+def breakdown_rows(entries: list[dict[str, Any]], impacts: bool) -> tuple[list[str], list[list[str]], str]:
+    head = ["Share"]
+    align = "r"
+    if impacts:
+        head += ["CO2e", "Energy", "Water"]
+        align += "rrr"
+    head += ["Tokens", "Requests"]
+    align += "rr"
+    rows = []
+    for e in entries:
+        r = [fmt.share(e["share"])]
+        if impacts:
+            r += [fmt.central(e.get("co2e_g"), "g"), fmt.central(e.get("energy_wh"), "Wh"),
+                  fmt.central(e.get("water_ml"), "mL")]
+        r += [fmt.big(e["tokens"]), f"{e['requests']:,}"]
+        rows.append(r)
+    return head, rows, align
+
+
+def _unit_of_metric(doc: dict[str, Any]) -> str:
+    return "g" if doc["metric"] == "co2e_g" else "tokens"
+
+
+def breakdown_sections(doc: dict[str, Any]) -> list[tuple[str, str, list[dict[str, Any]]]]:
+    """``(title, column name, entries)`` for each breakdown to show."""
+    out = []
+    if len(doc["ledgers"]) > 1:
+        out.append(("By person", "Person", doc["ledgers"]))
+    out += [
+        ("By client", "Client", doc["breakdowns"]["client"]),
+        ("By model", "Model", doc["breakdowns"]["model"]),
+        ("By project", "Project", doc["breakdowns"]["project"]),
+    ]
+    return out
+
+
+def describe_range(doc: dict[str, Any]) -> str:
+    r = doc["range"]
+    span = r["since"] if r["since"] == r["until"] else f"{r['since']} to {r['until']}"
+    return f"{span} ({r['days']} day{'s' if r['days'] != 1 else ''}, {doc['tz']})"
+
+
+def quality_notes(doc: dict[str, Any]) -> list[str]:
+    """Plain-text data-quality notes (shared with the HTML summary)."""
+    q = doc["data_quality"]
+    notes = []
+    for u in q["unknown_models"]:
+        notes.append(
+            f"Model `{u['model']}` is not in the model table ({u['requests']:,} requests): {u['note']}"
+        )
+    for e in q["estimated_tokens"]:
+        notes.append(
+            f"{e['client']}: tokens of {e['requests']:,} requests ({fmt.big(e['tokens'])} tokens) were "
+            f"estimated with {e['method']}, not reported by the client."
+        )
+    for s in q["skipped_sources"]:
+        reasons = ", ".join(f"{k}: {v}" for k, v in sorted(s["reasons"].items()))
+        who = f" [{s['ledger']}]" if len(doc["ledgers"]) > 1 else ""
+        notes.append(
+            f"{s['client']}{who}: {s['skipped_lines']:,} unreadable lines skipped in `{s['path']}`"
+            + (f" ({reasons})" if reasons else "")
+            + "."
+        )
+    if q["duplicates_counted_once"]:
+        notes.append(
+            f"{q['duplicates_counted_once']:,} events appeared in more than one ledger and were counted once."
+        )
+    cost = doc["cost"]
+    if cost["requests_without_cost"] and cost["requests_with_cost"]:
+        notes.append(
+            f"Cost is the clients' own figure, known for {cost['requests_with_cost']:,} of "
+            f"{cost['requests_with_cost'] + cost['requests_without_cost']:,} requests."
+        )
+    if not notes:
+        notes.append("No unknown models, estimated token counts or skipped lines.")
+    return notes
+
+
+def render(doc: dict[str, Any]) -> str:
+    impacts = doc["metric"] == "co2e_g"
+    tot = doc["totals"]
+    out: list[str] = [f"# AI footprint: {doc['title']}", ""]
+    meta = [f"**Period:** {describe_range(doc)}"]
+    if doc.get("methodology"):
+        meta.append(f"**Methodology:** {doc['methodology']}")
+    if len(doc["ledgers"]) > 1:
+        meta.append("**Ledgers:** " + ", ".join(e["name"] for e in doc["ledgers"]))
+    out += ["  \n".join(meta), ""]
+
+    if not doc["rows"]:
+        out += ["No usage was recorded in this period.", ""]
+
+    out += ["## Totals", ""]
+    prev_title = doc["previous"]["title"]
+    out += _table(["", "Central", "Range (low – high)", f"vs {prev_title}"], headline_rows(doc), "lrlr")
+    out.append("")
+    if not impacts:
+        out += ["_Impacts are not available: tokens only._", ""]
+    tokens_line = ", ".join(
+        f"{label} {fmt.big(tot[field])}"
+        for label, field in (("input", "input_tokens"), ("cache write", "cache_write_tokens"),
+                             ("cache read", "cache_read_tokens"), ("output", "output_tokens"),
+                             ("reasoning", "reasoning_tokens"))
+    )
+    out += [f"Tokens by bucket: {tokens_line}.", ""]
+
+    if doc["equivalents"]:
+        out += ["## In everyday terms", ""]
+        for e in doc["equivalents"]:
+            out.append(f"- {e['label']} ({e['source']}, {e['year']})")
+        out.append("")
+
+    out += ["## Daily", ""]
+    unit = _unit_of_metric(doc)
+    top = max((d["value"] for d in doc["daily"]), default=0.0)
+    out.append("```text")
+    for d in doc["daily"]:
+        out.append(f"{d['day'][5:]} {_bar(d['value'], top):<{BAR_WIDTH}} {fmt.qty(d['value'], unit)}")
+    out += ["```", ""]
+
+    for title, column, entries in breakdown_sections(doc):
+        if not entries:
+            continue
+        head, rows, align = breakdown_rows(entries, impacts)
+        out += [f"## {title}", ""]
+        out += _table([column, *head], [[f"`{e['name']}`" if column == "Model" else e["name"], *r]
+                                        for e, r in zip(entries, rows, strict=True)], "l" + align)
+        out.append("")
+
+    if doc["shrink"]:
+        out += ["## What would shrink it", ""]
+        for s in doc["shrink"]:
+            out.append(f"- {s['text']}")
+        out.append("")
+
+    out += ["## Methodology", ""]
+    if doc.get("methodology"):
+        out.append(f"Methodology version {doc['methodology']}.")
+    boundary = doc.get("boundary") or {}
+    if boundary.get("text"):
+        out.append(f"Boundary: {boundary['text']}")
+    out.append("")
+    out += _table(["Setting", "Value"], [[f"`{k}`", fmt.setting(v)] for k, v in doc["settings"].items()], "ll")
+    out.append("")
+    if doc["sources"]:
+        out += ["### Sources", ""]
+        for s in doc["sources"]:
+            out.append(f"- {s['text']}")
+        out.append("")
+
+    out += ["## Data quality", ""]
+    out += [f"- {n}" for n in quality_notes(doc)]
+    out.append("")
+    out.append(f"_Generated by tokenprint on {doc['generated_at']}._")
+    return "\n".join(out) + "\n"
