@@ -170,7 +170,7 @@ def event_from_json(
             raise EventError(
                 f"{where}: timestamp {raw_ts!r} is not RFC 3339 (e.g. 2026-11-02T09:30:00Z)"
             ) from None
-    counts = {name: _count(item, name, where) for name in TOKEN_BUCKETS}
+    counts = [_count(item, name, where) for name in TOKEN_BUCKETS]
     requests = _count(item, "requests", where) if "requests" in item else 1
     cost = item.get("cost_usd")
     if cost is not None and (isinstance(cost, bool) or not isinstance(cost, int | float) or cost < 0):
@@ -186,8 +186,9 @@ def event_from_json(
         requests=requests,
         cost_usd=float(cost) if cost is not None else None,
         source="log",
-        **counts,
     )
+    for name, value in zip(TOKEN_BUCKETS, counts, strict=True):
+        setattr(event, name, value)
     event_id = _opt_str(item, "id", where)
     event.event_id = event_id if event_id else content_id(event)
     return event

@@ -163,6 +163,7 @@ def rollup(groups: Iterable[dict[str, Any]], period: str, by: str | None) -> lis
     out: dict[tuple[str, str, str, str | None], dict[str, Any]] = {}
     for g in groups:
         key = _period_key(period, g["key"])
+        ident: tuple[str, str, str, str | None]
         if by is None:
             ident = (key, g["client"], g["model"], None)
         elif by == "model":
