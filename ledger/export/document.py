@@ -102,7 +102,7 @@ def build_document(
     generated_at: str | None = None,
 ) -> dict[str, Any]:
     """Gather the range from ``stores`` (``[(label, Store), ...]``) into the export document."""
-    settings = dict(settings) if settings is not None else default_settings()
+    settings = {**default_settings(), **(settings or {})}
     zone_name, zone = get_zone(tz)
     prev = rng.previous()
     lo = day_start_ms(prev.since, zone)

@@ -123,8 +123,10 @@ def quality_notes(doc: dict[str, Any]) -> list[str]:
             + "."
         )
     if q["duplicates_counted_once"]:
+        n = q["duplicates_counted_once"]
         notes.append(
-            f"{q['duplicates_counted_once']:,} events appeared in more than one ledger and were counted once."
+            f"{n:,} event{'s' if n != 1 else ''} appeared in more than one ledger and "
+            f"{'were' if n != 1 else 'was'} counted once."
         )
     cost = doc["cost"]
     if cost["requests_without_cost"] and cost["requests_with_cost"]:
@@ -196,11 +198,10 @@ def render(doc: dict[str, Any]) -> str:
 
     out += ["## Methodology", ""]
     if doc.get("methodology"):
-        out.append(f"Methodology version {doc['methodology']}.")
+        out += [f"Methodology version {doc['methodology']}.", ""]
     boundary = doc.get("boundary") or {}
     if boundary.get("text"):
-        out.append(f"Boundary: {boundary['text']}")
-    out.append("")
+        out += [f"Boundary: {boundary['text']}", ""]
     out += _table(["Setting", "Value"], [[f"`{k}`", fmt.setting(v)] for k, v in doc["settings"].items()], "ll")
     out.append("")
     if doc["sources"]:
