@@ -1,0 +1,626 @@
+"""What the dashboard shows, computed away from the UI thread.
+
+Two layers:
+
+* :func:`load_range` asks the ledger for one date range, aggregated in SQL per
+  (local day, client, model, project) by ``ledger.report.query_groups``, and attaches
+  impacts once per group (``ledger.report._attach_impacts``, the single place that
+  does it). A month of a million-event ledger is a few thousand groups.
+* :func:`summarize` turns those groups into what each panel shows (totals, the
+  previous period, shares by model/client/project, the chart series, the budget)
+  with a filter applied: plain Python over the groups, no database.
+
+Nothing here imports Textual; the app calls these from thread workers. Impacts,
+equivalents and the smaller-sibling figures come from ``ledger.impact`` and
+``ledger.equivalents`` when they are installed; without them every figure falls
+back to tokens.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any
+
+from ledger.vocab import COUNT_FIELDS, TOKEN_BUCKETS
+
+IMPACTS = ("energy_wh", "co2e_g", "water_ml")
+IMPACT_UNITS = {"energy_wh": "Wh", "co2e_g": "g", "water_ml": "mL"}
+DIMENSIONS = ("model", "client", "project")
+
+#: Period keys in the order of their key bindings (1..5).
+PERIOD_KEYS = ("today", "week", "month", "year", "all")
+PERIOD_LABELS = {
+    "today": "Today",
+    "week": "7 days",
+    "month": "This month",
+    "year": "12 months",
+    "all": "All time",
+}
+
+
+# -- periods --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Period:
+    """A reporting window in local days (``until`` inclusive) and what it is compared to."""
+
+    key: str
+    since: date | None
+    until: date
+    prev_since: date | None = None
+    prev_until: date | None = None
+    chart_since: date | None = None
+    granularity: str = "daily"  # daily | monthly
+
+    @property
+    def label(self) -> str:
+        return PERIOD_LABELS[self.key]
+
+    def span(self) -> str:
+        return span_text(self.since, self.until)
+
+    def prev_span(self) -> str:
+        if self.prev_since is None or self.prev_until is None:
+            return ""
+        return span_text(self.prev_since, self.prev_until)
+
+    def earliest(self) -> date | None:
+        """The first day any panel needs (the chart and the comparison)."""
+        if self.since is None:
+            return None
+        days = [d for d in (self.since, self.prev_since, self.chart_since) if d is not None]
+        return min(days)
+
+
+def span_text(since: date | None, until: date) -> str:
+    if since is None:
+        return f"to {until:%b} {until.day}, {until.year}"
+    if since == until:
+        return f"{since:%a} {since:%b} {since.day}"
+    if since.year != until.year:
+        return f"{since:%b} {since.day}, {since.year} – {until:%b} {until.day}, {until.year}"
+    if since.month == until.month:
+        return f"{since:%b} {since.day}–{until.day}"
+    return f"{since:%b} {since.day} – {until:%b} {until.day}"
+
+
+def month_start(d: date) -> date:
+    return d.replace(day=1)
+
+
+def add_months(d: date, n: int) -> date:
+    """The first day of the month ``n`` months after ``d``'s month."""
+    m = d.year * 12 + (d.month - 1) + n
+    return date(m // 12, m % 12 + 1, 1)
+
+
+def period_bounds(key: str, today: date) -> Period:
+    """The window for a period key, ending today (inclusive)."""
+    if key == "today":
+        y = today - timedelta(days=1)
+        return Period(key, today, today, y, y, today - timedelta(days=13))
+    if key == "week":
+        since = today - timedelta(days=6)
+        return Period(key, since, today, since - timedelta(days=7), since - timedelta(days=1), since - timedelta(days=7))
+    if key == "month":
+        since = month_start(today)
+        prev = add_months(today, -1)
+        last_day = calendar.monthrange(prev.year, prev.month)[1]
+        return Period(key, since, today, prev, prev.replace(day=min(today.day, last_day)), since)
+    if key == "year":
+        since = today - timedelta(days=364)
+        return Period(
+            key, since, today, since - timedelta(days=365), since - timedelta(days=1),
+            add_months(since, 1) if since.day != 1 else since, "monthly",
+        )
+    if key == "all":
+        return Period(key, None, today, granularity="monthly")
+    raise ValueError(f"unknown period {key!r} (use {', '.join(PERIOD_KEYS)})")
+
+
+# -- loading --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Filter:
+    """Show only the groups whose ``dim`` (model, client or project) is ``value``."""
+
+    dim: str
+    value: str
+
+    def matches(self, g: dict[str, Any]) -> bool:
+        return _dim_value(g, self.dim) == self.value
+
+    def describe(self) -> str:
+        return f"{self.dim} = {self.value}"
+
+
+def _dim_value(g: dict[str, Any], dim: str) -> str:
+    v = g.get(dim)
+    return str(v) if v else "(none)"
+
+
+@dataclass
+class Snapshot:
+    """The groups loaded for a period (possibly only the current window so far)."""
+
+    period: Period
+    today: date
+    groups: list[dict[str, Any]]
+    loaded_since: date | None  # first day loaded; None = all history
+    complete: bool
+    methodology: str | None
+    settings: dict[str, Any]
+    demo: bool = False
+    source: str = ""
+
+    @property
+    def has_impacts(self) -> bool:
+        return any("co2e_g" in g for g in self.groups)
+
+    def covers(self, since: date | None) -> bool:
+        if self.loaded_since is None:
+            return True
+        return since is not None and since >= self.loaded_since
+
+
+def attach_impacts(groups: list[dict[str, Any]], settings: dict[str, Any]) -> str | None:
+    """Impacts per group via the report's own hook; returns the methodology version."""
+    from ledger import report
+
+    meta = report._attach_impacts(groups, settings)
+    return meta.get("methodology") if isinstance(meta, dict) else None
+
+
+def load_range(
+    store: Any, since: date | None, until: date | None, tz: str | None, settings: dict[str, Any]
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Groups per (local day, client, model, project) in ``[since, until]``, with impacts."""
+    from ledger.report import ReportQuery, query_groups
+
+    q = ReportQuery(period="daily", since=since, until=until, tz=tz, by="project", settings=settings)
+    _zone, groups = query_groups(store, q)
+    methodology = attach_impacts(groups, settings) if groups else None
+    return groups, methodology
+
+
+def load_snapshots(
+    store: Any, period: Period, today: date, tz: str | None, settings: dict[str, Any], demo: bool = False
+) -> Iterable[Snapshot]:
+    """Yield a snapshot of the current window first (the first paint), then one
+    that adds the earlier days the comparison, chart and budget need."""
+    groups, methodology = load_range(store, period.since, period.until, tz, settings)
+    snap = Snapshot(period, today, groups, period.since, False, methodology, settings, demo)
+    extra_since = period.earliest()
+    if period.since is not None and month_start(today) < (extra_since or today):
+        extra_since = month_start(today)
+    if period.since is None or extra_since is None or extra_since >= period.since:
+        snap.complete = True
+        yield snap
+        return
+    yield snap
+    more, methodology2 = load_range(store, extra_since, period.since - timedelta(days=1), tz, settings)
+    yield replace(
+        snap, groups=more + groups, loaded_since=extra_since, complete=True,
+        methodology=snap.methodology or methodology2,
+    )
+
+
+# -- summaries ------------------------------------------------------------------------
+def new_totals() -> dict[str, Any]:
+    acc: dict[str, Any] = {c: 0 for c in COUNT_FIELDS}
+    acc["cost_usd"] = 0.0
+    return acc
+
+
+def add_into(acc: dict[str, Any], g: dict[str, Any]) -> None:
+    for c in COUNT_FIELDS:
+        acc[c] += g.get(c, 0)
+    acc["cost_usd"] += g.get("cost_usd", 0.0) or 0.0
+    for name in IMPACTS:
+        r = g.get(name)
+        if isinstance(r, dict):
+            slot = acc.setdefault(name, {"low": 0.0, "central": 0.0, "high": 0.0})
+            for k in ("low", "central", "high"):
+                slot[k] += float(r.get(k, 0.0))
+
+
+def tokens(t: dict[str, Any]) -> int:
+    return sum(int(t.get(b, 0)) for b in TOKEN_BUCKETS)
+
+
+def metric(t: dict[str, Any]) -> float:
+    """What shares and sorting use: central CO2e when known, else tokens."""
+    r = t.get("co2e_g")
+    if isinstance(r, dict):
+        return float(r["central"])
+    return float(tokens(t))
+
+
+def sum_groups(groups: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    acc = new_totals()
+    for g in groups:
+        add_into(acc, g)
+    return acc
+
+
+@dataclass
+class BreakdownRow:
+    name: str
+    totals: dict[str, Any]
+    share: float  # of the period's metric, 0..1
+
+
+@dataclass
+class Budget:
+    limit_kg: float
+    used: dict[str, float] | None  # CO2e range so far this month (g)
+    projected: dict[str, float] | None  # CO2e range at the end of the month (g)
+    month_end: date
+    days_elapsed: int
+    days_in_month: int
+
+    @property
+    def fraction(self) -> float:
+        if not self.used or self.limit_kg <= 0:
+            return 0.0
+        return self.used["central"] / (self.limit_kg * 1000.0)
+
+
+@dataclass
+class Chart:
+    labels: list[str]
+    series: dict[str, list[float]]  # name -> one value per label
+    metric: str  # co2e_g | tokens
+    split: str  # client | model
+
+
+@dataclass
+class Summary:
+    period: Period
+    today: date
+    filter: Filter | None
+    current: dict[str, Any]
+    previous: dict[str, Any] | None
+    previous_pending: bool
+    breakdown: dict[str, list[BreakdownRow]]
+    chart: Chart
+    budget: Budget | None
+    equivalents: list[dict[str, Any]] = field(default_factory=list)
+    has_impacts: bool = False
+    methodology: str | None = None
+    demo: bool = False
+    complete: bool = True
+    empty: bool = False
+
+    @property
+    def change(self) -> float | None:
+        """Relative change of the metric against the previous period (0.12 = +12 %)."""
+        if self.previous is None:
+            return None
+        before = metric(self.previous)
+        if before <= 0:
+            return None
+        return metric(self.current) / before - 1.0
+
+
+def _in(day: str, since: date | None, until: date | None) -> bool:
+    if since is not None and day < since.isoformat():
+        return False
+    return not (until is not None and day > until.isoformat())
+
+
+def breakdown(groups: list[dict[str, Any]], dim: str) -> list[BreakdownRow]:
+    by: dict[str, dict[str, Any]] = {}
+    for g in groups:
+        name = _dim_value(g, dim)
+        acc = by.get(name)
+        if acc is None:
+            acc = by[name] = new_totals()
+        add_into(acc, g)
+    total = sum(metric(t) for t in by.values()) or 1.0
+    rows = [BreakdownRow(n, t, metric(t) / total) for n, t in by.items()]
+    rows.sort(key=lambda r: (-metric(r.totals), r.name))
+    return rows
+
+
+def chart_data(
+    groups: list[dict[str, Any]], period: Period, today: date, split: str, has_impacts: bool,
+    top: int = 5,
+) -> Chart:
+    since = period.chart_since or period.since
+    chosen = [g for g in groups if _in(g["key"], since, period.until)]
+    if period.granularity == "monthly":
+        first = min((g["key"] for g in chosen), default=today.isoformat())
+        start = date.fromisoformat(first[:7] + "-01")
+        if since is not None:
+            start = max(start, month_start(since))
+        labels = []
+        m = start
+        while m <= today:
+            labels.append(m.isoformat()[:7])
+            m = add_months(m, 1)
+
+        def bucket(day: str) -> str:
+            return day[:7]
+    else:
+        start = since or today
+        labels = [(start + timedelta(days=i)).isoformat() for i in range((period.until - start).days + 1)]
+
+        def bucket(day: str) -> str:
+            return day
+
+    index = {k: i for i, k in enumerate(labels)}
+    names = [r.name for r in breakdown(chosen, split)]
+    keep = names[:top] if len(names) <= top + 1 else names[: top]
+    series: dict[str, list[float]] = {n: [0.0] * len(labels) for n in keep}
+    if len(names) > len(keep):
+        series["other"] = [0.0] * len(labels)
+    for g in chosen:
+        i = index.get(bucket(g["key"]))
+        if i is None:
+            continue
+        name = _dim_value(g, split)
+        target = series.get(name, series.get("other"))
+        if target is None:
+            continue
+        target[i] += metric(g) if has_impacts else float(tokens(g))
+    return Chart(labels, series, "co2e_g" if has_impacts else "tokens", split)
+
+
+def budget_for(snap: Snapshot, limit_kg: float | None) -> Budget | None:
+    if limit_kg is None:
+        return None
+    today = snap.today
+    start = month_start(today)
+    dim = calendar.monthrange(today.year, today.month)[1]
+    month_end = today.replace(day=dim)
+    used: dict[str, float] | None = None
+    projected: dict[str, float] | None = None
+    if snap.covers(start):
+        acc = sum_groups(g for g in snap.groups if _in(g["key"], start, today))
+        r = acc.get("co2e_g")
+        if isinstance(r, dict):
+            used = dict(r)
+            scale = dim / today.day
+            projected = {k: v * scale for k, v in r.items()}
+    return Budget(float(limit_kg), used, projected, month_end, today.day, dim)
+
+
+def summarize(snap: Snapshot, flt: Filter | None = None, split: str = "client") -> Summary:
+    p = snap.period
+    all_groups = snap.groups
+    groups = [g for g in all_groups if flt is None or flt.matches(g)]
+    current_groups = [g for g in groups if _in(g["key"], p.since, p.until)]
+    current = sum_groups(current_groups)
+    previous = None
+    pending = False
+    if p.prev_since is not None:
+        if snap.covers(p.prev_since):
+            previous = sum_groups(g for g in groups if _in(g["key"], p.prev_since, p.prev_until))
+        else:
+            pending = True
+    has_impacts = snap.has_impacts
+    limit = snap.settings.get("budget.monthly_kg")
+    summary = Summary(
+        period=p,
+        today=snap.today,
+        filter=flt,
+        current=current,
+        previous=previous,
+        previous_pending=pending,
+        breakdown={d: breakdown(current_groups, d) for d in DIMENSIONS},
+        chart=chart_data(groups, p, snap.today, split, has_impacts),
+        budget=budget_for(snap, float(limit) if limit is not None else None),
+        has_impacts=has_impacts,
+        methodology=snap.methodology,
+        demo=snap.demo,
+        complete=snap.complete,
+        empty=not all_groups,
+    )
+    summary.equivalents = equivalents_for(current, snap.settings)
+    return summary
+
+
+def equivalents_for(totals: dict[str, Any], settings: dict[str, Any], n: int = 2) -> list[dict[str, Any]]:
+    """The ``n`` most telling everyday equivalents of the totals (needs ledger.equivalents)."""
+    co2 = totals.get("co2e_g")
+    if not isinstance(co2, dict):
+        return []
+    water = totals.get("water_ml")
+    try:
+        from ledger.equivalents import pick_equivalents
+    except ImportError:
+        return []
+    region = settings.get("user.region") or "World"
+    picked = pick_equivalents(
+        float(co2["central"]), float(water["central"]) if isinstance(water, dict) else 0.0, region
+    )
+    return list(picked)[:n]
+
+
+# -- sessions -------------------------------------------------------------------------
+@dataclass
+class SessionRow:
+    session: str
+    client: str
+    models: list[str]
+    project: str
+    first_ts: int
+    last_ts: int
+    totals: dict[str, Any]
+
+
+def load_sessions(
+    store: Any, period: Period, tz: str | None, settings: dict[str, Any], flt: Filter | None
+) -> list[SessionRow]:
+    """One row per session of the period (SQL groups per session, client and model)."""
+    from ledger.report import ReportQuery, query_groups
+
+    filters: dict[str, tuple[str, ...]] = {}
+    if flt is not None and flt.value != "(none)":
+        filters = {f"{flt.dim}s": (flt.value,)}
+    q = ReportQuery(
+        period="session", since=period.since, until=period.until, tz=tz, by="project",
+        settings=settings, **filters,  # type: ignore[arg-type]
+    )
+    _zone, groups = query_groups(store, q)
+    if groups:
+        attach_impacts(groups, settings)
+    rows: dict[str, SessionRow] = {}
+    for g in groups:
+        if flt is not None and not flt.matches(g):
+            continue
+        r = rows.get(g["key"])
+        if r is None:
+            r = rows[g["key"]] = SessionRow(
+                g["key"], g["client"], [], _dim_value(g, "project"), int(g["first_ts"]),
+                int(g["last_ts"]), new_totals(),
+            )
+        if g["model"] not in r.models:
+            r.models.append(g["model"])
+        r.first_ts = min(r.first_ts, int(g["first_ts"]))
+        r.last_ts = max(r.last_ts, int(g["last_ts"]))
+        add_into(r.totals, g)
+    out = sorted(rows.values(), key=lambda r: -r.first_ts)
+    return out
+
+
+def load_session_requests(store: Any, session: str, settings: dict[str, Any]) -> list[dict[str, Any]]:
+    """The requests of one session with their impacts (each row is a one-event group)."""
+    from ledger.queries import session_requests
+
+    rows = session_requests(store, session)
+    for i, r in enumerate(rows):
+        r["key"] = str(i)
+    if rows:
+        attach_impacts(rows, settings)
+    return rows
+
+
+# -- what would shrink it -------------------------------------------------------------
+#: The grid zone used for "the same usage on a low-carbon grid" (factors.md §4: Sweden).
+LOW_CARBON_ZONE = "SE"
+
+
+@dataclass
+class SavingsRow:
+    model: str
+    share: float
+    actual: dict[str, float]
+    sibling: str | None = None
+    sibling_co2: dict[str, float] | None = None
+    sibling_note: str | None = None
+    grid_co2: dict[str, float] | None = None
+
+
+@dataclass
+class Savings:
+    period_label: str
+    rows: list[SavingsRow] = field(default_factory=list)
+    grid_label: str = LOW_CARBON_ZONE
+    total: dict[str, float] | None = None
+    total_grid: dict[str, float] | None = None
+    total_sibling: dict[str, float] | None = None
+    note: str = ""
+    message: str = ""
+
+
+def compute_savings(snap: Snapshot, flt: Filter | None, top: int = 3) -> Savings:
+    """The saving of a smaller sibling model and of a low-carbon grid for the top models."""
+    s = Savings(period_label=snap.period.label)
+    if not snap.has_impacts:
+        s.message = (
+            "What would shrink it needs the impact methodology, which is not available: "
+            "only tokens are shown."
+        )
+        return s
+    try:
+        from tui import shrink
+    except ImportError:  # pragma: no cover
+        s.message = "Alternatives unavailable."
+        return s
+    return shrink.compute(snap, flt, top, s)
+
+
+# -- which ledger to show -------------------------------------------------------------
+DEMO_BANNER = (
+    "No usage recorded yet — showing demo data. Install the hooks: tokenprint hooks install --all"
+)
+#: A fallback demo ledger older than this is written again, so "this month" has data.
+DEMO_MAX_AGE_MS = 3 * 86_400_000
+
+
+@dataclass
+class LedgerChoice:
+    """The ledger on screen, and the one to watch for new usage."""
+
+    store: Any
+    demo: bool
+    banner: str | None
+    watch_path: Any  # Path of the SQLite file to watch, or None (server: watch_store)
+    watch_store: Any
+    fallback: bool = False  # showing the demo because the real ledger is empty
+
+
+def resolve_ledger(
+    home: Any, want_demo: bool, current: LedgerChoice | None = None, demo_events: int = 20_000
+) -> LedgerChoice:
+    """The ledger to show: ``demo.db`` when asked, else the real ledger, else (empty)
+    the demo ledger, written first if missing or stale, with a banner saying so.
+
+    ``current`` is reused unless it is a fallback demo and the real ledger now has
+    events (the first hook write switches the dashboard to real data).
+    """
+    from ledger.paths import ensure_home, ledger_path, resolve_home
+    from ledger.queries import has_events
+    from ledger.store import open_store
+
+    home_dir = ensure_home(resolve_home(home))
+    if current is not None and not current.fallback:
+        return current
+    if want_demo:
+        store = open_store(home_dir, demo=True)
+        if not has_events(store):
+            store.dispose()
+            _write_demo(ledger_path(home_dir, demo=True), demo_events)
+            store = open_store(home_dir, demo=True)
+        return LedgerChoice(store, True, "Demo ledger (tokenprint --demo).", store.path, None)
+    real = open_store(home_dir)
+    if has_events(real):
+        if current is not None:
+            current.store.dispose()
+        return LedgerChoice(real, False, None, real.path, real if real.path is None else None)
+    if current is not None:
+        real.dispose()
+        return current
+    demo_path = ledger_path(home_dir, demo=True)
+    if not demo_path.exists() or _demo_stale(home_dir):
+        _write_demo(demo_path, demo_events)
+    store = open_store(home_dir, demo=True)
+    watch_store = real if real.path is None else None
+    if real.path is not None:
+        real.dispose()
+    return LedgerChoice(store, True, DEMO_BANNER, real.path, watch_store, fallback=True)
+
+
+def _write_demo(path: Any, events: int) -> None:
+    from ledger.demo import write_demo
+
+    write_demo(path, events=events)
+
+
+def _demo_stale(home_dir: Any) -> bool:
+    import time
+
+    from sqlalchemy import text
+
+    from ledger.store import open_store
+
+    store = open_store(home_dir, demo=True)
+    try:
+        with store.read() as conn:
+            newest = conn.execute(text("SELECT MAX(ts) FROM events")).scalar()
+    finally:
+        store.dispose()
+    return newest is None or int(newest) < time.time() * 1000 - DEMO_MAX_AGE_MS

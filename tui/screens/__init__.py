@@ -1,0 +1,1 @@
+"""The dashboard screens: the main view, a session, settings, methodology and help."""

@@ -1,0 +1,35 @@
+"""``?``: every key of the dashboard and what it does."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from tui.screens.base import BaseModal
+
+HELP = """\
+[b]tokenprint dashboard[/] — keys
+
+[b]Periods[/]   1 today · 2 last 7 days · 3 this month · 4 last 12 months · 5 all time
+            each compared with the previous period of the same length
+[b]Views[/]     o overview · t over time · d what drives it · s sessions · w what would shrink it
+[b]Tables[/]    ↑↓ move · Enter filters the screen on a row (drivers) or opens a session
+            S sorts by the next column (or click a header) · b model/client/project
+[b]Chart[/]     b splits the bars by client or by model
+[b]Filter[/]    f clears the filter
+[b]Other[/]     c settings · m methodology and sources · e export this period (Markdown)
+            r reload · T light/dark theme · ? this help · q quit
+
+Figures are estimates with a range (low–high); the central value is shown first.
+The dashboard follows the ledger live: a hook's write shows within two seconds.
+"""
+
+
+class HelpScreen(BaseModal):
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-box"):
+            yield Static(HELP, id="help-text")

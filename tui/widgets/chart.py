@@ -1,0 +1,72 @@
+"""CO2e (or tokens) over time, stacked by client or model (plotext via textual-plotext)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.reactive import reactive
+from textual.widgets import Static
+from textual_plotext import PlotextPlot
+
+from tui import format as fmt
+from tui.data import Chart, Summary
+
+#: Series colours that read on light and dark backgrounds.
+COLOURS = ("orange", "cyan", "magenta", "green", "blue", "gray")
+
+
+def chart_unit(chart: Chart) -> tuple[float, str]:
+    """Divide the values by the factor to plot them in the unit named."""
+    peak = max((sum(col) for col in zip(*chart.series.values(), strict=True)), default=0.0)
+    if chart.metric == "co2e_g":
+        return fmt.scale_for(peak, "g")
+    for factor, name in ((1e9, "G tokens"), (1e6, "M tokens"), (1e3, "k tokens")):
+        if peak >= factor:
+            return factor, name
+    return 1.0, "tokens"
+
+
+def tick_labels(labels: list[str], monthly: bool) -> list[str]:
+    if monthly:
+        return [lab[2:] for lab in labels]  # 26-11
+    return [lab[5:] for lab in labels]  # 11-26
+
+
+class TimeChart(Vertical):
+    """A stacked bar chart of the period, one bar per day (or month)."""
+
+    summary: reactive[Summary | None] = reactive(None)
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="chart-title")
+        yield PlotextPlot(id="chart-plot")
+
+    def watch_summary(self, s: Summary | None) -> None:
+        if s is None:
+            return
+        chart = s.chart
+        factor, unit = chart_unit(chart)
+        what = "CO2e" if chart.metric == "co2e_g" else "Tokens"
+        step = "month" if s.period.granularity == "monthly" else "day"
+        self.query_one("#chart-title", Static).update(
+            f"[b]{what} per {step}[/] ({unit}), by {chart.split} · {chart.labels[0] if chart.labels else ''}"
+            f" to {chart.labels[-1] if chart.labels else ''} · [dim]b: split by client/model[/]"
+        )
+        plot = self.query_one(PlotextPlot)
+        plt = plot.plt
+        plt.clear_data()
+        plt.clear_figure()
+        if not chart.labels or not chart.series:
+            plt.title("nothing recorded")
+            plot.refresh()
+            return
+        ticks = tick_labels(chart.labels, s.period.granularity == "monthly")
+        names = list(chart.series)
+        values = [[v / factor for v in chart.series[n]] for n in names]
+        xs = list(range(1, len(ticks) + 1))
+        plt.stacked_bar(xs, values, labels=names, color=list(COLOURS[: len(names)]), width=0.8)
+        step_every = max(1, len(ticks) // 10)
+        shown = xs[::step_every]
+        plt.xticks(shown, [ticks[i - 1] for i in shown])
+        plt.ylabel(unit)
+        plot.refresh()

@@ -1,0 +1,153 @@
+"""The overview: the period's CO2e with its range, energy, water, tokens and requests,
+two everyday equivalents, the change against the previous period, and the budget."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.reactive import reactive
+from textual.widgets import ProgressBar, Sparkline, Static
+
+from tui import format as fmt
+from tui.data import Summary, metric, tokens
+
+BUDGET_HINT = "No monthly budget. Set one with [b]c[/] (settings) or: tokenprint config set budget.monthly_kg 20"
+
+
+def headline_markup(s: Summary) -> str:
+    """The totals block as Textual markup (also what the tests read)."""
+    cur = s.current
+    lines: list[str] = []
+    period = f"[b]{s.period.label}[/] · {s.period.span()}"
+    if s.filter is not None:
+        period += f" · [i]{Content(s.filter.describe()).markup}[/]"
+    lines.append(period)
+    if s.has_impacts:
+        co2 = cur.get("co2e_g")
+        lines.append(
+            f"[b]CO2e[/]      [b $accent]{fmt.central(co2, 'g'):<10}[/]  range {fmt.rng(co2, 'g')}"
+        )
+        lines.append(
+            f"Energy    {fmt.central(cur.get('energy_wh'), 'Wh'):<10}  range {fmt.rng(cur.get('energy_wh'), 'Wh')}"
+        )
+        lines.append(
+            f"Water     {fmt.central(cur.get('water_ml'), 'mL'):<10}  range {fmt.rng(cur.get('water_ml'), 'mL')}"
+        )
+    else:
+        lines.append("[$warning]Impacts unavailable: showing tokens only[/]")
+    lines.append(f"Tokens    {fmt.count(tokens(cur)):<10}  Requests {cur['requests']:,}")
+    lines.append(
+        "[dim]          "
+        f"in {fmt.count(cur['input_tokens'])} · cache w {fmt.count(cur['cache_write_tokens'])} · "
+        f"cache r {fmt.count(cur['cache_read_tokens'])} · out {fmt.count(cur['output_tokens'])} · "
+        f"reason {fmt.count(cur['reasoning_tokens'])}[/]"
+    )
+    lines.append(comparison_markup(s))
+    return "\n".join(lines)
+
+
+def comparison_markup(s: Summary) -> str:
+    p = s.period
+    if p.prev_since is None:
+        return "[dim]No earlier period to compare with.[/]"
+    if s.previous_pending:
+        return f"[dim]vs {p.prev_span()}: loading…[/]"
+    assert s.previous is not None
+    what = "CO2e" if s.has_impacts else "tokens"
+    before = (
+        fmt.central(s.previous.get("co2e_g"), "g") if s.has_impacts else fmt.count(tokens(s.previous))
+    )
+    ratio = s.change
+    if ratio is None:
+        return f"{what} vs {p.prev_span()}: nothing recorded then"
+    colour = "$error" if ratio > 0.005 else "$success"
+    return f"[{colour}]{fmt.change(ratio)}[/] {what} vs {p.prev_span()} ({before})"
+
+
+def equivalents_markup(s: Summary) -> str:
+    if not s.has_impacts:
+        return ""
+    if not s.equivalents:
+        return "[dim]Everyday equivalents unavailable.[/]"
+    lines = ["That is about"]
+    for e in s.equivalents:
+        value = fmt.num(float(e.get("value", 0.0)))
+        unit = e.get("unit", "")
+        label = e.get("label") or e.get("name", "")
+        src = ", ".join(str(x) for x in (e.get("source"), e.get("year")) if x)
+        lines.append(
+            f"  [b]≈ {value} {Content(str(unit)).markup}[/] {Content(str(label)).markup}"
+            + (f" [dim]({Content(src).markup})[/]" if src else "")
+        )
+    return "\n".join(lines)
+
+
+def budget_markup(s: Summary) -> str:
+    b = s.budget
+    if b is None:
+        return BUDGET_HINT
+    limit = f"{fmt.num(b.limit_kg)} kg"
+    if b.used is None:
+        if not s.has_impacts:
+            return f"Budget {limit}/month: needs impacts (not available)"
+        return f"Budget {limit}/month: loading…"
+    used = fmt.qty(b.used["central"], "g")
+    assert b.projected is not None
+    proj = fmt.qty(b.projected["central"], "g")
+    over = b.projected["central"] > b.limit_kg * 1000
+    verdict = "[$error]over budget[/]" if over else "[$success]within budget[/]"
+    return (
+        f"[b]Budget[/] {used} of {limit} this month ({fmt.pct(b.fraction)}) · projected {proj} "
+        f"({fmt.rng(b.projected, 'g')}) by {b.month_end:%b} {b.month_end.day}: {verdict}"
+    )
+
+
+class OverviewPanel(VerticalScroll):
+    """Everything a user should grasp in five seconds."""
+
+    summary: reactive[Summary | None] = reactive(None)
+
+    def compose(self) -> ComposeResult:
+        yield Static("Loading the ledger…", id="ov-headline")
+        yield Static("", id="ov-equivalents")
+        yield Sparkline([], id="ov-spark")
+        yield Static("", id="ov-spark-label")
+        yield Static("", id="ov-budget")
+        yield ProgressBar(total=100, show_eta=False, id="ov-budget-bar")
+
+    def watch_summary(self, s: Summary | None) -> None:
+        if s is None:
+            return
+        if s.empty and not s.current["requests"]:
+            self.query_one("#ov-headline", Static).update(
+                headline_markup(s) + "\n\n[dim]Nothing recorded in this period.[/]"
+            )
+        else:
+            self.query_one("#ov-headline", Static).update(headline_markup(s))
+        self.query_one("#ov-equivalents", Static).update(equivalents_markup(s))
+        totals = [sum(col) for col in zip(*s.chart.series.values(), strict=True)] if s.chart.series else []
+        spark = self.query_one("#ov-spark", Sparkline)
+        spark.data = totals
+        spark.display = bool(totals) and any(totals)
+        label = self.query_one("#ov-spark-label", Static)
+        label.display = spark.display
+        if totals:
+            unit = "CO2e" if s.chart.metric == "co2e_g" else "tokens"
+            step = "month" if s.period.granularity == "monthly" else "day"
+            label.update(
+                f"[dim]{unit} per {step}, {s.chart.labels[0]} to {s.chart.labels[-1]} "
+                f"(peak {peak_text(max(totals), s.chart.metric)})[/]"
+            )
+        self.query_one("#ov-budget", Static).update(budget_markup(s))
+        bar = self.query_one("#ov-budget-bar", ProgressBar)
+        bar.display = s.budget is not None and s.budget.used is not None
+        if s.budget is not None and s.budget.used is not None:
+            bar.update(total=100, progress=min(100.0, s.budget.fraction * 100))
+
+
+def peak_text(value: float, metric_name: str) -> str:
+    return fmt.qty(value, "g") if metric_name == "co2e_g" else fmt.count(value)
+
+
+__all__ = ["OverviewPanel", "headline_markup", "metric"]
