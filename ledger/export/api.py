@@ -68,17 +68,35 @@ def export_to_file(
     """Export ``since``..``until`` (inclusive local days in ``tz``) of ``stores``
     (``[(label, Store), ...]``) as ``fmt`` to ``path``; returns the file written.
 
-    Both dates missing: the last complete month. ``path`` missing or a folder: a file
-    named ``tokenprint-<period>.<fmt>`` there (the current folder when missing).
+    Both dates missing: the last complete month; ``since`` missing: from the first day
+    with data; ``until`` missing: to today. ``path`` missing or a folder (existing, or
+    new and without a suffix: it is created): a file named ``tokenprint-<period>.<fmt>``
+    there (the current folder when missing).
     Raises ``ValueError`` on a bad format or range.
     """
-    from ledger.export.gather import last_complete_month
+    from ledger.export.gather import last_complete_month, opened, query_first_day
+    from ledger.timeutil import get_zone
 
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (use {', '.join(FORMATS)})")
-    rng = last_complete_month(tz) if since is None and until is None else resolve_range(since, until, tz)
+
+    def first_day() -> date | None:
+        with opened(stores, 0, 0) as src:
+            return query_first_day(src, get_zone(tz)[1])
+
+    if since is None and until is None:
+        rng = last_complete_month(tz)
+    else:
+        rng = resolve_range(since, until, tz, first_day=first_day)
     text = export_text(stores, fmt, rng, settings=settings, tz=tz)
-    target = Path(path) if path is not None else Path.cwd()
-    if target.is_dir():
-        target = target / default_name(rng, fmt)
-    return write_atomic(target, text)
+    return write_atomic(output_path(path, rng, fmt), text)
+
+
+def output_path(path: str | os.PathLike[str] | None, rng: Range, fmt: str) -> Path:
+    """The file to write: ``path``, or a file named after the period inside ``path``
+    when it is a folder (an existing one, or a new path without a suffix), or in the
+    current folder when ``path`` is missing."""
+    target = Path(path).expanduser() if path is not None else Path.cwd()
+    if target.is_dir() or (not target.exists() and not target.suffix):
+        return target / default_name(rng, fmt)
+    return target

@@ -103,7 +103,7 @@ def export(month: str | None, year: int | None, since: Any, until: Any, fmt: str
            tz: str | None, ledgers: tuple[str, ...]) -> None:
     """Write the summary of a month, a year or any range: md, html, csv or json."""
     from ledger.config import ConfigError, load
-    from ledger.export.api import default_name, export_text, write_atomic
+    from ledger.export.api import export_text, output_path, write_atomic
     from ledger.store import StoreError
     from ledger.store import open_store as open_path
 
@@ -150,9 +150,7 @@ def export(month: str | None, year: int | None, since: Any, until: Any, fmt: str
     if to_stdout:
         click.echo(text, nl=False)
         return
-    target = Path(str(output)).expanduser()
-    if target.is_dir():
-        target = target / default_name(rng, fmt)
+    target = output_path(str(output), rng, fmt)
     try:
         write_atomic(target, text)
     except OSError as exc:

@@ -299,5 +299,9 @@ def test_export_to_file_for_the_dashboard(alice: Store, tmp_path: Path) -> None:
                            tmp_path / "x.json", {"user.region": "FR"}, tz=TZ)
     data = json.loads(named.read_text(encoding="utf-8"))
     assert data["settings"]["user.region"] == "FR" and data["until"] == "2026-10-15"
+    new_folder = export_to_file([("alice", alice)], "md", date(2026, 10, 1), None, tmp_path / "exports", None, tz=TZ)
+    assert new_folder.parent == tmp_path / "exports" and new_folder.name.startswith("tokenprint-2026-10-01_")
+    everything = export_to_file([("alice", alice)], "csv", None, date(2026, 10, 31), tmp_path / "all.csv", None, tz=TZ)
+    assert everything.read_text(encoding="utf-8").splitlines()[1].startswith("2026-09-21,")
     with pytest.raises(ValueError, match="unknown export format"):
         export_to_file([("alice", alice)], "pdf", None, None, tmp_path, None)
