@@ -7,13 +7,14 @@ skipped lines and why.
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from tui.common import common, fail, handles_errors, open_store
+from tui.common import common, ctx_obj, fail
 
 
 @click.command("import")
@@ -21,7 +22,6 @@ from tui.common import common, fail, handles_errors, open_store
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @common()
-@handles_errors
 def import_(client: str, paths: tuple[Path, ...], progress: bool | None) -> None:
     """Backfill CLIENT's history (default: its own locations; else each PATH:
     a config dir, any folder inside it, or a single file)."""
@@ -32,9 +32,13 @@ def import_(client: str, paths: tuple[Path, ...], progress: bool | None) -> None
     for p in paths:
         if not p.exists():
             fail(f"{p}: no such file or folder")
-    from hooks.backfill import StoreBackend, run_import, summary
+    from hooks.backfill import open_backend, run_import, summary
+    from ledger import fastpath
 
-    store = open_store()
+    try:
+        backend, close = open_backend(ctx_obj().home_path())
+    except Exception as exc:  # sqlite3 errors, LedgerTooNew, a bad database URL
+        fail(f"cannot open the ledger: {exc}", 1)
     show = sys.stderr.isatty() if progress is None else progress
     bar: Any = None
     task: Any = None
@@ -70,13 +74,13 @@ def import_(client: str, paths: tuple[Path, ...], progress: bool | None) -> None
             bar.advance(task, n)
 
     try:
-        totals = run_import(
-            StoreBackend(store), client, list(paths) or None, on_plan=on_plan, on_bytes=on_bytes
-        )
+        totals = run_import(backend, client, list(paths) or None, on_plan=on_plan, on_bytes=on_bytes)
+    except (sqlite3.Error, fastpath.LedgerBusy) as exc:
+        fail(f"the ledger could not be used: {exc} (is the file readable and the disk not full?)", 1)
     finally:
         if bar is not None:
             bar.stop()
-        store.dispose()
+        close()
     if not paths and totals.files == 0:
         click.echo(f"{client}: no transcripts found in the default locations", err=True)
     for message in totals.error_messages[:20]:

@@ -369,7 +369,6 @@ class DashboardScreen(BaseScreen):
     @on(DriversTable.RowChosen)
     def _row_chosen(self, event: DriversTable.RowChosen) -> None:
         self.filter = Filter(event.dim, event.value)
-        self.notify(f"Showing only {event.dim} {event.value} (f clears)", timeout=3)
 
     # -- reactions ---------------------------------------------------------------------------
     def watch_period(self) -> None:

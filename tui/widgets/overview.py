@@ -87,7 +87,7 @@ def budget_markup(s: Summary) -> str:
     b = s.budget
     if b is None:
         return BUDGET_HINT
-    limit = f"{fmt.num(b.limit_kg)} kg"
+    limit = f"{b.limit_kg:g} kg"
     if b.used is None:
         if not s.has_impacts:
             return f"Budget {limit}/month: needs impacts (not available)"
