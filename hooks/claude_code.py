@@ -27,12 +27,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from hooks.tail import Parsed, split_lines
+from hooks.tail import Parsed
 from ledger.events import Event
 
 CLIENT = "claude-code"
@@ -61,8 +61,10 @@ def _count(usage: Mapping[str, Any], name: str) -> int:
 
 def _text(value: Any) -> str | None:
     """A short metadata string safe to store (no lone surrogates)."""
-    if not isinstance(value, str) or not value:
+    if type(value) is not str or not value:
         return None
+    if value.isascii():
+        return value
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -79,105 +81,148 @@ def _ts_ms(value: Any) -> int:
     return round(dt.timestamp() * 1000)
 
 
+def _skip(skips: dict[str, int], reason: str) -> None:
+    skips[reason] = skips.get(reason, 0) + 1
+
+
 def event_from_record(obj: Any, skips: dict[str, int]) -> Event | None:
     """The event of one parsed transcript line, or None (``skips`` says why when it matters)."""
-    if not isinstance(obj, dict):
-        skips["not-an-object"] = skips.get("not-an-object", 0) + 1
+    if type(obj) is not dict:
+        _skip(skips, "not-an-object")
         return None
     kind = obj.get("type")
     if kind != "assistant":
         if kind == "progress":
-            skips["progress-copy"] = skips.get("progress-copy", 0) + 1
+            _skip(skips, "progress-copy")
         return None
     msg = obj.get("message")
-    if not isinstance(msg, dict):
+    if type(msg) is not dict:
         return None
     usage = msg.get("usage")
-    if not isinstance(usage, dict):
+    if type(usage) is not dict:
         return None
     if obj.get("isApiErrorMessage") is True:
-        skips["api-error"] = skips.get("api-error", 0) + 1
+        _skip(skips, "api-error")
         return None
     model = msg.get("model")
     if model == "<synthetic>":
-        skips["synthetic"] = skips.get("synthetic", 0) + 1
+        _skip(skips, "synthetic")
         return None
     model = _text(model)
     if model is None:
-        skips["no-model"] = skips.get("no-model", 0) + 1
+        _skip(skips, "no-model")
         return None
     event_id = _text(msg.get("id")) or _text(obj.get("requestId")) or _text(obj.get("uuid"))
     if event_id is None:
-        skips["no-id"] = skips.get("no-id", 0) + 1
+        _skip(skips, "no-id")
         return None
     try:
         ts_ms = _ts_ms(obj.get("timestamp"))
     except (ValueError, TypeError, OverflowError):
-        skips["bad-timestamp"] = skips.get("bad-timestamp", 0) + 1
+        _skip(skips, "bad-timestamp")
         return None
+    get = usage.get
+    inp, cw, cr, out = (
+        get("input_tokens", 0),
+        get("cache_creation_input_tokens", 0),
+        get("cache_read_input_tokens", 0),
+        get("output_tokens", 0),
+    )
+    details = get("output_tokens_details")
     try:
-        output = _count(usage, "output_tokens")
-        details = usage.get("output_tokens_details")
+        if not (type(inp) is int and type(cw) is int and type(cr) is int and type(out) is int
+                and inp >= 0 and cw >= 0 and cr >= 0 and out >= 0):
+            inp = _count(usage, "input_tokens")
+            cw = _count(usage, "cache_creation_input_tokens")
+            cr = _count(usage, "cache_read_input_tokens")
+            out = _count(usage, "output_tokens")
         reasoning = 0
-        if isinstance(details, dict):
-            reasoning = min(_count(details, "thinking_tokens"), output)
-        ev = Event(
-            client=CLIENT,
-            event_id=event_id,
-            model=model,
-            ts_ms=ts_ms,
-            provider="anthropic",
-            session=_text(obj.get("sessionId")),
-            project=_text(obj.get("cwd")),
-            input_tokens=_count(usage, "input_tokens"),
-            cache_write_tokens=_count(usage, "cache_creation_input_tokens"),
-            cache_read_tokens=_count(usage, "cache_read_input_tokens"),
-            output_tokens=output - reasoning,
-            reasoning_tokens=reasoning,
-            requests=1,
-            source=SOURCE,
-        )
+        if type(details) is dict:
+            reasoning = min(_count(details, "thinking_tokens"), out)
     except ValueError:
-        skips["bad-usage"] = skips.get("bad-usage", 0) + 1
+        _skip(skips, "bad-usage")
         return None
     cost = obj.get("costUSD")
-    if isinstance(cost, int | float) and not isinstance(cost, bool) and cost >= 0:
-        ev.cost_usd = float(cost)
-    return ev
+    if not (type(cost) is float or type(cost) is int) or cost < 0:
+        cost = None
+    return Event(
+        CLIENT,
+        event_id,
+        model,
+        ts_ms,
+        "anthropic",
+        _text(obj.get("sessionId")),
+        _text(obj.get("cwd")),
+        inp,
+        cw,
+        cr,
+        out - reasoning,
+        reasoning,
+        1,
+        None if cost is None else float(cost),
+        SOURCE,
+    )
 
 
-def _line(line: bytes, events: list[Event], skips: dict[str, int]) -> None:
-    if _USAGE not in line:
-        # Cannot carry usage: not parsed (tool results can be megabytes). A line that
-        # is not even shaped like an object is still counted as broken.
-        stripped = line.strip()
-        if stripped and not (stripped[:1] == b"{" and stripped[-1:] == b"}"):
-            skips["invalid-json"] = skips.get("invalid-json", 0) + 1
-        return
-    try:
-        obj = _loads(line)
-    except ValueError:  # JSONDecodeError and UnicodeDecodeError
-        skips["invalid-json"] = skips.get("invalid-json", 0) + 1
-        return
-    ev = event_from_record(obj, skips)
-    if ev is not None:
+def _keep(ev: Event, events: list[Event], seen: dict[str, Event]) -> None:
+    """Append ``ev``, or merge it into the reading of the same response already kept
+    (largest counts, earliest instant: the ledger's own merge rule, done early)."""
+    prev = seen.get(ev.event_id)
+    if prev is None:
+        seen[ev.event_id] = ev
         events.append(ev)
+        return
+    if ev.output_tokens > prev.output_tokens:
+        prev.output_tokens = ev.output_tokens
+    if ev.reasoning_tokens > prev.reasoning_tokens:
+        prev.reasoning_tokens = ev.reasoning_tokens
+    if ev.input_tokens > prev.input_tokens:
+        prev.input_tokens = ev.input_tokens
+    if ev.cache_write_tokens > prev.cache_write_tokens:
+        prev.cache_write_tokens = ev.cache_write_tokens
+    if ev.cache_read_tokens > prev.cache_read_tokens:
+        prev.cache_read_tokens = ev.cache_read_tokens
+    if ev.ts_ms < prev.ts_ms:
+        prev.ts_ms = ev.ts_ms
+    if ev.cost_usd is not None and (prev.cost_usd is None or ev.cost_usd > prev.cost_usd):
+        prev.cost_usd = ev.cost_usd
 
 
-def parse(data: bytes, at_eof: bool) -> Parsed:
+def parse(data: bytes, at_eof: bool, loads: Callable[[bytes], Any] = _loads) -> Parsed:
     """Events from transcript bytes that start at a line boundary.
 
     Consumes complete lines; at EOF, an unterminated last line is consumed only if
     it is already a complete JSON object (the newline is what is missing).
+    ``loads`` decodes one line (stdlib ``json.loads`` unless the backfill passes
+    :func:`fast_loads`); it raises ``ValueError`` on a line that is not JSON.
+
+    Only lines containing ``"usage"`` can carry usage, and only those are decoded
+    (tool results can be megabytes): they are found with ``bytes.find`` rather than
+    by splitting every line. So ``invalid-json`` counts the broken lines that
+    could have carried usage; a broken line that could not is passed over, as
+    any other line without usage (counting them cost 40% of a backfill).
     """
     events: list[Event] = []
     skips: dict[str, int] = {}
-    lines, consumed = split_lines(data)
-    for line in lines:
-        _line(line, events, skips)
+    seen: dict[str, Event] = {}
+    consumed = data.rfind(b"\n") + 1
+    find, rfind = data.find, data.rfind
+    i = find(_USAGE, 0, consumed)
+    while i != -1:
+        start = rfind(b"\n", 0, i) + 1
+        stop = find(b"\n", i)
+        line = data[start:stop]
+        try:
+            obj = loads(line)
+        except ValueError:  # JSONDecodeError and UnicodeDecodeError
+            _skip(skips, "invalid-json")
+        else:
+            ev = event_from_record(obj, skips)
+            if ev is not None:
+                _keep(ev, events, seen)
+        i = find(_USAGE, stop + 1, consumed)
     if at_eof and consumed < len(data):
-        tail = data[consumed:]
-        stripped = tail.strip()
+        stripped = data[consumed:].strip()
         if stripped[:1] == b"{" and stripped[-1:] == b"}":
             try:
                 obj = _loads(stripped)
@@ -186,9 +231,73 @@ def parse(data: bytes, at_eof: bool) -> Parsed:
             if obj is not None:
                 ev = event_from_record(obj, skips)
                 if ev is not None:
-                    events.append(ev)
+                    _keep(ev, events, seen)
                 consumed = len(data)
     return Parsed(events, consumed, skips)
+
+
+def fast_loads() -> Callable[[bytes], Any] | None:
+    """A faster line decoder for the backfill (never the hook): msgspec when installed.
+
+    It decodes only the fields :func:`event_from_record` reads (the content blocks,
+    where the bytes are, are validated but not built into objects) and returns
+    the same dict shape as ``json.loads``. A line msgspec rejects (a lone surrogate
+    escape, ``NaN``...) is decoded again by ``json.loads``, so the result, and
+    what counts as invalid, is that of the standard library.
+    """
+    try:
+        import msgspec
+    except ImportError:
+        return None
+
+    Message = msgspec.defstruct(
+        "Message", [("id", Any, None), ("model", Any, None), ("usage", Any, None)]
+    )
+    Line = msgspec.defstruct(
+        "Line",
+        [
+            ("type", Any, None),
+            ("message", msgspec.Raw, msgspec.Raw(b"null")),
+            ("is_api_error", Any, None),
+            ("request_id", Any, None),
+            ("uuid", Any, None),
+            ("timestamp", Any, None),
+            ("session_id", Any, None),
+            ("cwd", Any, None),
+            ("cost_usd", Any, None),
+        ],
+        rename={
+            "is_api_error": "isApiErrorMessage",
+            "request_id": "requestId",
+            "session_id": "sessionId",
+            "cost_usd": "costUSD",
+        },
+    )
+    line_decoder = msgspec.json.Decoder(Line)
+    message_decoder = msgspec.json.Decoder(Message)
+    errors = (msgspec.DecodeError, msgspec.ValidationError)
+
+    def loads(line: bytes) -> Any:
+        try:
+            rec = line_decoder.decode(line)
+            if rec.type != "assistant":
+                return {"type": rec.type}
+            msg = message_decoder.decode(rec.message)
+        except errors:
+            return _loads(line)  # the stdlib decides (and raises ValueError if it is not JSON)
+        return {
+            "type": rec.type,
+            "message": {"id": msg.id, "model": msg.model, "usage": msg.usage},
+            "isApiErrorMessage": rec.is_api_error,
+            "requestId": rec.request_id,
+            "uuid": rec.uuid,
+            "timestamp": rec.timestamp,
+            "sessionId": rec.session_id,
+            "cwd": rec.cwd,
+            "costUSD": rec.cost_usd,
+        }
+
+    return loads
 
 
 # -- where the files are ---------------------------------------------------------------

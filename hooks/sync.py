@@ -17,7 +17,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from hooks.tail import CHUNK_BYTES, Parser, Position, read_steps, unchanged
+from hooks.tail import CHUNK_BYTES, Parser, Position, Step, read_steps, unchanged
 from ledger import fastpath
 from ledger.events import Event
 from ledger.ingest import IngestResult
@@ -148,26 +148,36 @@ class Syncer:
             budget = None if self.max_bytes is None else self.max_bytes - t.bytes
             with open(path, "rb") as f:
                 t.read += 1
-                first = True
-                for step in read_steps(
+                steps = read_steps(
                     f, st, pos, self.parse, chunk_bytes=self.chunk_bytes, max_bytes=budget
-                ):
-                    if first and step.position.state.get("last_read") in ("truncated", "replaced"):
-                        t.restarted += 1
-                    first = False
-                    self._events.extend(step.parsed.events)
-                    self._positions[path] = step.position
-                    self._pending += step.nbytes
-                    t.bytes += step.nbytes
-                    for reason, n in step.parsed.skips.items():
-                        t.skips[reason] = t.skips.get(reason, 0) + n
-                    if self.on_bytes is not None and step.nbytes:
-                        self.on_bytes(step.nbytes)
-                    if self._pending >= self.flush_bytes:
-                        self.flush()
-        except FileNotFoundError:
+                )
+                for i, step in enumerate(steps):
+                    self.absorb(path, step, first=i == 0)
+        except OSError as exc:
+            self.failed(path, exc)
+
+    def absorb(self, path: str, step: Step, first: bool) -> None:
+        """Queue one parsed chunk of ``path`` (committed with its position by ``flush``)."""
+        t = self.totals
+        if first and step.position.state.get("last_read") in ("truncated", "replaced"):
+            t.restarted += 1
+        self._events.extend(step.parsed.events)
+        self._positions[path] = step.position
+        self._pending += step.nbytes
+        t.bytes += step.nbytes
+        for reason, n in step.parsed.skips.items():
+            t.skips[reason] = t.skips.get(reason, 0) + n
+        if self.on_bytes is not None and step.nbytes:
+            self.on_bytes(step.nbytes)
+        if self._pending >= self.flush_bytes:
+            self.flush()
+
+    def failed(self, path: str, exc: OSError) -> None:
+        """A file that vanished or cannot be read: counted, never fatal."""
+        t = self.totals
+        if isinstance(exc, FileNotFoundError):
             t.missing += 1
-        except (PermissionError, IsADirectoryError, NotADirectoryError) as exc:
+        else:
             t.errors += 1
             t.error_messages.append(f"{path}: {exc.strerror or exc}")
 

@@ -199,12 +199,3 @@ def read_steps(
         return  # stopped by the budget: the rest is for the next call
     # Nothing (more) to consume: record the stat so that the next call skips the file.
     yield Step(Parsed([], 0), position(size), 0)
-
-
-def split_lines(data: bytes) -> tuple[list[bytes], int]:
-    """Complete lines of ``data`` (without their newline) and the bytes they span."""
-    end = data.rfind(b"\n") + 1
-    if end == 0:
-        return [], 0
-    lines = data[: end - 1].split(b"\n")
-    return lines, end

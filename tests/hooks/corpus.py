@@ -151,6 +151,10 @@ def user(session: str, cwd: str, ts: str, content: Any, **extra: Any) -> dict[st
     return rec
 
 
+def cut_line(line: str) -> str:
+    return line[: line.index('"output_tokens"')]
+
+
 def compact(obj: Any) -> str:
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
 
@@ -208,9 +212,11 @@ def build(config: Path) -> dict[str, Path]:
                           msg_id="msg_syn")),
         compact(assistant(A, cwd_a, "2025-09-28T10:06:01.000Z", SONNET, usage(3, 0, 0, 3),
                           msg_id="msg_err", isApiErrorMessage=True)),
-        # a line cut mid-write and followed by others: skipped and counted
-        compact(assistant(A, cwd_a, "2025-09-28T10:07:00.000Z", SONNET, usage(9, 9, 9, 9),
-                          msg_id="msg_cut"))[:150],
+        # a line cut mid-write (inside its usage) and followed by others: skipped, counted
+        cut_line(compact(assistant(A, cwd_a, "2025-09-28T10:07:00.000Z", SONNET,
+                                   usage(9, 9, 9, 9), msg_id="msg_cut"))),
+        # a broken line that could not carry usage: passed over like any line without usage
+        compact(user(A, cwd_a, "2025-09-28T10:07:01.000Z", "half a prompt"))[:60],
         # A5: an older line carrying costUSD
         compact(assistant(A, cwd_a, "2025-09-28T11:00:00.000Z", SONNET, usage(100, 0, 0, 10),
                           msg_id="msg_A5", costUSD=0.01)),
