@@ -199,13 +199,20 @@ def _training_per_token(entry: ModelEntry, settings: Settings) -> tuple[dict[str
     return per, ctx
 
 
-def compute(entry: ModelEntry, settings: Settings) -> Coefficients:
-    """The coefficients of ``entry`` under ``settings`` (uncached; see :func:`coefficients`)."""
+def compute(
+    entry: ModelEntry, settings: Settings, overrides: Mapping[str, Range] | None = None
+) -> Coefficients:
+    """The coefficients of ``entry`` under ``settings`` (uncached; see :func:`coefficients`).
+
+    ``overrides`` replaces factors by name (calibration puts our estimate on a
+    discloser's boundary this way, e.g. ``idle_share = 0``).
+    """
     h = entry.host if entry.host in loading.factors()["host"] else "cloud"
     warnings = list(entry.warnings)
+    over = dict(overrides or {})
 
     def f(name: str) -> Range:
-        return factor(name, h)
+        return over[name] if name in over else factor(name, h)
 
     params = fm.effective_params_b(entry.params_total, entry.params_active, f("moe_inactive_weight"))
     decode = fm.token_accel_j(params, f("j_per_flop"), f("u_decode"))
