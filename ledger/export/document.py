@@ -191,10 +191,10 @@ def assemble(
 
     doc["equivalents"] = insight.equivalents(cur_tot, settings) if has_impacts else []
     doc["shrink"] = insight.shrink(groups, settings) if has_impacts else []
-    doc["sources"] = insight.sources(groups, settings, meta)
-    doc["boundary"] = insight.boundary(settings, meta)
+    doc["sources"] = insight.sources(groups, settings, meta) if has_impacts else []
+    doc["boundary"] = insight.boundary(settings, meta) if has_impacts else {}
     doc["data_quality"] = {
-        "unknown_models": insight.unknown_models(groups, settings),
+        "unknown_models": insight.unknown_models(groups, settings) if has_impacts else [],
         "estimated_tokens": estimated_tokens(groups),
         "skipped_sources": skipped,
         "duplicates_counted_once": duplicates,

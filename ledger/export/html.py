@@ -37,7 +37,7 @@ h3 { font-size: 15px; margin: 18px 0 6px; break-after: avoid; page-break-after: 
 .meta { margin: 0; color: var(--muted); font-size: 13px; }
 .cards { display: grid; grid-template-columns: repeat(3, 1fr); gap: 12px; }
 .card { background: var(--soft); border-radius: 8px; padding: 12px 14px; break-inside: avoid; }
-.card .label { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .05em; }
+.card .label { color: var(--muted); font-size: 12.5px; font-weight: 600; letter-spacing: .02em; }
 .card .value { font-size: 24px; font-weight: 650; margin-top: 2px; }
 .card .range, .card .delta { font-size: 12.5px; color: var(--muted); }
 .card.major .value { color: var(--accent); }
@@ -58,13 +58,13 @@ table { width: 100%; border-collapse: collapse; font-size: 13.5px; margin: 4px 0
 thead { display: table-header-group; }
 tr { break-inside: avoid; page-break-inside: avoid; }
 th, td { padding: 5px 8px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
-th { font-weight: 600; color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .03em; }
+th { font-weight: 600; color: var(--muted); font-size: 12.5px; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td code { font-size: 12.5px; }
 .bar { display: inline-block; height: 8px; background: var(--accent); border-radius: 2px;
   vertical-align: middle; margin-right: 6px; }
-ul.notes li, ul.shrink li, ul.sources li { margin: 3px 0; }
-ul.sources { font-size: 13px; }
+ul.notes li, ul.shrink li, ul.sources li { margin: 3px 0; break-inside: avoid; page-break-inside: avoid; }
+ul.sources { font-size: 12px; color: #38434b; padding-left: 18px; }
 footer { margin-top: 28px; color: var(--muted); font-size: 12px; border-top: 1px solid var(--line); padding-top: 8px; }
 @page { size: A4; margin: 14mm 13mm; }
 @media print {
@@ -73,6 +73,7 @@ footer { margin-top: 28px; color: var(--muted); font-size: 12px; border-top: 1px
   .page { break-before: page; page-break-before: always; }
   .page > h2:first-child { margin-top: 0; }
   h2 { margin-top: 18px; }
+  ul.sources { font-size: 8.5pt; }
   a { color: inherit; text-decoration: none; }
 }
 @media (max-width: 640px) {

@@ -1,0 +1,76 @@
+"""What an export says beyond the numbers: smaller models and a cleaner grid, the
+sources of every factor used, unknown models. Uses the real methodology on groups
+shaped like the export's (impacts attached per group, linear in the counts)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ledger.export import insight
+from ledger.export.document import default_settings
+
+impact = pytest.importorskip("ledger.impact")
+
+
+def group(client: str, model: str, **counts: int) -> dict[str, Any]:
+    g: dict[str, Any] = {"key": "2026-10-01", "client": client, "model": model, "project": None,
+                         "input_tokens": 0, "cache_write_tokens": 0, "cache_read_tokens": 0,
+                         "output_tokens": 0, "reasoning_tokens": 0, "requests": 1, "cost_usd": 0.0}
+    g.update(counts)
+    s = impact.Settings.from_config(default_settings())
+    g.update({k: v for k, v in impact.impacts_for(model, g, s, client).items() if k in ("energy_wh", "co2e_g", "water_ml")})
+    return g
+
+
+GROUPS = [
+    group("claude-code", "claude-sonnet-4-5-20250929", input_tokens=2000, cache_read_tokens=900_000,
+          output_tokens=40_000, requests=30),
+    group("codex", "gpt-5-codex", input_tokens=50_000, cache_read_tokens=400_000, output_tokens=20_000,
+          reasoning_tokens=30_000, requests=20),
+    group("manual", "acme-mystery-7b", input_tokens=1000, output_tokens=500, requests=2),
+]
+
+
+def test_shrink_offers_a_smaller_model_of_the_same_maker_and_a_cleaner_grid() -> None:
+    out = insight.shrink(GROUPS, default_settings())
+    models = [s for s in out if s["kind"] == "model"]
+    assert models and models[0]["model"] == "claude-sonnet-4-5-20250929"
+    for s in models:
+        alt = impact.resolve_model(s["alternative"])
+        assert alt.provider == impact.resolve_model(s["model"]).provider
+        assert 0 < s["alternative_co2e_g"] <= s["co2e_g"] * insight.SMALLER
+        assert s["saving_co2e_g"] == pytest.approx(s["co2e_g"] - s["alternative_co2e_g"])
+        assert f"`{s['alternative']}`" in s["text"]
+    grid = [s for s in out if s["kind"] == "grid"]
+    assert len(grid) == 1 and 0 < grid[0]["alternative_co2e_g"] < grid[0]["co2e_g"]
+    # Already on the cleanest grid, or with a fixed intensity: no grid suggestion.
+    fixed = insight.shrink(GROUPS, {**default_settings(), "grid.intensity_g_per_kwh": 30.0})
+    assert not [s for s in fixed if s["kind"] == "grid"]
+
+
+def test_sources_name_every_factor_zone_and_model_used() -> None:
+    out = insight.sources(GROUPS, default_settings(), {})
+    kinds = {s["kind"] for s in out}
+    assert kinds == {"factor", "host", "grid", "model"}
+    assert all(s["text"] for s in out)
+    names = {s["name"] for s in out if s["kind"] in ("factor", "host")}
+    assert {"j_per_flop", "u_decode", "u_prefill", "pue", "wue"} <= names
+    assert {s["model"] for s in out if s["kind"] == "model"} == {
+        impact.resolve_model(g["model"], g["client"]).id for g in GROUPS
+    }
+    assert all(s["source"] for s in out if s["kind"] in ("factor", "host"))
+
+
+def test_unknown_models_say_how_they_were_sized() -> None:
+    out = insight.unknown_models(GROUPS, default_settings())
+    assert [(u["model"], u["requests"]) for u in out] == [("acme-mystery-7b", 2)]
+    assert out[0]["match"] != "table" and "size class" in out[0]["note"]
+
+
+def test_boundary_follows_the_settings() -> None:
+    plain = insight.boundary(default_settings(), {})
+    assert "model training" in plain["excludes"] and plain["basis"] == "location"
+    trained = insight.boundary({**default_settings(), "impact.include_training": True}, {})
+    assert "amortised model training" in trained["includes"]
