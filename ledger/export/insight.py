@@ -59,21 +59,21 @@ def per_model(groups: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 # -- equivalents ---------------------------------------------------------------------------------
 def equivalents(totals: dict[str, Any], settings: dict[str, Any], limit: int = 3) -> list[dict[str, Any]]:
-    """The two or three most telling everyday equivalents of the totals."""
+    """The two or three most telling everyday equivalents of the totals: the best two
+    for CO2e (``pick_equivalents`` without water), then the best one for water."""
     try:
         from ledger.equivalents import pick_equivalents
     except ImportError:
         return []
     co2, water = _central(totals.get("co2e_g")), _central(totals.get("water_ml"))
-    if co2 <= 0 and water <= 0:
-        return []
     region = str(settings.get("user.region") or "World")
-    picked = pick_equivalents(co2, water, region)
-    out = []
-    for e in list(picked)[:limit]:
-        d = dict(e) if isinstance(e, dict) else dict(vars(e))
-        out.append({k: d.get(k) for k in ("name", "value", "unit", "label", "source", "year")} | d)
-    return out
+    picked: list[dict[str, Any]] = []
+    if co2 > 0:
+        picked += list(pick_equivalents(co2, None, region))
+    if water > 0:
+        picked += [e for e in pick_equivalents(0.0, water, region) if e.get("name") not in {p["name"] for p in picked}]
+    picked = picked[: limit - 1] + picked[-1:] if len(picked) > limit and water > 0 else picked[:limit]
+    return [{k: e.get(k) for k in ("name", "value", "unit", "label", "source", "year")} | dict(e) for e in picked]
 
 
 # -- unknown models ----------------------------------------------------------------------------

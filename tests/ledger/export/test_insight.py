@@ -74,3 +74,15 @@ def test_boundary_follows_the_settings() -> None:
     assert "model training" in plain["excludes"] and plain["basis"] == "location"
     trained = insight.boundary({**default_settings(), "impact.include_training": True}, {})
     assert "amortised model training" in trained["includes"]
+
+
+def test_two_or_three_equivalents_with_their_sources() -> None:
+    pytest.importorskip("ledger.equivalents")
+    totals = {"co2e_g": {"low": 50.0, "central": 169.0, "high": 700.0},
+              "water_ml": {"low": 300.0, "central": 1470.0, "high": 6500.0}}
+    out = insight.equivalents(totals, default_settings())
+    assert 2 <= len(out) <= 3
+    assert len({e["name"] for e in out}) == len(out)
+    assert all(e["label"] and e["source"] and e["year"] for e in out)
+    assert out[-1]["name"] in ("teaspoon", "glass", "bottle", "shower")  # water comes last
+    assert insight.equivalents({"co2e_g": {"central": 0.0}, "water_ml": {"central": 0.0}}, default_settings()) == []
