@@ -24,6 +24,9 @@ COMMANDS: dict[str, str] = {
     "import": "tui.commands.imports:import_",
     "hooks": "tui.commands.hooks_cmd:hooks",
     "statusline": "tui.commands.statusline:statusline",
+    "estimate": "tui.commands.estimate:estimate",
+    "methodology": "tui.commands.methodology:methodology",
+    "models": "tui.commands.models:models",
 }
 
 
