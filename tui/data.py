@@ -165,11 +165,27 @@ class Snapshot:
 
 
 def attach_impacts(groups: list[dict[str, Any]], settings: dict[str, Any]) -> str | None:
-    """Impacts per group via the report's own hook; returns the methodology version."""
+    """Impacts per group via the report's own hook; returns the methodology version.
+
+    Should that hook attach nothing while ``ledger.impact`` is installed, the same
+    linear product (``impacts_for`` per group, cached coefficients) is applied here.
+    """
     from ledger import report
 
     meta = report._attach_impacts(groups, settings)
-    return meta.get("methodology") if isinstance(meta, dict) else None
+    version = meta.get("methodology") if isinstance(meta, dict) else None
+    if not groups or "co2e_g" in groups[0]:
+        return version
+    try:
+        from ledger.impact import METHODOLOGY_VERSION, Settings, impacts_for
+    except ImportError:
+        return version
+    s = Settings.from_config(settings)
+    for g in groups:
+        out = impacts_for(g["model"], g, s, g.get("client"))
+        for name in IMPACTS:
+            g[name] = out[name]
+    return version or METHODOLOGY_VERSION
 
 
 def load_range(

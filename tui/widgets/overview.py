@@ -38,7 +38,7 @@ def headline_markup(s: Summary) -> str:
         lines.append("[$warning]Impacts unavailable: showing tokens only[/]")
     lines.append(f"Tokens    {fmt.count(tokens(cur)):<10}  Requests {cur['requests']:,}")
     lines.append(
-        "[dim]          "
+        "[dim]"
         f"in {fmt.count(cur['input_tokens'])} · cache w {fmt.count(cur['cache_write_tokens'])} · "
         f"cache r {fmt.count(cur['cache_read_tokens'])} · out {fmt.count(cur['output_tokens'])} · "
         f"reason {fmt.count(cur['reasoning_tokens'])}[/]"

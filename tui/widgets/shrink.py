@@ -23,6 +23,10 @@ def _delta(actual: dict[str, float], alt: dict[str, float]) -> str:
     return f"[$success]saves {fmt.qty(saved, 'g')}[/] ({fmt.rng(rng, 'g')}, −{share * 100:.0f} %)"
 
 
+def _alt(label: str, value: dict[str, float], actual: dict[str, float]) -> str:
+    return f"  {label}: {fmt.central(value, 'g')}, {_delta(actual, value)}"
+
+
 def savings_markup(s: Savings | None) -> str:
     if s is None:
         return "Working out the alternatives…"
@@ -32,32 +36,26 @@ def savings_markup(s: Savings | None) -> str:
     for row in s.rows:
         lines.append("")
         lines.append(
-            f"[b]{escape(row.model)}[/] {fmt.central(row.actual, 'g')} ({fmt.rng(row.actual, 'g')}), "
+            f"[b]{escape(row.model)}[/]: {fmt.central(row.actual, 'g')} ({fmt.rng(row.actual, 'g')}), "
             f"{fmt.pct(row.share)} of the period"
         )
         if row.sibling and row.sibling_co2:
-            lines.append(
-                f"  on {escape(row.sibling)} (same family, smaller): "
-                f"{fmt.central(row.sibling_co2, 'g')} → {_delta(row.actual, row.sibling_co2)}"
-            )
+            lines.append(_alt(f"smaller sibling {escape(row.sibling)}", row.sibling_co2, row.actual))
         else:
             lines.append(f"  [dim]{escape(row.sibling_note or 'no smaller model in its family')}[/]")
         if row.grid_co2:
-            lines.append(
-                f"  on a low-carbon grid ({escape(s.grid_label)}): "
-                f"{fmt.central(row.grid_co2, 'g')} → {_delta(row.actual, row.grid_co2)}"
-            )
+            lines.append(_alt(f"low-carbon grid ({escape(s.grid_label)})", row.grid_co2, row.actual))
     if s.total and s.total_grid:
         lines.append("")
         lines.append(
             f"[b]All usage[/] on a low-carbon grid ({escape(s.grid_label)}): "
-            f"{fmt.central(s.total_grid, 'g')} instead of {fmt.central(s.total, 'g')} → "
+            f"{fmt.central(s.total_grid, 'g')} instead of {fmt.central(s.total, 'g')}, "
             f"{_delta(s.total, s.total_grid)}"
         )
     if s.total and s.total_sibling:
         lines.append(
             f"[b]Top models[/] on their smaller siblings: {fmt.central(s.total_sibling, 'g')} "
-            f"instead of {fmt.central(s.total, 'g')} → {_delta(s.total, s.total_sibling)}"
+            f"instead of {fmt.central(s.total, 'g')}, {_delta(s.total, s.total_sibling)}"
         )
     if s.note:
         lines.append("")
