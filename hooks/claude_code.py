@@ -164,18 +164,20 @@ def event_from_record(obj: Any, skips: dict[str, int]) -> Event | None:
     )
 
 
-def _keep(ev: Event, events: list[Event], seen: dict[str, Event]) -> None:
-    """Append ``ev``, or merge it into the reading of the same response already kept
-    (largest counts, earliest instant: the ledger's own merge rule, done early)."""
+def _keep(ev: Event, events: list[Event], seen: dict[str, Event]) -> bool:
+    """Append ``ev`` (True), or merge it into the reading of the same response already
+    kept (largest counts, earliest instant: the ledger's own merge rule, done early)."""
     prev = seen.get(ev.event_id)
     if prev is None:
         seen[ev.event_id] = ev
         events.append(ev)
-        return
-    if ev.output_tokens > prev.output_tokens:
-        prev.output_tokens = ev.output_tokens
-    if ev.reasoning_tokens > prev.reasoning_tokens:
-        prev.reasoning_tokens = ev.reasoning_tokens
+        return True
+    # Each line's output + reasoning is its whole output_tokens; the thinking part may
+    # be stated on some lines only: keep the largest whole and the largest thinking.
+    whole = max(ev.output_tokens + ev.reasoning_tokens, prev.output_tokens + prev.reasoning_tokens)
+    thinking = max(ev.reasoning_tokens, prev.reasoning_tokens)
+    prev.output_tokens = whole - thinking
+    prev.reasoning_tokens = thinking
     if ev.input_tokens > prev.input_tokens:
         prev.input_tokens = ev.input_tokens
     if ev.cache_write_tokens > prev.cache_write_tokens:
@@ -186,6 +188,7 @@ def _keep(ev: Event, events: list[Event], seen: dict[str, Event]) -> None:
         prev.ts_ms = ev.ts_ms
     if ev.cost_usd is not None and (prev.cost_usd is None or ev.cost_usd > prev.cost_usd):
         prev.cost_usd = ev.cost_usd
+    return False
 
 
 def parse(data: bytes, at_eof: bool, loads: Callable[[bytes], Any] = _loads) -> Parsed:
@@ -207,6 +210,8 @@ def parse(data: bytes, at_eof: bool, loads: Callable[[bytes], Any] = _loads) -> 
     seen: dict[str, Event] = {}
     consumed = data.rfind(b"\n") + 1
     find, rfind = data.find, data.rfind
+    # Where the last response began, if nothing but its own lines followed it.
+    tail_start = -1
     i = find(_USAGE, 0, consumed)
     while i != -1:
         start = rfind(b"\n", 0, i) + 1
@@ -216,11 +221,23 @@ def parse(data: bytes, at_eof: bool, loads: Callable[[bytes], Any] = _loads) -> 
             obj = loads(line)
         except ValueError:  # JSONDecodeError and UnicodeDecodeError
             _skip(skips, "invalid-json")
+            tail_start = -1
         else:
             ev = event_from_record(obj, skips)
-            if ev is not None:
-                _keep(ev, events, seen)
+            if ev is None:
+                tail_start = -1  # another line came after the response: it is complete
+            elif _keep(ev, events, seen):
+                tail_start = start
+            elif ev.event_id != events[-1].event_id:
+                tail_start = -1
         i = find(_USAGE, stop + 1, consumed)
+    if not at_eof and tail_start >= 0:
+        # More of the file follows: the last response may go on in the next chunk.
+        # Leave it whole for the next call, so that its lines are merged together
+        # (a thinking count stated on its last line only must not meet an earlier
+        # line's undivided output in the ledger's per-column merge).
+        del seen[events.pop().event_id]
+        consumed = tail_start
     if at_eof and consumed < len(data):
         stripped = data[consumed:].strip()
         if stripped[:1] == b"{" and stripped[-1:] == b"}":

@@ -202,7 +202,7 @@ def build(config: Path) -> dict[str, Path]:
                      "message": {"id": "msg_S1", "model": HAIKU, "role": "assistant",
                                  "content": [], "usage": s1_final}}}}),
         # A2: thinking stated in output_tokens_details on its last line
-        compact(assistant(A, cwd_a, "2025-09-28T10:05:00.000Z", SONNET, usage(12, 0, 1010, 20),
+        compact(assistant(A, cwd_a, "2025-09-28T10:05:00.000Z", SONNET, usage(12, 0, 1010, 150),
                           msg_id="msg_A2", request_id="req_A2")),
         compact(assistant(A, cwd_a, "2025-09-28T10:05:09.000Z", SONNET,
                           usage(12, 0, 1010, 300, output_tokens_details={"thinking_tokens": 200}),
