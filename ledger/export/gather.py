@@ -355,17 +355,19 @@ def query_skipped_sources(src: Source) -> Rows:
 def add_into(acc: dict[str, Any], g: dict[str, Any]) -> None:
     """Add the amounts (numbers and low/central/high ranges) of ``g`` into ``acc``."""
     for name, value in g.items():
-        if name in NAME_FIELDS:
-            continue
-        if isinstance(value, dict):
+        kind = type(value)
+        if kind is int or kind is float:
+            if name not in NAME_FIELDS:
+                acc[name] = acc.get(name, 0) + value
+        elif kind is dict:
+            if name in NAME_FIELDS:
+                continue
             slot = acc.get(name)
-            if not isinstance(slot, dict):
-                slot = acc[name] = {k: 0.0 for k in value}
+            if type(slot) is not dict:
+                slot = acc[name] = dict.fromkeys(value, 0.0)
             for k, v in value.items():
-                if isinstance(v, int | float):
+                if type(v) is float or type(v) is int:
                     slot[k] = slot.get(k, 0.0) + v
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            acc[name] = acc.get(name, 0) + value
 
 
 def zero() -> dict[str, Any]:
