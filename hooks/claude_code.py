@@ -404,3 +404,28 @@ def hook_paths(payload: Mapping[str, Any]) -> list[str]:
                 if path not in out:
                     out.append(path)
     return out
+
+
+# -- settings files ------------------------------------------------------------------------
+
+SCOPES: tuple[str, ...] = ("user", "project", "local")
+
+
+def settings_path(scope: str, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:
+    """The settings file of a scope: user (``$CLAUDE_CONFIG_DIR/settings.json`` when set,
+    else ``~/.claude/settings.json``), project (``.claude/settings.json``) or local
+    (``.claude/settings.local.json``)."""
+    env = os.environ if env is None else env
+    if scope == "user":
+        raw = env.get("CLAUDE_CONFIG_DIR", "").strip()
+        base = Path(raw.split(",")[0].strip()).expanduser() if raw else Path.home() / ".claude"
+        return base / "settings.json"
+    root = cwd or Path.cwd()
+    if scope == "project":
+        return root / ".claude" / "settings.json"
+    if scope == "local":
+        return root / ".claude" / "settings.local.json"
+    raise ValueError(f"unknown scope {scope!r}; expected one of {', '.join(SCOPES)}")
+
+
+DEFAULT_CLEANUP_DAYS = 30
