@@ -69,13 +69,15 @@ class Range(NamedTuple):
         o = _as_range(other)
         return Range(self.low + o.low, self.central + o.central, self.high + o.high)
 
-    __radd__ = __add__
+    def __radd__(self, other: object) -> Range:
+        return self.__add__(other)
 
     def __mul__(self, other: object) -> Range:  # type: ignore[override]
         o = _as_range(other)
         return _product(self, o)
 
-    __rmul__ = __mul__
+    def __rmul__(self, other: object) -> Range:
+        return self.__mul__(other)
 
     def __truediv__(self, other: object) -> Range:
         """Divide; the divisor's ends swap (its high end gives the low result)."""

@@ -39,8 +39,9 @@ def models(provider: str | None, resolve: str | None, client: str | None, as_jso
     from ledger.impact import Range
 
     t = Table(title="tokenprint model table (B = billion parameters; prices USD per million tokens)")
-    for col in ("id", "provider", "host", "arch", "total B", "active B", "in / cache-w / cache-r / out", "params source"):
-        t.add_column(col)
+    for col in ("id", "provider", "host", "arch", "total B", "active B", "in / cache-w / cache-r / out"):
+        t.add_column(col, no_wrap=True)
+    t.add_column("params source", overflow="fold")
     for r in table:
         p = r["params"]
         total = Range.of(p["total"])
