@@ -51,11 +51,29 @@ def default_settings() -> dict[str, Any]:
 
 
 def _attach(groups: Rows, settings: dict[str, Any]) -> dict[str, Any]:
-    """Impacts per group through the report's single place for them."""
+    """Impacts per group through the report's single place for them.
+
+    Should that hook attach nothing while ``ledger.impact`` is installed, the same
+    linear product (``impacts_for`` per group, cached coefficients) is applied here,
+    as the dashboard does.
+    """
     from ledger import report
 
-    meta = report._attach_impacts(groups, settings)
-    return dict(meta or {})
+    meta = dict(report._attach_impacts(groups, settings) or {})
+    if any(isinstance(g.get("co2e_g"), dict) for g in groups[:1]):
+        return meta
+    try:
+        from ledger.impact import METHODOLOGY_VERSION, Settings, impacts_for
+    except ImportError:
+        return meta
+    s = Settings.from_config(settings)
+    for g in groups:
+        out = impacts_for(g["model"], g, s, g.get("client"))
+        for name in IMPACT_FIELDS:
+            g[name] = out[name]
+    if meta.get("methodology") is None:
+        meta["methodology"] = METHODOLOGY_VERSION
+    return meta
 
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:
@@ -192,6 +210,11 @@ def assemble(
     doc["equivalents"] = insight.equivalents(cur_tot, settings) if has_impacts else []
     doc["shrink"] = insight.shrink(groups, settings) if has_impacts else []
     doc["sources"] = insight.sources(groups, settings, meta) if has_impacts else []
+    doc["sources"] += [
+        {"kind": "equivalent", "name": e["name"], "source": e["source"], "year": e["year"],
+         "text": f"Equivalent '{e['label']}': {e['source']} ({e['year']})"}
+        for e in doc["equivalents"]
+    ]
     doc["boundary"] = insight.boundary(settings, meta) if has_impacts else {}
     doc["data_quality"] = {
         "unknown_models": insight.unknown_models(groups, settings) if has_impacts else [],

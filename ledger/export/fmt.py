@@ -86,3 +86,12 @@ def setting(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     return str(v)
+
+
+def short_source(text: Any, limit: int = 72) -> str:
+    """The first clause of a source, at most ``limit`` characters (the full text is
+    in the sources section)."""
+    t = str(text or "").split(";", 1)[0].strip()
+    if len(t) > limit:
+        t = t[: limit - 1].rsplit(" ", 1)[0].rstrip(",:;") + "…"
+    return t

@@ -258,7 +258,8 @@ def render(doc: dict[str, Any]) -> str:
         for e in doc["equivalents"]:
             body.append(
                 f'<li><span class="big">{_e(e["label"])}</span>'
-                f'<span class="src">{_e(e["source"])}, {_e(e["year"])}</span></li>'
+                f'<span class="src" title="{_e(e["source"])}">{_e(fmt.short_source(e["source"]))}, '
+                f'{_e(e["year"])}</span></li>'
             )
         body.append("</ul>")
     body.append("<h2>Day by day</h2>")

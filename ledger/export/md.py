@@ -170,7 +170,7 @@ def render(doc: dict[str, Any]) -> str:
     if doc["equivalents"]:
         out += ["## In everyday terms", ""]
         for e in doc["equivalents"]:
-            out.append(f"- {e['label']} ({e['source']}, {e['year']})")
+            out.append(f"- {e['label']} ({fmt.short_source(e['source'])}, {e['year']})")
         out.append("")
 
     out += ["## Daily", ""]
