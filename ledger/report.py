@@ -131,8 +131,36 @@ def _attach_impacts(groups: list[dict[str, Any]], settings: dict[str, Any]) -> d
     """Add impact ranges to each group (concrete model); returns report-level metadata.
 
     The single place where report rows get their impacts (ledger.impact).
+    Each group is one concrete (client, model): its impacts are the model's
+    coefficient vectors times the group's summed counts (linear), so the
+    rollup to weeks, months and totals simply adds the ranges. Adds
+    ``energy_wh``, ``co2e_g``, ``water_ml`` (``{"low", "central", "high"}``),
+    the training lines when ``impact.include_training`` is on, and
+    ``cost_usd_estimated``: the list price of the requests that reported no
+    cost (pro rata by requests within the group).
     """
-    return {"methodology": None}
+    from ledger.config import ConfigError
+    from ledger.impact import METHODOLOGY_VERSION, Settings, coefficients
+    from ledger.impact.coefficients import METRICS, TRAINING_METRICS
+
+    try:
+        s = Settings.from_config(settings)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    keys = METRICS + (TRAINING_METRICS if s.include_training else ())
+    warnings: dict[str, None] = {}
+    for g in groups:
+        coeffs = coefficients(str(g["model"]), s, g.get("client"))
+        impacts = coeffs.apply(g)
+        for k in keys:
+            g[k] = impacts[k]
+        est = impacts["cost_usd_estimated"]
+        requests = int(g.get("requests") or 0)
+        without = int(g.get("requests_without_cost") or 0)
+        share = (without / requests) if requests else (1.0 if not g.get("cost_usd") else 0.0)
+        g["cost_usd_estimated"] = round(est * share, 6) if est is not None else 0.0
+        warnings.update(dict.fromkeys(coeffs.warnings))
+    return {"methodology": METHODOLOGY_VERSION, "settings": s.as_config(), "warnings": list(warnings)}
 
 
 def _period_key(period: str, key: str) -> str:

@@ -270,8 +270,9 @@ def _by_size_class(model_id: str) -> ModelEntry:
 def resolve_model(model_id: str, client: str | None = None) -> ModelEntry:
     """The table entry for ``model_id`` as ``client`` reported it; never raises.
 
-    Order: exact id or alias (after normalising the spelling), an open-weights
-    size tag, a family rule, a size class. Local runtimes get host ``local``.
+    Order: exact id or alias (after normalising the spelling), a family rule,
+    a size read from the id (``-7b``, ``:14b``, ``30b-a3b``; first for local
+    runtimes), a size class. Local runtimes get host ``local``.
     The returned entry is shared (cached): do not mutate it.
     """
     raw = (model_id or "").strip()
@@ -284,10 +285,13 @@ def resolve_model(model_id: str, client: str | None = None) -> ModelEntry:
         if row is not None:
             entry = _entry(row, requested=raw)
             break
-    if entry is None and cands:
-        entry = _from_tag(raw, cands) if local or any(_MOE_TAG.search(c) or ":" in c for c in cands) else None
+    tag_first = local or any(":" in c for c in cands)
+    if entry is None and cands and tag_first:
+        entry = _from_tag(raw, cands)
     if entry is None and cands:
         entry = _by_rule(raw, cands)
+    if entry is None and cands and not tag_first:
+        entry = _from_tag(raw, cands)
     if entry is None:
         entry = _by_size_class(raw or "unknown")
         if not raw:
