@@ -194,10 +194,15 @@ def forget_original(home: Path, path: Path, what: str) -> None:
 
 
 def restore_or_write(
-    home: Path, loaded: Loaded, stripped: dict[str, Any], alt: dict[str, Any], what: str
+    home: Path,
+    loaded: Loaded,
+    stripped: dict[str, Any],
+    like: Callable[[Any], Any] | None,
+    what: str,
 ) -> str:
     """Write the settings without our entries: the original bytes when they say the
-    same (``stripped``: pruned of containers we emptied; ``alt``: not pruned)."""
+    same. ``stripped`` is pruned of the containers we emptied; ``like(before)``
+    prunes only those the original did not have (an original ``"hooks": {}``)."""
     snap = original(home, loaded.path, what)
     if snap is not None:
         existed, raw = snap
@@ -210,7 +215,7 @@ def restore_or_write(
                 before = json.loads(raw.decode("utf-8-sig")) if raw.strip() else {}
             except (ValueError, UnicodeDecodeError):
                 before = None
-            if before == stripped or before == alt:
+            if before == stripped or (like is not None and before == like(before)):
                 if raw != loaded.raw:
                     write_atomic(loaded.path, raw, home)
                 forget_original(home, loaded.path, what)
@@ -368,8 +373,33 @@ def uninstall_hooks(home: Path, path: Path, events: list[str]) -> str:
         forget_original(home, path, "hooks")
         return "nothing installed"
     stripped = _without_ours(loaded.data, events, prune=True)
-    alt = _without_ours(loaded.data, events, prune=False)
-    return restore_or_write(home, loaded, stripped, alt, "hooks")
+    unpruned = _without_ours(loaded.data, events, prune=False)
+
+    def like(before: Any) -> Any:
+        return _prune_like(unpruned, before)
+
+    return restore_or_write(home, loaded, stripped, like, "hooks")
+
+
+def _prune_like(data: dict[str, Any], before: Any) -> dict[str, Any]:
+    """``data`` without the empty hook lists and groups that ``before`` did not have."""
+    out = copy.deepcopy(data)
+    hooks = out.get("hooks")
+    old = before.get("hooks") if isinstance(before, dict) else None
+    old = old if isinstance(old, dict) else {}
+    if isinstance(hooks, dict):
+        for event in list(hooks):
+            groups = hooks[event]
+            if isinstance(groups, list):
+                old_groups = old.get(event)
+                n_old = len(old_groups) if isinstance(old_groups, list) else 0
+                groups[:] = [g for i, g in enumerate(groups)
+                             if not (isinstance(g, dict) and g.get("hooks") == [] and i >= n_old)]
+                if not groups and event not in old:
+                    del hooks[event]
+        if not hooks and not (isinstance(before, dict) and "hooks" in before):
+            del out["hooks"]
+    return out
 
 
 # -- status line -----------------------------------------------------------------------
@@ -440,4 +470,4 @@ def uninstall_statusline(home: Path, path: Path) -> str:
         stripped.pop(STATUSLINE_KEY, None)
     else:
         stripped[STATUSLINE_KEY] = before_value
-    return restore_or_write(home, loaded, stripped, stripped, "statusline")
+    return restore_or_write(home, loaded, stripped, None, "statusline")

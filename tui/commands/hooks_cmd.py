@@ -1,0 +1,247 @@
+"""``tokenprint hooks install|uninstall|status [CLIENT ... | --all] [--scope S]``.
+
+Edits the clients' own settings files through ``hooks.installer``: marked
+entries, idempotent, exact uninstall, foreign entries kept, malformed files
+refused and left untouched, atomic writes with a backup.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tui.common import common, ctx_obj, fail
+
+#: Clients whose hooks this command can install.
+INSTALLABLE = ("claude-code",)
+
+
+def hook_program() -> str:
+    """The absolute path of the installed ``tokenprint-hook`` (no reliance on PATH)."""
+    name = "tokenprint-hook.exe" if sys.platform == "win32" else "tokenprint-hook"
+    beside = Path(sys.executable).parent / name
+    if beside.exists():
+        return str(beside.absolute())
+    found = shutil.which(name)
+    if found:
+        return str(Path(found).absolute())
+    fail(f"cannot find {name} beside {sys.executable} or on PATH: reinstall tokenprint")
+
+
+def home_args() -> list[str]:
+    """``--home DIR`` when the data folder is not the default one."""
+    from ledger.paths import default_home
+
+    home = ctx_obj().home_path()
+    if home.resolve() == default_home().resolve():
+        return []
+    return ["--home", str(home.absolute())]
+
+
+def hook_command(client: str) -> str:
+    from hooks.installer import marked
+
+    words = [hook_program(), client, *home_args()]
+    return marked(" ".join(shlex.quote(w) for w in words))
+
+
+def _clients(clients: tuple[str, ...], all_: bool) -> list[str]:
+    if all_ or not clients:
+        return list(INSTALLABLE)
+    for c in clients:
+        if c not in INSTALLABLE:
+            fail(f"no hooks for {c!r}; available: {', '.join(INSTALLABLE)}")
+    return list(clients)
+
+
+scope_option = click.option(
+    "--scope",
+    type=click.Choice(["user", "project", "local"]),
+    default="user",
+    show_default=True,
+    help="Which settings file: user, project (.claude/settings.json) or local (.claude/settings.local.json).",
+)
+
+
+@click.group()
+def hooks() -> None:
+    """Install, remove or inspect tokenprint's hooks in the clients' settings."""
+
+
+@hooks.command()
+@click.argument("clients", nargs=-1)
+@click.option("--all", "all_", is_flag=True, help="Every client tokenprint can hook.")
+@scope_option
+@common()
+def install(clients: tuple[str, ...], all_: bool, scope: str) -> None:
+    """Add tokenprint's hooks (Stop, SubagentStop, SessionEnd for Claude Code)."""
+    from hooks import claude_code
+    from hooks.installer import SettingsError, install_hooks
+
+    home = ctx_obj().home_path()
+    for client in _clients(clients, all_):
+        path = claude_code.settings_path(scope)
+        try:
+            what = install_hooks(home, path, list(claude_code.HOOK_EVENTS), hook_command(client))
+        except SettingsError as exc:
+            fail(str(exc))
+        except OSError as exc:
+            fail(f"{path}: cannot write: {exc.strerror}", 1)
+        click.echo(f"{client}: {what} in {path} ({', '.join(claude_code.HOOK_EVENTS)})")
+
+
+@hooks.command()
+@click.argument("clients", nargs=-1)
+@click.option("--all", "all_", is_flag=True, help="Every client tokenprint can hook.")
+@scope_option
+@common()
+def uninstall(clients: tuple[str, ...], all_: bool, scope: str) -> None:
+    """Remove tokenprint's hooks, and only them."""
+    from hooks import claude_code
+    from hooks.installer import SettingsError, uninstall_hooks
+
+    home = ctx_obj().home_path()
+    for client in _clients(clients, all_):
+        path = claude_code.settings_path(scope)
+        try:
+            what = uninstall_hooks(home, path, list(claude_code.HOOK_EVENTS))
+        except SettingsError as exc:
+            fail(str(exc))
+        except OSError as exc:
+            fail(f"{path}: cannot write: {exc.strerror}", 1)
+        click.echo(f"{client}: {what} ({path})")
+
+
+def _ago(seconds: float) -> str:
+    if seconds < 90:
+        return f"{int(seconds)} s ago"
+    if seconds < 5400:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.0f} h ago"
+    return f"{seconds / 86400:.0f} days ago"
+
+
+def cleanup_days(paths: list[Path]) -> tuple[int, str]:
+    """The smallest ``cleanupPeriodDays`` among the settings files, and where it comes from."""
+    from hooks import claude_code
+    from hooks.installer import SettingsError, load
+
+    best, where = claude_code.DEFAULT_CLEANUP_DAYS, "default"
+    for path in paths:
+        try:
+            value = load(path).data.get("cleanupPeriodDays")
+        except SettingsError:
+            continue
+        if isinstance(value, int | float) and not isinstance(value, bool) and value < best:
+            best, where = int(value), str(path)
+    return best, where
+
+
+def history_at_risk(home: Path, cleanup: int, now: float | None = None) -> dict[str, Any]:
+    """Transcripts with usage not yet in the ledger, and those Claude Code deletes soon."""
+    from hooks import claude_code
+    from hooks.backfill import open_backend
+    from hooks.tail import unchanged
+
+    now = time.time() if now is None else now
+    files = claude_code.transcripts(claude_code.default_roots())
+    backend, close = open_backend(home)
+    try:
+        positions = backend.load_positions(claude_code.CLIENT, None)
+    finally:
+        close()
+    unread = soon = 0
+    unread_bytes = 0
+    soonest: float | None = None
+    for path in files:
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        if unchanged(positions.get(path), st):
+            continue
+        unread += 1
+        unread_bytes += st.st_size
+        days_left = cleanup - (now - st.st_mtime) / 86400
+        if days_left < 7:
+            soon += 1
+        soonest = days_left if soonest is None else min(soonest, days_left)
+    return {"files": len(files), "unread": unread, "unread_bytes": unread_bytes,
+            "soon": soon, "soonest_days": soonest}
+
+
+@hooks.command()
+@click.argument("clients", nargs=-1)
+@click.option("--all", "all_", is_flag=True, help="Every client tokenprint can hook.")
+@common()
+def status(clients: tuple[str, ...], all_: bool) -> None:
+    """What is installed, whether the hook ran recently, and history at risk."""
+    from hooks import claude_code, hooklog
+    from hooks.installer import SettingsError, installed_hooks, is_ours, load, statusline_is_ours
+
+    home = ctx_obj().home_path()
+    for client in _clients(clients, all_):
+        paths = [claude_code.settings_path(s) for s in claude_code.SCOPES]
+        any_installed = False
+        for scope, path in zip(claude_code.SCOPES, paths, strict=True):
+            try:
+                data = load(path).data
+            except SettingsError as exc:
+                click.echo(f"{client}: warning: {exc}")
+                continue
+            ours = installed_hooks(data)
+            if ours:
+                any_installed = True
+                events = [e for e in claude_code.HOOK_EVENTS if e in ours]
+                missing = [e for e in claude_code.HOOK_EVENTS if e not in ours]
+                click.echo(f"{client}: hooks installed in {path} ({scope}): {', '.join(events)}"
+                           + (f"; missing: {', '.join(missing)}" if missing else ""))
+                for command in sorted({c for cs in ours.values() for c in cs}):
+                    try:
+                        program = shlex.split(command)[0]
+                    except (ValueError, IndexError):
+                        program = command
+                    ok = Path(program).is_absolute() and os.access(program, os.X_OK)
+                    click.echo(f"  command: {command}" + ("" if ok else
+                               f"\n  warning: {program} is not an executable file: run "
+                               f"`tokenprint hooks install {client} --scope {scope}` again"))
+            if statusline_is_ours(data.get("statusLine")):
+                click.echo(f"{client}: status line installed in {path} ({scope})")
+            elif isinstance(data.get("statusLine"), dict) and is_ours(data["statusLine"].get("command")):
+                click.echo(f"{client}: status line installed in {path} ({scope})")
+        if not any_installed:
+            click.echo(f"{client}: hooks not installed (run `tokenprint hooks install {client}`)")
+        last = hooklog.last_run(home, client)
+        if last is None:
+            click.echo(f"{client}: the hook has not run yet")
+        else:
+            outcome = "ok" if last.get("ok") else f"failed: {last.get('error', 'see logs/hook.log')}"
+            counts = f", {last.get('new', 0)} new, {last.get('updated', 0)} updated" if last.get("ok") else ""
+            click.echo(f"{client}: last hook run {_ago(time.time() - float(last.get('ts', 0)))} "
+                       f"({last.get('event') or '?'}, {outcome}{counts})")
+        cleanup, where = cleanup_days(paths)
+        try:
+            risk = history_at_risk(home, cleanup)
+        except Exception as exc:  # the ledger may be locked or unreadable: say so
+            click.echo(f"{client}: cannot compare the transcripts with the ledger: {exc}")
+            continue
+        src = "default" if where == "default" else f"from {where}"
+        if risk["unread"] == 0:
+            click.echo(f"{client}: all {risk['files']} transcripts are in the ledger "
+                       f"(Claude Code deletes them after {cleanup} days, {src})")
+        else:
+            msg = (f"{client}: {risk['unread']} of {risk['files']} transcripts "
+                   f"({risk['unread_bytes'] / 1e6:.1f} MB) have usage not yet in the ledger")
+            if risk["soon"]:
+                msg = (f"{client}: warning: Claude Code deletes transcripts after {cleanup} days ({src}); "
+                       f"{risk['soon']} not yet in the ledger go within 7 days. "
+                       f"{risk['unread']} of {risk['files']} not yet read")
+            click.echo(msg + f": run `tokenprint import {client}`")
