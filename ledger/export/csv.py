@@ -21,6 +21,7 @@ COLUMNS: tuple[str, ...] = (
     *COUNT_FIELDS,
     "cost_usd",
     *(f"{f}_{k}" for f in IMPACT_FIELDS for k in ("low", "central", "high")),
+    "cost_usd_estimated",
 )
 
 
@@ -43,6 +44,7 @@ def line(row: dict[str, Any]) -> list[str]:
         r = row.get(f)
         for k in ("low", "central", "high"):
             cells.append(number(r.get(k)) if isinstance(r, dict) else "")
+    cells.append(number(row.get("cost_usd_estimated")))
     return cells
 
 

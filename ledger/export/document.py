@@ -197,6 +197,10 @@ def assemble(
         "usd": round(float(cur_tot.get("cost_usd", 0.0)), 6),
         "requests_with_cost": int(cur_tot["requests"]) - int(cur_tot.get("requests_without_cost", 0)),
         "requests_without_cost": int(cur_tot.get("requests_without_cost", 0)),
+        "usd_estimated": (
+            round(float(cur_tot.get("cost_usd_estimated") or 0.0), 6)
+            if any("cost_usd_estimated" in g for g in groups) else None
+        ),
     }
     doc["breakdowns"] = {
         "client": breakdown(groups, "client", metric),

@@ -14,7 +14,7 @@ from typing import Any
 
 from ledger.export import fmt
 from ledger.export.document import HEADLINE
-from ledger.export.md import breakdown_sections, describe_range, quality_notes
+from ledger.export.md import breakdown_sections, cost_cell, describe_range, quality_notes
 
 PALETTE = ("#1b7f5f", "#3b78b5", "#d98c2b", "#8b5fb8", "#c4504a", "#4aa3a0", "#a38b2f", "#d16ba5", "#6d7a87")
 OTHER_COLOR = "#b8bfc6"
@@ -110,17 +110,16 @@ def cards(doc: dict[str, Any]) -> str:
         elif name == "requests":
             label, value, sub, major = "Requests", fmt.qty(ch["current"], "requests"), "API calls", False
         else:
-            cost = doc["cost"]
-            label, major = "Cost (reported)", False
-            if cost["requests_with_cost"] == 0:
+            label, major = "Cost", False
+            value, sub, known = cost_cell(doc)
+            if not known:
+                value = value if value.startswith("≈") else "–"
+                sub = sub or "not reported by the clients"
                 out.append(
-                    f'<div class="card"><div class="label">{label}</div><div class="value">–</div>'
-                    '<div class="range">not reported by the clients</div></div>'
+                    f'<div class="card"><div class="label">{label}</div><div class="value">{_e(value)}</div>'
+                    f'<div class="range">{_e(sub)}</div></div>'
                 )
                 continue
-            value = fmt.money(cost["usd"])
-            known = cost["requests_with_cost"] / max(tot["requests"], 1) * 100
-            sub = "for all requests" if not cost["requests_without_cost"] else f"for {fmt.pct(known, signed=False)} of requests"
         out.append(
             f'<div class="card{" major" if major else ""}"><div class="label">{_e(label)}</div>'
             f'<div class="value">{_e(value)}</div><div class="range">{_e(sub)}</div>'

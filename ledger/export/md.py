@@ -47,16 +47,28 @@ def headline_rows(doc: dict[str, Any]) -> list[list[str]]:
         elif name == "requests":
             rows.append(["Requests", fmt.qty(ch["current"], "requests"), "", delta])
         else:
-            cost = doc["cost"]
-            if cost["requests_with_cost"] == 0:
-                rows.append(["Cost (reported)", "not reported", "", ""])
-                continue
-            note = ""
-            if cost["requests_without_cost"]:
-                known = cost["requests_with_cost"] / max(tot["requests"], 1) * 100
-                note = f"reported for {fmt.pct(known, signed=False)} of requests"
-            rows.append(["Cost (reported)", fmt.money(cost["usd"]), note, delta])
+            value, note, known = cost_cell(doc)
+            rows.append(["Cost", value, note, delta if known else ""])
     return rows
+
+
+def cost_cell(doc: dict[str, Any]) -> tuple[str, str, bool]:
+    """``(value, note, reported)`` for the cost: what the clients reported, and the
+    list-price estimate of the requests that reported none, when known."""
+    cost = doc["cost"]
+    est = cost.get("usd_estimated")
+    total = cost["requests_with_cost"] + cost["requests_without_cost"]
+    if cost["requests_with_cost"] == 0:
+        if est:
+            return f"≈ {fmt.money(est)}", "list-price estimate; no client reported a cost", False
+        return "not reported", "", False
+    if not cost["requests_without_cost"]:
+        return fmt.money(cost["usd"]), "reported by the clients", True
+    known = cost["requests_with_cost"] / max(total, 1) * 100
+    note = f"reported for {fmt.pct(known, signed=False)} of requests"
+    if est:
+        note += f"; about {fmt.money(est)} more at list prices"
+    return fmt.money(cost["usd"]), note, True
 
 
 def breakdown_rows(entries: list[dict[str, Any]], impacts: bool) -> tuple[list[str], list[list[str]], str]:

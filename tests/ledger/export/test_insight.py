@@ -66,7 +66,9 @@ def test_sources_name_every_factor_zone_and_model_used() -> None:
 def test_unknown_models_say_how_they_were_sized() -> None:
     out = insight.unknown_models(GROUPS, default_settings())
     assert [(u["model"], u["requests"]) for u in out] == [("acme-mystery-7b", 2)]
-    assert out[0]["match"] != "table" and "size class" in out[0]["note"]
+    entry = impact.resolve_model("acme-mystery-7b", "manual")
+    assert out[0]["match"] == entry.match != "table" and out[0]["sized_as"] == entry.id
+    assert "sized" in out[0]["note"] and out[0]["note"].rstrip(".") in entry.warnings[0]
 
 
 def test_boundary_follows_the_settings() -> None:
