@@ -159,6 +159,9 @@ def assemble(
     metric = "co2e_g" if has_impacts else "tokens"
     rows = report.rollup(groups, "daily", None)
     tot = report.totals(rows)
+    if has_impacts:  # an empty range still has (zero) impacts
+        for f in IMPACT_FIELDS:
+            tot.setdefault(f, {"low": 0.0, "central": 0.0, "high": 0.0})
 
     doc: dict[str, Any] = {"period": "daily", "tz": zone_name}
     doc.update({k: v for k, v in meta.items() if k not in ("rows", "totals")})

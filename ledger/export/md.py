@@ -121,6 +121,10 @@ def quality_notes(doc: dict[str, Any]) -> list[str]:
         notes.append(
             f"Model `{u['model']}` is not in the model table ({u['requests']:,} requests): {u['note']}"
         )
+    listed = [u["model"] for u in q["unknown_models"]]
+    for w in doc.get("warnings") or []:
+        if isinstance(w, str) and not any(repr(m) in w or f"`{m}`" in w for m in listed):
+            notes.append(w if w.endswith(".") else w + ".")
     for e in q["estimated_tokens"]:
         notes.append(
             f"{e['client']}: tokens of {e['requests']:,} requests ({fmt.big(e['tokens'])} tokens) were "
