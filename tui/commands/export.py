@@ -2,8 +2,9 @@
 
 Markdown to stdout by default; ``-o FILE`` writes a file (the format follows its
 suffix unless ``--format`` says otherwise). ``--ledger PATH`` (repeatable,
-``NAME=PATH`` to set the label) combines several people's ledgers into one team
-summary, counting an event found in two ledgers once.
+``NAME=PATH`` to set the label; a database URL for a server ledger) combines
+several people's ledgers into one team summary, counting an event found in two
+ledgers once.
 """
 
 from __future__ import annotations
@@ -33,27 +34,30 @@ def _date(_ctx: click.Context, param: click.Parameter, value: str | None) -> Any
         raise click.BadParameter(str(exc), param=param) from None
 
 
-def ledger_labels(specs: tuple[str, ...]) -> list[tuple[str, Path]]:
-    """``[(label, path)]`` for ``--ledger`` values (``PATH`` or ``NAME=PATH``).
+def ledger_labels(specs: tuple[str, ...]) -> list[tuple[str, str]]:
+    """``[(label, path or URL)]`` for ``--ledger`` values (``PATH``, ``URL`` or ``NAME=...``).
 
     Without a name, the label is the file's stem, or its folder's name when the
-    stem is generic (``ledger.db``, ``demo.db``); clashing labels get ``-2``, ``-3``.
+    stem is generic (``ledger.db``, ``demo.db``); a database URL's database name;
+    clashing labels get ``-2``, ``-3``.
     """
-    out: list[tuple[str, Path]] = []
+    out: list[tuple[str, str]] = []
     seen: set[str] = set()
     for spec in specs:
         name, sep, raw = spec.partition("=")
-        if not sep or not name or os.sep in name or (os.altsep and os.altsep in name):
+        if not sep or not name or "/" in name or os.sep in name or (os.altsep and os.altsep in name):
             name, raw = "", spec
-        path = Path(raw).expanduser()
-        if not name:
-            stem = path.stem
-            name = path.resolve().parent.name if stem.lower() in GENERIC_STEMS and path.resolve().parent.name else stem
+        if not name and "://" in raw:
+            name = raw.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] or "server"
+        elif not name:
+            path = Path(raw).expanduser()
+            stem, parent = path.stem, path.resolve().parent.name
+            name = parent if stem.lower() in GENERIC_STEMS and parent else stem
         label, n = name, 2
         while label in seen:
             label, n = f"{name}-{n}", n + 1
         seen.add(label)
-        out.append((label, path))
+        out.append((label, raw))
     return out
 
 
@@ -96,7 +100,8 @@ def generated_at() -> str | None:
               "inside it; '-': stdout).")
 @click.option("--tz", metavar="ZONE", help="IANA time zone for days (default: local).")
 @click.option("--ledger", "ledgers", multiple=True, metavar="[NAME=]PATH",
-              help="A ledger file to include (repeatable: a team summary, each labelled NAME or by its file).")
+              help="A ledger file (or database URL) to include (repeatable: a team summary, each labelled "
+              "NAME or by its file).")
 @common(read=True)
 @handles_errors
 def export(month: str | None, year: int | None, since: Any, until: Any, fmt: str | None, output: str | None,
@@ -118,13 +123,17 @@ def export(month: str | None, year: int | None, since: Any, until: Any, fmt: str
     stores: list[tuple[str, Any]] = []
     try:
         if ledgers:
-            for label, path in ledger_labels(ledgers):
-                if not path.is_file():
-                    fail(f"--ledger {path}: no such ledger file")
+            for label, raw in ledger_labels(ledgers):
                 try:
+                    if "://" in raw:  # a server ledger (PostgreSQL) or a sqlite:/// URL
+                        stores.append((label, open_path(url=raw, migrate=False)))
+                        continue
+                    path = Path(raw).expanduser()
+                    if not path.is_file():
+                        fail(f"--ledger {path}: no such ledger file")
                     stores.append((label, open_path(path=path, migrate=False)))
                 except StoreError as exc:
-                    fail(f"--ledger {path}: {exc}")
+                    fail(f"--ledger {label}: {exc}")
         else:
             store = open_store()
             obj = ctx_obj()

@@ -18,6 +18,7 @@ from ledger.export.api import export_text
 from ledger.export.document import build_document
 from ledger.fastpath import SET_POSITION_SQL, position_params
 from ledger.store import Store, open_store
+from tests.conftest import run_json
 from tests.ledger.export.conftest import GENERATED_AT, TZ, alice_events, bob_events
 from tests.ledger.export.test_export import OCTOBER, same_amounts
 
@@ -85,3 +86,14 @@ def test_team_of_sqlite_files_and_a_server(pg: Store, alice: Store, bob: Store) 
     assert [(e["name"], e["requests"]) for e in mixed["ledgers"]] == [
         (e["name"], e["requests"]) for e in files["ledgers"]
     ]
+
+
+def test_cli_ledger_takes_a_database_url(pg: Store, alice: Store, bob: Store) -> None:
+    pg.ingest(bob_events())
+    url = str(pg.engine.url.render_as_string(hide_password=False)).replace("+psycopg", "")
+    doc = run_json("export", "--month", "2026-10", "--tz", TZ, "-f", "json", "--ledger", str(alice.path),
+                   "--ledger", url)
+    assert [e["name"] for e in doc["ledgers"]] == ["alice", DB_NAME]
+    files = build_document([("alice", alice), ("bob", bob)], OCTOBER, tz=TZ)
+    same_amounts(doc["totals"], files["totals"])
+    assert doc["data_quality"]["duplicates_counted_once"] == 1
