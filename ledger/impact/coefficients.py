@@ -117,6 +117,18 @@ class Coefficients:
     context: dict[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
 
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return tuple(self.per_unit)
+
+    @property
+    def vectors(self) -> dict[str, dict[str, tuple[float, ...]]]:
+        """``{metric: {"low": (...), "central": (...), "high": (...)}}`` over ``COUNT_FIELDS``.
+
+        Units: per token (or per request) in Wh, g and mL; for SQL-side products.
+        """
+        return {m: {end: self.vector(m, end) for end in ("low", "central", "high")} for m in self.per_unit}
+
     def vector(self, metric: str, end: str = "central") -> tuple[float, ...]:
         """The coefficients of ``metric`` at one end, in ``COUNT_FIELDS`` order."""
         i = ("low", "central", "high").index(end)

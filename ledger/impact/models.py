@@ -65,6 +65,11 @@ class ModelEntry:
         return self.host == "local"
 
     @property
+    def prices(self) -> dict[str, Any] | None:
+        """List prices, USD per million tokens per bucket, with date and source (or None)."""
+        return self.price
+
+    @property
     def params(self) -> dict[str, Range]:
         return {"total": self.params_total, "active": self.params_active}
 

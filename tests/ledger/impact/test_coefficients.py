@@ -163,3 +163,13 @@ def test_settings_from_config() -> None:
     assert Settings.from_config({}) == Settings()
     with pytest.raises(ValueError):
         Settings(basis="both")
+
+
+def test_vectors_reproduce_apply() -> None:
+    c = coefficients("claude-sonnet-4-5", Settings())
+    counts = {"input_tokens": 10, "cache_write_tokens": 20, "cache_read_tokens": 30_000, "output_tokens": 40,
+              "reasoning_tokens": 50, "requests": 3}
+    applied = c.apply(counts)
+    for metric, ends in c.vectors.items():
+        for end, vec in ends.items():
+            assert sum(v * counts[f] for v, f in zip(vec, COUNT_FIELDS, strict=True)) == pytest.approx(applied[metric][end])
