@@ -37,13 +37,14 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         "requests": 1,
     },
     # requestId-only line (1/0/0, out 2) + uuid-only line (1/0/0, out 3)
+    # + A7, written with spaces after colons (4/0/0, out 6)
     ("2025-09-29", SONNET): {
-        "input_tokens": 2,
+        "input_tokens": 6,
         "cache_write_tokens": 0,
         "cache_read_tokens": 0,
-        "output_tokens": 5,
+        "output_tokens": 11,
         "reasoning_tokens": 0,
-        "requests": 2,
+        "requests": 3,
     },
     # A4 (20/0/5000, out 70, lone surrogate in its text) + B1 (30/200/1000, out 400,
     # replayed in a forked session)
@@ -238,6 +239,9 @@ def build(config: Path) -> dict[str, Path]:
                           msg_id=None, request_id="req_only")),
         compact(assistant(A, cwd_a, "2025-09-29T09:11:00.000Z", SONNET, usage(1, 0, 0, 3),
                           msg_id=None, uuid="uuid-only")),
+        # A7: a response whose only line has spaces after the colons
+        spaced(assistant(A, cwd_a, "2025-09-29T09:12:00.000Z", SONNET, usage(4, 0, 0, 6),
+                         msg_id="msg_A7", request_id="req_A7")),
         "",
     ]
     # A6: the last line is complete JSON but its newline is not written yet

@@ -44,7 +44,7 @@ def test_corpus_buckets_equal_the_hand_computed_expectation(tmp_path: Path, buil
     syncer = sync_all(db, claude_code.transcripts([config]))
     assert buckets(db) == corpus.EXPECTED
     assert syncer.totals.skips == corpus.EXPECTED_SKIPS
-    assert syncer.totals.result.new == 10
+    assert syncer.totals.result.new == 11
 
 
 def test_no_text_reaches_the_ledger(tmp_path: Path, built) -> None:
