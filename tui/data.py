@@ -580,7 +580,8 @@ class LedgerChoice:
 
 
 def resolve_ledger(
-    home: Any, want_demo: bool, current: LedgerChoice | None = None, demo_events: int = 20_000
+    home: Any, want_demo: bool, current: LedgerChoice | None = None, demo_events: int = 20_000,
+    today: date | None = None,
 ) -> LedgerChoice:
     """The ledger to show: ``demo.db`` when asked, else the real ledger, else (empty)
     the demo ledger, written first if missing or stale, with a banner saying so.
@@ -611,7 +612,7 @@ def resolve_ledger(
         real.dispose()
         return current
     demo_path = ledger_path(home_dir, demo=True)
-    if not demo_path.exists() or _demo_stale(home_dir):
+    if not demo_path.exists() or _demo_stale(home_dir, today):
         _write_demo(demo_path, demo_events)
     store = open_store(home_dir, demo=True)
     watch_store = real if real.path is None else None
@@ -626,8 +627,9 @@ def _write_demo(path: Any, events: int) -> None:
     write_demo(path, events=events)
 
 
-def _demo_stale(home_dir: Any) -> bool:
+def _demo_stale(home_dir: Any, today: date | None = None) -> bool:
     import time
+    from datetime import UTC, datetime
 
     from sqlalchemy import text
 
@@ -639,4 +641,7 @@ def _demo_stale(home_dir: Any) -> bool:
             newest = conn.execute(text("SELECT MAX(ts) FROM events")).scalar()
     finally:
         store.dispose()
-    return newest is None or int(newest) < time.time() * 1000 - DEMO_MAX_AGE_MS
+    now_ms = time.time() * 1000
+    if today is not None:
+        now_ms = datetime(today.year, today.month, today.day, tzinfo=UTC).timestamp() * 1000
+    return newest is None or int(newest) < now_ms - DEMO_MAX_AGE_MS

@@ -1,7 +1,6 @@
-"""The methodology as Markdown for the dashboard: boundary and factor sources.
-
-Filled from ``ledger.impact`` when it is installed; ``render`` returns None otherwise.
-"""
+"""The methodology as Markdown for the dashboard: boundary, formulas and the
+sources of every factor in use (``ledger.impact.describe``), or None when the
+impact methodology is not installed."""
 
 from __future__ import annotations
 
@@ -10,7 +9,8 @@ from typing import Any
 
 def render(settings: dict[str, Any]) -> str | None:
     try:
-        import ledger.impact  # noqa: F401
+        from ledger.impact import Settings
+        from ledger.impact.describe import methodology_md
     except ImportError:
         return None
-    return None
+    return methodology_md(Settings.from_config(settings))

@@ -183,7 +183,7 @@ class DashboardScreen(BaseScreen):
 
         worker = get_current_worker()
         app: Any = self.app
-        choice = resolve_ledger(app.home, app.demo, self.choice, demo_events=app.demo_events)
+        choice = resolve_ledger(app.home, app.demo, self.choice, demo_events=app.demo_events, today=app.today)
         settings = load_config(app.home)
         today = self.today
         period = period_bounds(self.period, today)

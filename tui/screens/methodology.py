@@ -21,7 +21,7 @@ def methodology_markdown(home: Path) -> str:
     from ledger.config import load
 
     settings = load(home)
-    lines = ["# Methodology", ""]
+    lines: list[str] = []
     try:
         from tui import methodology_text
     except ImportError:  # pragma: no cover
@@ -29,15 +29,16 @@ def methodology_markdown(home: Path) -> str:
     body = methodology_text.render(settings) if methodology_text is not None else None
     if body is None:
         lines += [
+            "# Methodology",
+            "",
             "The impact methodology (`ledger.impact`) is not available in this build, so the",
             "dashboard shows tokens only. Every figure will be computed from the stored tokens",
             "as soon as it is: the ledger stores facts, never derived numbers.",
         ]
+        lines += ["", "## Settings in use", ""]
+        lines += [f"- `{k}` = `{settings[k]}`" for k in sorted(settings)]
     else:
         lines.append(body)
-    lines += ["", "## Settings in use", ""]
-    for k in sorted(settings):
-        lines.append(f"- `{k}` = `{settings[k]}`")
     return "\n".join(lines)
 
 

@@ -13,6 +13,8 @@ from tui.data import Chart, Summary
 
 #: Series colours that read on light and dark backgrounds.
 COLOURS = ("orange", "cyan", "magenta", "green", "blue", "gray")
+#: At most this many x labels ("11-26" is 5 columns; 80 columns leave ~70 for the plot).
+MAX_TICKS = 7
 
 
 def chart_unit(chart: Chart) -> tuple[float, str]:
@@ -48,9 +50,9 @@ class TimeChart(Vertical):
         factor, unit = chart_unit(chart)
         what = "CO2e" if chart.metric == "co2e_g" else "Tokens"
         step = "month" if s.period.granularity == "monthly" else "day"
+        span = f"{chart.labels[0]} to {chart.labels[-1]}" if chart.labels else ""
         self.query_one("#chart-title", Static).update(
-            f"[b]{what} per {step}[/] ({unit}), by {chart.split} · {chart.labels[0] if chart.labels else ''}"
-            f" to {chart.labels[-1] if chart.labels else ''} · [dim]b: split by client/model[/]"
+            f"[b]{what} per {step}[/] ({unit}) by {chart.split} · {span} · [dim]b: client/model[/]"
         )
         plot = self.query_one(PlotextPlot)
         plt = plot.plt
@@ -65,7 +67,7 @@ class TimeChart(Vertical):
         values = [[v / factor for v in chart.series[n]] for n in names]
         xs = list(range(1, len(ticks) + 1))
         plt.stacked_bar(xs, values, labels=names, color=list(COLOURS[: len(names)]), width=0.8)
-        step_every = max(1, len(ticks) // 10)
+        step_every = max(1, -(-len(ticks) // MAX_TICKS))  # labels never overlap at 80 columns
         shown = xs[::step_every]
         plt.xticks(shown, [ticks[i - 1] for i in shown])
         plt.ylabel(unit)

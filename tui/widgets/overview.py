@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.content import Content
+from textual.markup import escape
 from textual.reactive import reactive
 from textual.widgets import ProgressBar, Sparkline, Static
 
@@ -21,7 +21,7 @@ def headline_markup(s: Summary) -> str:
     lines: list[str] = []
     period = f"[b]{s.period.label}[/] · {s.period.span()}"
     if s.filter is not None:
-        period += f" · [i]{Content(s.filter.describe()).markup}[/]"
+        period += f" · [i]{escape(s.filter.describe())}[/]"
     lines.append(period)
     if s.has_impacts:
         co2 = cur.get("co2e_g")
@@ -70,17 +70,28 @@ def equivalents_markup(s: Summary) -> str:
         return ""
     if not s.equivalents:
         return "[dim]Everyday equivalents unavailable.[/]"
-    lines = ["That is about"]
+    lines = []
     for e in s.equivalents:
-        value = fmt.num(float(e.get("value", 0.0)))
-        unit = e.get("unit", "")
-        label = e.get("label") or e.get("name", "")
-        src = ", ".join(str(x) for x in (e.get("source"), e.get("year")) if x)
-        lines.append(
-            f"  [b]≈ {value} {Content(str(unit)).markup}[/] {Content(str(label)).markup}"
-            + (f" [dim]({Content(src).markup})[/]" if src else "")
-        )
+        label = e.get("label") or f"{fmt.num(float(e.get('value', 0.0)))} {e.get('unit', '')}"
+        basis = ""
+        if e.get("factor") is not None and e.get("factor_unit"):
+            basis = f"{float(e['factor']):,.4g} {e['factor_unit']}"
+        note = ", ".join(str(x) for x in (basis, e.get("year")) if x)
+        lines.append(f"[b]≈ {escape(str(label))}[/]" + (f" [dim]({escape(note)})[/]" if note else ""))
     return "\n".join(lines)
+
+
+def drivers_markup(s: Summary) -> str:
+    """The largest model, client and project of the period, with their shares."""
+    parts = []
+    for dim in ("model", "client", "project"):
+        rows = s.breakdown.get(dim) or []
+        if rows:
+            name = fmt.short_project(rows[0].name) if dim == "project" else rows[0].name
+            parts.append(f"{dim} [b]{escape(name)}[/] {fmt.pct(rows[0].share)}")
+    if not parts:
+        return ""
+    return "Largest: " + " · ".join(parts) + " [dim](d: all drivers)[/]"
 
 
 def budget_markup(s: Summary) -> str:
@@ -98,7 +109,7 @@ def budget_markup(s: Summary) -> str:
     over = b.projected["central"] > b.limit_kg * 1000
     verdict = "[$error]over budget[/]" if over else "[$success]within budget[/]"
     return (
-        f"[b]Budget[/] {used} of {limit} this month ({fmt.pct(b.fraction)}) · projected {proj} "
+        f"[b]Budget[/] {used} of {limit} this month ({b.fraction * 100:.0f} %) · projected {proj} "
         f"({fmt.rng(b.projected, 'g')}) by {b.month_end:%b} {b.month_end.day}: {verdict}"
     )
 
@@ -111,6 +122,7 @@ class OverviewPanel(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static("Loading the ledger…", id="ov-headline")
         yield Static("", id="ov-equivalents")
+        yield Static("", id="ov-drivers")
         yield Sparkline([], id="ov-spark")
         yield Static("", id="ov-spark-label")
         yield Static("", id="ov-budget")
@@ -126,6 +138,7 @@ class OverviewPanel(VerticalScroll):
         else:
             self.query_one("#ov-headline", Static).update(headline_markup(s))
         self.query_one("#ov-equivalents", Static).update(equivalents_markup(s))
+        self.query_one("#ov-drivers", Static).update(drivers_markup(s))
         totals = [sum(col) for col in zip(*s.chart.series.values(), strict=True)] if s.chart.series else []
         spark = self.query_one("#ov-spark", Sparkline)
         spark.data = totals
@@ -144,6 +157,7 @@ class OverviewPanel(VerticalScroll):
         bar.display = s.budget is not None and s.budget.used is not None
         if s.budget is not None and s.budget.used is not None:
             bar.update(total=100, progress=min(100.0, s.budget.fraction * 100))
+            bar.set_class(s.budget.fraction > 1.0, "over")
 
 
 def peak_text(value: float, metric_name: str) -> str:
