@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import calendar
 import json
+import os
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -173,6 +174,7 @@ class Source:
                 path = self._copy_server(i, label, store)
             con.execute(f"ATTACH DATABASE ? AS l{i}", (str(path),))
         con.execute("PRAGMA query_only = 1")
+        con.execute(f"PRAGMA threads = {min(4, os.cpu_count() or 1)}")  # parallel GROUP BY sorts
         self._con = con
 
     def _copy_server(self, i: int, label: str, store: Any) -> Path:
