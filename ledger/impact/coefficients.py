@@ -92,6 +92,11 @@ def grid_for(entry: ModelEntry, settings: Settings) -> dict[str, Any]:
         if market is not None and settings.grid_region.lower() == "auto" and not entry.local:
             intensity = Range.of(market)
             basis = "market"
+        elif market is not None and not entry.local:
+            warnings.append(
+                f"{entry.host}'s market-based factor covers its own fleet, not grid.region {key}: "
+                f"location-based {key} used"
+            )
         else:
             warnings.append(
                 f"no market-based factor for {entry.host if not entry.local else 'your grid'}: "
