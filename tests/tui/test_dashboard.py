@@ -229,7 +229,8 @@ async def test_broken_config_is_reported_once(dash_home: Path) -> None:
         await wait_until(pilot, lambda: "Could not read" in text_of(app.dashboard.query_one("#status")))
         assert status is not None
         assert "config.toml" in text_of(status)
-        assert any("config.toml" in n.message for n in app._notifications)
+        await wait_until(pilot, lambda: any("config.toml" in n.message for n in app._notifications))
+        assert len([n for n in app._notifications if n.severity == "error"]) == 1
 
 
 async def test_empty_ledger_opens_the_demo_with_a_banner(home: Path) -> None:
