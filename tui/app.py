@@ -19,7 +19,7 @@ from tui.screens.dashboard import DashboardScreen
 class TokenprintApp(App[None]):
     """``tokenprint`` with no arguments."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "tokenprint"
     SUB_TITLE = "footprint of your AI clients"
     ENABLE_COMMAND_PALETTE = False
