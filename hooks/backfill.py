@@ -88,28 +88,30 @@ def open_backend(home: Path) -> tuple[Backend, Callable[[], None]]:
 
 @dataclass
 class Plan:
-    """The files of one import and what they weigh."""
+    """The files of one import: how many, which changed, and what they weigh."""
 
-    files: list[tuple[str, os.stat_result]]
+    files: int  # files that exist
+    todo: list[tuple[str, os.stat_result]]  # files with something new, in order
     positions: dict[str, Position]
-    todo_bytes: int  # bytes not yet read in files that changed
+    todo_bytes: int  # bytes not yet read in those files
 
 
 def plan(backend: Backend, client: str, files: list[str]) -> Plan:
     """``stat()`` every file and find what is new (nothing is opened)."""
     positions = backend.load_positions(client, None)
-    stats: list[tuple[str, os.stat_result]] = []
-    todo = 0
+    todo: list[tuple[str, os.stat_result]] = []
+    n = todo_bytes = 0
     for path in files:
         try:
             st = os.stat(path)
         except OSError:
             continue
-        stats.append((path, st))
+        n += 1
         pos = positions.get(path)
         if not unchanged(pos, st):
-            todo += st.st_size - (pos.offset if pos and pos.offset <= st.st_size else 0)
-    return Plan(stats, positions, todo)
+            todo.append((path, st))
+            todo_bytes += st.st_size - (pos.offset if pos and pos.offset <= st.st_size else 0)
+    return Plan(n, todo, positions, todo_bytes)
 
 
 def backfill_parser(adapter: Any) -> Parser:
@@ -144,21 +146,20 @@ def run_import(
     syncer = Syncer(
         backend, client, backfill_parser(adapter), flush_bytes=flush_bytes, on_bytes=on_bytes
     )
-    todo = [(path, st) for path, st in p.files if not unchanged(p.positions.get(path), st)]
     t = syncer.totals
-    t.files += len(p.files) - len(todo)
-    t.unchanged += len(p.files) - len(todo)
+    t.files += p.files - len(p.todo)
+    t.unchanged += p.files - len(p.todo)
     # Parsing makes many short-lived, acyclic objects: the cycle collector only slows it.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        for path, st in todo:
+        for path, st in p.todo:
             syncer.sync(path, p.positions.get(path), st)
         syncer.flush()
     finally:
         if was_enabled:
             gc.enable()
-    t.missing += len(files) - len(p.files)
+    t.missing += len(files) - p.files
     return t
 
 

@@ -290,8 +290,8 @@ def fast_loads() -> Callable[[bytes], Any] | None:
             "cost_usd": "costUSD",
         },
     )
-    line_decoder = msgspec.json.Decoder(Line)
-    message_decoder = msgspec.json.Decoder(Message)
+    line_decoder: Any = msgspec.json.Decoder(Line)
+    message_decoder: Any = msgspec.json.Decoder(Message)
     errors = (msgspec.DecodeError, msgspec.ValidationError)
 
     def loads(line: bytes) -> Any:

@@ -408,10 +408,8 @@ STATUSLINE_KEY = "statusLine"
 
 
 def statusline_is_ours(value: Any) -> bool:
-    return isinstance(value, dict) and is_ours_statusline(value.get("command"))
-
-
-def is_ours_statusline(command: Any) -> bool:
+    """A ``statusLine`` object we installed (it carries the marker)."""
+    command = value.get("command") if isinstance(value, dict) else None
     return isinstance(command, str) and bool(_MARKER_RE.search(command))
 
 

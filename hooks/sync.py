@@ -12,6 +12,7 @@ nothing and doubles nothing, and memory stays bounded whatever the corpus size.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from dataclasses import dataclass, field
@@ -26,8 +27,7 @@ POSITION_COLUMNS = 'path, identity, "offset", size, mtime_ns, skipped_lines, ski
 
 
 def position_from_row(row: Any) -> tuple[str, Position]:
-    import json
-
+    """``(path, Position)`` from a row of ``SELECT {POSITION_COLUMNS} FROM sources``."""
     return row[0], Position(
         identity=row[1] or "",
         offset=int(row[2] or 0),

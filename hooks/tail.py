@@ -61,20 +61,6 @@ class Position:
     skip_reasons: dict[str, int] = field(default_factory=dict)
     state: dict[str, Any] = field(default_factory=dict)
 
-    @classmethod
-    def from_row(cls, row: dict[str, Any] | None) -> Position | None:
-        if row is None:
-            return None
-        return cls(
-            identity=row.get("identity") or "",
-            offset=int(row.get("offset") or 0),
-            size=int(row["size"]) if row.get("size") is not None else -1,
-            mtime_ns=int(row.get("mtime_ns") or 0),
-            skipped_lines=int(row.get("skipped_lines") or 0),
-            skip_reasons=dict(row.get("skip_reasons") or {}),
-            state=dict(row.get("state") or {}),
-        )
-
     def fields(self) -> dict[str, Any]:
         """Keyword arguments of ``set_position``."""
         return {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -259,11 +258,17 @@ def test_any_append_pattern_gives_the_same_ledger(tmp_path_factory, order, cuts,
     assert buckets(tmp / "pieces.db") == buckets(tmp / "whole.db")
 
 
-def test_position_round_trip() -> None:
+def test_position_round_trip(tmp_path: Path) -> None:
     pos = Position(identity="1:2:ab", offset=5, size=9, mtime_ns=3, skipped_lines=1,
                    skip_reasons={"x": 1}, state={"k": "v"})
-    assert Position.from_row({**pos.fields()}) == pos
-    assert json.loads(json.dumps(pos.fields()))["offset"] == 5
+    conn = fastpath.open_ledger(tmp_path / "l.db")
+    try:
+        backend = FastBackend(conn)
+        backend.commit("claude-code", [], {"/f.jsonl": pos})
+        assert backend.load_positions("claude-code", None) == {"/f.jsonl": pos}
+        assert backend.load_positions("claude-code", ["/f.jsonl", "/g"]) == {"/f.jsonl": pos}
+    finally:
+        conn.close()
 
 
 def test_config_dirs_follow_clients_md(tmp_path: Path) -> None:

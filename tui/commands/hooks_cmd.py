@@ -23,9 +23,10 @@ from tui.common import common, ctx_obj, fail
 INSTALLABLE = ("claude-code",)
 
 
-def hook_program() -> str:
-    """The absolute path of the installed ``tokenprint-hook`` (no reliance on PATH)."""
-    name = "tokenprint-hook.exe" if sys.platform == "win32" else "tokenprint-hook"
+def installed_program(base: str) -> str:
+    """The absolute path of an installed console script (``tokenprint-hook``,
+    ``tokenprint``): what a client's settings run, without relying on PATH."""
+    name = f"{base}.exe" if sys.platform == "win32" else base
     beside = Path(sys.executable).parent / name
     if beside.exists():
         return str(beside.absolute())
@@ -48,7 +49,7 @@ def home_args() -> list[str]:
 def hook_command(client: str) -> str:
     from hooks.installer import marked
 
-    words = [hook_program(), client, *home_args()]
+    words = [installed_program("tokenprint-hook"), client, *home_args()]
     return marked(" ".join(shlex.quote(w) for w in words))
 
 
@@ -185,7 +186,7 @@ def history_at_risk(home: Path, cleanup: int, now: float | None = None) -> dict[
 def status(clients: tuple[str, ...], all_: bool) -> None:
     """What is installed, whether the hook ran recently, and history at risk."""
     from hooks import claude_code, hooklog
-    from hooks.installer import SettingsError, installed_hooks, is_ours, load, statusline_is_ours
+    from hooks.installer import SettingsError, installed_hooks, load, statusline_is_ours
 
     home = ctx_obj().home_path()
     for client in _clients(clients, all_):
@@ -214,8 +215,6 @@ def status(clients: tuple[str, ...], all_: bool) -> None:
                                f"\n  warning: {program} is not an executable file: run "
                                f"`tokenprint hooks install {client} --scope {scope}` again"))
             if statusline_is_ours(data.get("statusLine")):
-                click.echo(f"{client}: status line installed in {path} ({scope})")
-            elif isinstance(data.get("statusLine"), dict) and is_ours(data["statusLine"].get("command")):
                 click.echo(f"{client}: status line installed in {path} ({scope})")
         if not any_installed:
             click.echo(f"{client}: hooks not installed (run `tokenprint hooks install {client}`)")

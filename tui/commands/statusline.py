@@ -9,24 +9,11 @@ keeping an existing status line reachable: its output is shown after ours.
 from __future__ import annotations
 
 import shlex
-import shutil
 import sys
-from pathlib import Path
 
 import click
 
 from tui.common import common, ctx_obj, fail
-
-
-def tokenprint_program() -> str:
-    name = "tokenprint.exe" if sys.platform == "win32" else "tokenprint"
-    beside = Path(sys.executable).parent / name
-    if beside.exists():
-        return str(beside.absolute())
-    found = shutil.which(name)
-    if found:
-        return str(Path(found).absolute())
-    fail(f"cannot find {name} beside {sys.executable} or on PATH: reinstall tokenprint")
 
 
 @click.command()
@@ -52,13 +39,13 @@ def statusline(then: str | None, install: bool, uninstall: bool, scope: str) -> 
 def _install(uninstall: bool, scope: str) -> None:
     from hooks import claude_code
     from hooks.installer import SettingsError, install_statusline, marked, uninstall_statusline
-    from tui.commands.hooks_cmd import home_args
+    from tui.commands.hooks_cmd import home_args, installed_program
 
     home = ctx_obj().home_path()
     path = claude_code.settings_path(scope)
 
     def command(previous: str | None) -> str:
-        words = [tokenprint_program(), *home_args(), "statusline"]
+        words = [installed_program("tokenprint"), *home_args(), "statusline"]
         if previous:
             words += ["--then", previous]
         return marked(" ".join(shlex.quote(w) for w in words))
