@@ -243,3 +243,26 @@ async def test_empty_ledger_opens_the_demo_with_a_banner(home: Path) -> None:
         assert "tokenprint hooks install --all" in text_of(banner)
         assert (home / "demo.db").exists()
         assert app.dashboard.summary.demo is True
+
+
+async def test_export_key_writes_the_period(dash_home: Path) -> None:
+    pytest.importorskip("ledger.export")
+    app = make_app(dash_home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("e")
+        folder = dash_home / "exports"
+        await wait_until(pilot, lambda: folder.exists() and any(folder.iterdir()), timeout=20)
+        files = list(folder.iterdir())
+        assert len(files) == 1 and files[0].suffix == ".md"
+        assert "2026-11" in files[0].name
+        await wait_until(pilot, lambda: any("Exported to" in n.message for n in app._notifications))
+
+
+def test_dashboard_command_line(home: Path) -> None:
+    from tests.conftest import run
+
+    p = run("dashboard", "--help")
+    assert p.returncode == 0 and "--period" in p.stdout and "--no-live" in p.stdout
+    p = run("dashboard", "--tz", "Mars/Olympus")
+    assert p.returncode == 2 and "unknown time zone" in p.stderr

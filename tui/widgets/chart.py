@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.reactive import reactive
@@ -55,7 +57,7 @@ class TimeChart(Vertical):
             f"[b]{what} per {step}[/] ({unit}) by {chart.split} · {span} · [dim]b: client/model[/]"
         )
         plot = self.query_one(PlotextPlot)
-        plt = plot.plt
+        plt: Any = plot.plt  # the bundled stubs lack stacked_bar's ``labels`` and colour lists
         plt.clear_data()
         plt.clear_figure()
         if not chart.labels or not chart.series:
