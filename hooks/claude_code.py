@@ -274,7 +274,7 @@ def fast_loads() -> Callable[[bytes], Any] | None:
         "Line",
         [
             ("type", Any, None),
-            ("message", msgspec.Raw, msgspec.Raw(b"null")),
+            ("message", Message | None, None),  # content blocks: skipped, not built
             ("is_api_error", Any, None),
             ("request_id", Any, None),
             ("uuid", Any, None),
@@ -291,17 +291,16 @@ def fast_loads() -> Callable[[bytes], Any] | None:
         },
     )
     line_decoder: Any = msgspec.json.Decoder(Line)
-    message_decoder: Any = msgspec.json.Decoder(Message)
     errors = (msgspec.DecodeError, msgspec.ValidationError)
 
     def loads(line: bytes) -> Any:
         try:
             rec = line_decoder.decode(line)
-            if rec.type != "assistant":
-                return {"type": rec.type}
-            msg = message_decoder.decode(rec.message)
         except errors:
             return _loads(line)  # the stdlib decides (and raises ValueError if it is not JSON)
+        msg = rec.message
+        if rec.type != "assistant" or msg is None:
+            return {"type": rec.type}
         return {
             "type": rec.type,
             "message": {"id": msg.id, "model": msg.model, "usage": msg.usage},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -284,3 +285,37 @@ def test_the_same_file_reached_twice_is_listed_once(tmp_path: Path, built) -> No
     link.symlink_to(config)
     listed = claude_code.transcripts([config, link, config / "projects" / "-p-alpha", files["a"]])
     assert len(listed) == len(set(listed)) == 4
+
+
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 10**12), st.floats(allow_nan=False),
+                     st.text(max_size=12))
+_usage = st.dictionaries(
+    st.sampled_from(["input_tokens", "output_tokens", "cache_creation_input_tokens",
+                     "cache_read_input_tokens", "output_tokens_details", "service_tier"]),
+    st.one_of(_scalars, st.fixed_dictionaries({"thinking_tokens": _scalars})),
+)
+_record = st.fixed_dictionaries(
+    {"type": st.sampled_from(["assistant", "user", "progress", "system"]),
+     "timestamp": st.sampled_from(["2025-09-28T10:00:00.000Z", "2025-09-28T10:00:00", "bad", 5]),
+     "message": st.one_of(
+         st.fixed_dictionaries({"model": st.sampled_from([corpus.SONNET, "<synthetic>", 3, "é\ud83d"]),
+                                "usage": st.one_of(_usage, _scalars)},
+                               optional={"id": _scalars, "content": st.lists(_scalars, max_size=3)}),
+         _scalars)},
+    optional={"requestId": _scalars, "uuid": _scalars, "isApiErrorMessage": _scalars,
+              "sessionId": _scalars, "cwd": _scalars, "costUSD": _scalars},
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(rec=_record, spaced=st.booleans())
+def test_fast_decoder_gives_what_the_standard_library_gives(rec: dict, spaced: bool) -> None:
+    fast = claude_code.fast_loads()
+    if fast is None:
+        pytest.skip("msgspec not installed")
+    line = json.dumps(rec, separators=None if spaced else (",", ":")).encode()
+    s1: dict[str, int] = {}
+    s2: dict[str, int] = {}
+    assert claude_code.event_from_record(fast(line), s1) == claude_code.event_from_record(
+        json.loads(line), s2)
+    assert s1 == s2
