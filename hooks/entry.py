@@ -40,9 +40,11 @@ def _parse_argv(argv: list[str]) -> tuple[str | None, str | None, str | None, li
             home = argv[i + 1]
             i += 2
             continue
+        if arg.startswith("#"):
+            break  # a shell comment passed through (e.g. by cmd.exe): the rest is ours too
         if arg.startswith("--home="):
             home = arg.split("=", 1)[1]
-        elif arg.startswith("-") or arg.startswith("#"):
+        elif arg.startswith("-"):
             pass
         elif client is None:
             client = arg

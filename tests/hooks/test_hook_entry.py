@@ -174,6 +174,8 @@ def test_home_argument_and_ignored_marker_words(tmp_path: Path, home: Path) -> N
     proc = hook(stop_payload(files["c"]), "--home", str(other), "#", "tokenprint-managed")
     assert proc.returncode == 0
     assert (other / "ledger.db").exists() and not (home / "ledger.db").exists()
+    last = json.loads((other / "logs" / "hook-claude-code.json").read_text())
+    assert last["event"] == "Stop"  # from the payload: the marker words are not an event
 
 
 def test_disk_full_is_logged_not_raised(tmp_path: Path, home: Path) -> None:
