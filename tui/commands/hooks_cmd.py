@@ -182,8 +182,10 @@ def history_at_risk(home: Path, cleanup: int, now: float | None = None) -> dict[
 @hooks.command()
 @click.argument("clients", nargs=-1)
 @click.option("--all", "all_", is_flag=True, help="Every client tokenprint can hook.")
+@click.option("--scope", type=click.Choice(["user", "project", "local"]),
+              help="Only this settings file (default: all of them).")
 @common()
-def status(clients: tuple[str, ...], all_: bool) -> None:
+def status(clients: tuple[str, ...], all_: bool, scope: str | None) -> None:
     """What is installed, whether the hook ran recently, and history at risk."""
     from hooks import claude_code, hooklog
     from hooks.installer import SettingsError, installed_hooks, load, statusline_is_ours
@@ -192,7 +194,9 @@ def status(clients: tuple[str, ...], all_: bool) -> None:
     for client in _clients(clients, all_):
         paths = [claude_code.settings_path(s) for s in claude_code.SCOPES]
         any_installed = False
-        for scope, path in zip(claude_code.SCOPES, paths, strict=True):
+        for one_scope, path in zip(claude_code.SCOPES, paths, strict=True):
+            if scope is not None and one_scope != scope:
+                continue
             try:
                 data = load(path).data
             except SettingsError as exc:
@@ -203,7 +207,7 @@ def status(clients: tuple[str, ...], all_: bool) -> None:
                 any_installed = True
                 events = [e for e in claude_code.HOOK_EVENTS if e in ours]
                 missing = [e for e in claude_code.HOOK_EVENTS if e not in ours]
-                click.echo(f"{client}: hooks installed in {path} ({scope}): {', '.join(events)}"
+                click.echo(f"{client}: hooks installed in {path} ({one_scope}): {', '.join(events)}"
                            + (f"; missing: {', '.join(missing)}" if missing else ""))
                 for command in sorted({c for cs in ours.values() for c in cs}):
                     try:
@@ -213,9 +217,9 @@ def status(clients: tuple[str, ...], all_: bool) -> None:
                     ok = Path(program).is_absolute() and os.access(program, os.X_OK)
                     click.echo(f"  command: {command}" + ("" if ok else
                                f"\n  warning: {program} is not an executable file: run "
-                               f"`tokenprint hooks install {client} --scope {scope}` again"))
+                               f"`tokenprint hooks install {client} --scope {one_scope}` again"))
             if statusline_is_ours(data.get("statusLine")):
-                click.echo(f"{client}: status line installed in {path} ({scope})")
+                click.echo(f"{client}: status line installed in {path} ({one_scope})")
         if not any_installed:
             click.echo(f"{client}: hooks not installed (run `tokenprint hooks install {client}`)")
         last = hooklog.last_run(home, client)
