@@ -96,6 +96,9 @@ def install(clients: tuple[str, ...], all_: bool, scope: str) -> None:
         except OSError as exc:
             fail(f"{path}: cannot write: {exc.strerror}", 1)
         click.echo(f"{client}: {what} in {path} ({', '.join(claude_code.HOOK_EVENTS)})")
+        if scope == "project":
+            click.echo(f"note: {path} is usually committed, and the command is a path on this "
+                       "machine; --scope local keeps it to you", err=True)
 
 
 @hooks.command()
