@@ -319,3 +319,27 @@ def test_fast_decoder_gives_what_the_standard_library_gives(rec: dict, spaced: b
     assert claude_code.event_from_record(fast(line), s1) == claude_code.event_from_record(
         json.loads(line), s2)
     assert s1 == s2
+
+
+def test_a_byte_budget_leaves_the_rest_for_the_next_run(tmp_path: Path) -> None:
+    """The hook reads at most so many bytes per run; the next runs finish the file."""
+    path = tmp_path / "big.jsonl"
+    lines = []
+    for i in range(300):
+        rec = corpus.assistant("s", "/p", "2025-09-28T10:00:00.000Z", corpus.SONNET,
+                               corpus.usage(1, 0, 0, 2), msg_id=f"m{i}",
+                               content=[{"type": "text", "text": "x" * 3000}])
+        lines.append(corpus.compact(rec))
+    path.write_text("\n".join(lines) + "\n")
+    db = tmp_path / "ledger.db"
+    runs = 0
+    while True:
+        runs += 1
+        s = sync_all(db, [str(path)], max_bytes=200_000, chunk_bytes=50_000)
+        if s.totals.bytes == 0:
+            break
+        assert s.totals.bytes <= 200_000 + 50_000
+    assert runs > 3
+    b = buckets(db)[("2025-09-28", corpus.SONNET)]
+    assert (b["requests"], b["input_tokens"], b["output_tokens"]) == (300, 300, 600)
+    assert sources(db)[str(path)]["offset"] == path.stat().st_size
