@@ -50,16 +50,7 @@ class StoreBackend:
         self, client: str, events: list[Event], positions: dict[str, Position]
     ) -> IngestResult:
         with self.store.write() as conn:
-            if self.store.dialect == "sqlite":
-                # The same SQL and merge rules through the driver's own connection, inside
-                # this transaction: SQLAlchemy's per-row parameter processing was a third
-                # of a cold import's time.
-                raw = conn.connection.driver_connection
-                result = fastpath.write_events(raw, events)
-                for path, pos in positions.items():
-                    fastpath.set_position(raw, client, path, **pos.fields())
-                return result
-            result = self.store.write_events(conn, events)
+            result: IngestResult = self.store.write_events(conn, events)
             for path, pos in positions.items():
                 self.store.set_position(conn, client, path, **pos.fields())
         return result
