@@ -210,8 +210,10 @@ def parse(data: bytes, at_eof: bool, loads: Callable[[bytes], Any] = _loads) -> 
     seen: dict[str, Event] = {}
     consumed = data.rfind(b"\n") + 1
     find, rfind = data.find, data.rfind
-    # Where the last response began, if nothing but its own lines followed it.
+    # Where the last response began, if nothing but its own lines followed it
+    # (``stop + 1 < consumed`` after the loop: other lines follow the last usage line).
     tail_start = -1
+    stop = -1
     i = find(_USAGE, 0, consumed)
     while i != -1:
         start = rfind(b"\n", 0, i) + 1
@@ -231,7 +233,7 @@ def parse(data: bytes, at_eof: bool, loads: Callable[[bytes], Any] = _loads) -> 
             elif ev.event_id != events[-1].event_id:
                 tail_start = -1
         i = find(_USAGE, stop + 1, consumed)
-    if not at_eof and tail_start >= 0:
+    if not at_eof and tail_start >= 0 and stop + 1 >= consumed:
         # More of the file follows: the last response may go on in the next chunk.
         # Leave it whole for the next call, so that its lines are merged together
         # (a thinking count stated on its last line only must not meet an earlier

@@ -343,3 +343,22 @@ def test_a_byte_budget_leaves_the_rest_for_the_next_run(tmp_path: Path) -> None:
     b = buckets(db)[("2025-09-28", corpus.SONNET)]
     assert (b["requests"], b["input_tokens"], b["output_tokens"]) == (300, 300, 600)
     assert sources(db)[str(path)]["offset"] == path.stat().st_size
+
+
+def test_a_chunk_never_ends_inside_a_response() -> None:
+    def line(msg: str, out: int, **u: object) -> bytes:
+        return corpus.compact(corpus.assistant("s", "/p", "2025-09-28T10:00:00.000Z", corpus.SONNET,
+                                               corpus.usage(1, 0, 0, out, **u), msg_id=msg)).encode()
+
+    first = line("m1", 5) + b"\n"
+    second = line("m2", 150) + b"\n"
+    data = first + second
+    p = claude_code.parse(data, at_eof=False)  # m2 may go on in the next chunk
+    assert [e.event_id for e in p.events] == ["m1"] and p.consumed == len(first)
+    rest = data[p.consumed:] + line("m2", 300, output_tokens_details={"thinking_tokens": 200}) + b"\n"
+    p2 = claude_code.parse(rest, at_eof=True)
+    (ev,) = p2.events
+    assert (ev.output_tokens, ev.reasoning_tokens) == (100, 200)
+    user = corpus.compact(corpus.user("s", "/p", "2025-09-28T10:00:01.000Z", "next")).encode() + b"\n"
+    p3 = claude_code.parse(data + user, at_eof=False)  # another line followed: m2 is complete
+    assert [e.event_id for e in p3.events] == ["m1", "m2"] and p3.consumed == len(data + user)
