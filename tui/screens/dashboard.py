@@ -150,7 +150,7 @@ class DashboardScreen(BaseScreen):
                 yield SessionsTable(zone=self._zone(), id="sessions-table")
             with TabPane("Shrink", id="shrink"), VerticalScroll():
                 yield ShrinkPanel(id="shrink-panel")
-        yield Footer()
+        yield Footer(compact=True)
 
     def _zone(self) -> Any:
         from ledger.timeutil import get_zone
@@ -265,8 +265,7 @@ class DashboardScreen(BaseScreen):
     def _drivers_title(self) -> None:
         table = self.query_one(DriversTable)
         self.query_one("#drivers-title", Static).update(
-            f"By [b]{table.dim}[/] ([b]b[/] switches) · Enter filters the screen on a row · "
-            "[b]S[/] or a header click sorts"
+            f"By [b]{table.dim}[/] ([b]b[/]: model/client/project) · Enter filters on a row · [b]S[/] sorts"
         )
 
     # -- live -------------------------------------------------------------------------------

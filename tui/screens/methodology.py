@@ -58,7 +58,7 @@ class MethodologyScreen(BaseScreen):
         yield Header(show_clock=False, icon="◍")
         with VerticalScroll(id="methodology-scroll"):
             yield Markdown("Loading the methodology…", id="methodology")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = "methodology"

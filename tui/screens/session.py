@@ -41,7 +41,7 @@ class SessionScreen(BaseScreen):
         yield Header(show_clock=False, icon="◍")
         yield Static(self._title(), id="session-title")
         yield DataTable(id="requests", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def _title(self) -> str:
         r = self.row
@@ -74,8 +74,11 @@ class SessionScreen(BaseScreen):
         cols = ["Time", "Model", "In", "Cache w", "Cache r", "Out", "Reason"]
         if has:
             cols += ["CO2e", "Energy"]
+        widths = {"Time": 8, "Model": 28, "CO2e": 9, "Energy": 9}
         for c in cols:
-            table.add_column(Text(c, justify="left" if c in ("Time", "Model") else "right"), key=c)
+            table.add_column(
+                Text(c, justify="left" if c in ("Time", "Model") else "right"), key=c, width=widths.get(c, 7)
+            )
         for r in event.rows:
             cells: list[Any] = [
                 local_time(int(r["ts"]), self.zone, with_date=False),

@@ -25,7 +25,7 @@ class Column:
     label: str
     sort: Callable[[Any], Any]
     cell: Callable[[Any], Text | str]
-    width: int | None = None
+    width: int = 8  # fixed: auto widths are measured late and make shots differ
     numeric: bool = True
 
 
@@ -133,20 +133,22 @@ class DriversTable(SortableTable):
     def columns_spec(self) -> list[Column]:
         has = self.summary is not None and self.summary.has_impacts
         name_label = self.dim.capitalize()
+        name_width = NAME_WIDTHS.get(self.dim, 24)
         cols = [
-            Column("name", name_label, lambda r: r.name.lower(), lambda r: _name_cell(self.dim, r.name), None, False),
-            Column("share", "Share", lambda r: r.share, lambda r: _right(fmt.pct(r.share))),
+            Column("name", name_label, lambda r: r.name.lower(), lambda r: _name_cell(self.dim, r.name), name_width, False),
+            Column("share", "Share", lambda r: r.share, lambda r: _right(fmt.pct(r.share)), 7),
+        ]
+        if has:
+            cols.append(Column("co2e", "CO2e", _impact_sort("co2e_g"), lambda r: _impact(r.totals, "co2e_g", "g"), 9))
+        cols += [
+            Column("tokens", "Tokens", lambda r: tokens(r.totals), lambda r: _right(fmt.count(tokens(r.totals))), 8),
+            Column("requests", "Reqs", lambda r: r.totals["requests"], lambda r: _right(fmt.count(r.totals["requests"])), 7),
         ]
         if has:
             cols += [
-                Column("co2e", "CO2e", _impact_sort("co2e_g"), lambda r: _impact(r.totals, "co2e_g", "g")),
-                Column("energy", "Energy", _impact_sort("energy_wh"), lambda r: _impact(r.totals, "energy_wh", "Wh")),
-                Column("water", "Water", _impact_sort("water_ml"), lambda r: _impact(r.totals, "water_ml", "mL")),
+                Column("energy", "Energy", _impact_sort("energy_wh"), lambda r: _impact(r.totals, "energy_wh", "Wh"), 9),
+                Column("water", "Water", _impact_sort("water_ml"), lambda r: _impact(r.totals, "water_ml", "mL"), 9),
             ]
-        cols += [
-            Column("tokens", "Tokens", lambda r: tokens(r.totals), lambda r: _right(fmt.count(tokens(r.totals)))),
-            Column("requests", "Reqs", lambda r: r.totals["requests"], lambda r: _right(fmt.count(r.totals["requests"]))),
-        ]
         return cols
 
     def watch_summary(self, s: Summary | None) -> None:
@@ -170,6 +172,10 @@ class DriversTable(SortableTable):
         row: BreakdownRow | None = self.item_at(event.cursor_row)
         if row is not None:
             self.post_message(self.RowChosen(self.dim, row.name))
+
+
+#: Width of the name column per dimension (model ids run long; projects are shortened).
+NAME_WIDTHS = {"model": 26, "client": 16, "project": 24}
 
 
 def _name_cell(dim: str, name: str) -> str:
@@ -199,15 +205,15 @@ class SessionsTable(SortableTable):
 
     def columns_spec(self) -> list[Column]:
         cols = [
-            Column("start", "Start", lambda r: r.first_ts, lambda r: local_time(r.first_ts, self.zone), None),
-            Column("client", "Client", lambda r: r.client, lambda r: r.client, None, False),
+            Column("start", "Start", lambda r: r.first_ts, lambda r: local_time(r.first_ts, self.zone), 11),
+            Column("client", "Client", lambda r: r.client, lambda r: r.client, 14, False),
             Column("model", "Model", lambda r: ",".join(r.models), lambda r: _models_cell(r.models), 22, False),
             Column("project", "Project", lambda r: r.project, lambda r: fmt.short_project(r.project), 16, False),
-            Column("requests", "Reqs", lambda r: r.totals["requests"], lambda r: _right(fmt.count(r.totals["requests"]))),
-            Column("tokens", "Tokens", lambda r: tokens(r.totals), lambda r: _right(fmt.count(tokens(r.totals)))),
+            Column("requests", "Reqs", lambda r: r.totals["requests"], lambda r: _right(fmt.count(r.totals["requests"])), 7),
+            Column("tokens", "Tokens", lambda r: tokens(r.totals), lambda r: _right(fmt.count(tokens(r.totals))), 8),
         ]
         if self.has_impacts:
-            cols.append(Column("co2e", "CO2e", lambda r: metric(r.totals), lambda r: _impact(r.totals, "co2e_g", "g")))
+            cols.append(Column("co2e", "CO2e", lambda r: metric(r.totals), lambda r: _impact(r.totals, "co2e_g", "g"), 9))
         return cols
 
     def show(self, rows: list[SessionRow], has_impacts: bool) -> None:
