@@ -6,6 +6,13 @@ with larger counts (a streamed response that grew on disk) raises the stored
 counts, never adds a row. Counts only ever grow; the instant is the earliest
 seen; metadata already stored is kept.
 
+Output and reasoning are one family: a client may state the reasoning split
+on some readings only (Claude's thinking tokens sit inside ``output_tokens``
+unless a line says how many), so their sum only grows, reasoning takes the
+largest stated share of it, and output is the rest. A later, more detailed
+reading therefore moves tokens from output to reasoning instead of counting
+them twice.
+
 Two executors use this module: ``ledger.fastpath`` (stdlib ``sqlite3``, the
 hook) and ``ledger.store`` (SQLAlchemy, everything else, SQLite or PostgreSQL).
 """
@@ -33,12 +40,28 @@ EVENT_COLUMNS: tuple[str, ...] = (
 )
 
 
+_OUTPUT_FAMILY = ("output_tokens", "reasoning_tokens")
+
+
+def merged_counts(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
+    """Two readings' counts merged: each bucket's largest, output+reasoning as one whole."""
+    out = {f: max(a[f], b[f]) for f in COUNT_FIELDS}
+    whole = max(a["output_tokens"] + a["reasoning_tokens"], b["output_tokens"] + b["reasoning_tokens"])
+    out["reasoning_tokens"] = min(out["reasoning_tokens"], whole)
+    out["output_tokens"] = whole - out["reasoning_tokens"]
+    return out
+
+
 def upsert_sql(dialect: str) -> str:
     """``INSERT .. ON CONFLICT DO UPDATE`` with the merge rules, named params."""
     big, small = ("GREATEST", "LEAST") if dialect == "postgresql" else ("MAX", "MIN")
     cols = ", ".join(EVENT_COLUMNS)
     params = ", ".join(f":{c}" for c in EVENT_COLUMNS)
-    sets = [f"{c} = {big}(events.{c}, excluded.{c})" for c in COUNT_FIELDS]
+    sets = [f"{c} = {big}(events.{c}, excluded.{c})" for c in COUNT_FIELDS if c not in _OUTPUT_FAMILY]
+    whole = f"{big}(events.output_tokens + events.reasoning_tokens, excluded.output_tokens + excluded.reasoning_tokens)"
+    reasoning = f"{small}({big}(events.reasoning_tokens, excluded.reasoning_tokens), {whole})"
+    sets.append(f"output_tokens = {whole} - {reasoning}")
+    sets.append(f"reasoning_tokens = {reasoning}")
     sets.append(f"ts = {small}(events.ts, excluded.ts)")
     sets.append(
         "cost_usd = CASE WHEN events.cost_usd IS NULL THEN excluded.cost_usd "
@@ -74,7 +97,7 @@ class IngestResult:
 
 def merge(a: Event, b: Event) -> Event:
     """Two readings of one event: the larger counts, the earlier instant."""
-    counts = {f: max(getattr(a, f), getattr(b, f)) for f in COUNT_FIELDS}
+    counts = merged_counts(a.counts(), b.counts())
     if a.cost_usd is None or b.cost_usd is None:
         cost = a.cost_usd if b.cost_usd is None else b.cost_usd
     else:
@@ -116,8 +139,9 @@ def classify(
             result.new += 1
             to_write.append(ev)
             continue
-        *old_counts, old_ts, old_cost = old
-        grew = any(getattr(ev, f) > o for f, o in zip(COUNT_FIELDS, old_counts, strict=True))
+        *old_values, old_ts, old_cost = old
+        old_counts = dict(zip(COUNT_FIELDS, old_values, strict=True))
+        grew = merged_counts(old_counts, ev.counts()) != old_counts
         earlier = ev.ts_ms < old_ts
         cost_grew = ev.cost_usd is not None and (old_cost is None or ev.cost_usd > old_cost)
         if grew or earlier or cost_grew:

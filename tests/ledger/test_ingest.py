@@ -80,3 +80,23 @@ def test_a_failed_batch_writes_nothing(tmp_path: Path) -> None:
         store.ingest([ev("a"), bad])
     assert rows(tmp_path / "l.db") == []
     store.dispose()
+
+
+def test_a_later_reasoning_split_moves_output_not_doubles_it(ingest) -> None:  # type: ignore[no-untyped-def]
+    """First reading: 500 output, split unknown. Later reading: 600 in all, 300 of it thinking."""
+    db, write = ingest
+    write([ev("a", out=500)])
+    r = write([ev("a", out=300, reasoning_tokens=300)])
+    assert r.updated == 1
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT output_tokens, reasoning_tokens FROM events").fetchone() == (300, 300)
+    # an older, undivided reading read again changes nothing
+    assert write([ev("a", out=500)]).unchanged == 1
+    # the same whole with a split stated later: tokens move to reasoning
+    write([ev("b", out=400)])
+    write([ev("b", out=250, reasoning_tokens=150)])
+    assert conn.execute("SELECT output_tokens, reasoning_tokens FROM events WHERE event_id = 'b'").fetchone() == (250, 150)
+    # codex-like independent growth of both buckets
+    write([ev("c", out=10, reasoning_tokens=5)])
+    write([ev("c", out=20, reasoning_tokens=50)])
+    assert conn.execute("SELECT output_tokens, reasoning_tokens FROM events WHERE event_id = 'c'").fetchone() == (20, 50)
