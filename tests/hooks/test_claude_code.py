@@ -131,6 +131,25 @@ def test_a_later_read_raises_the_output_of_a_recorded_message(tmp_path: Path) ->
     assert (b["output_tokens"], b["requests"], b["input_tokens"]) == (400, 1, 1)
 
 
+def test_a_thinking_split_stated_after_a_read_is_not_counted_twice(tmp_path: Path) -> None:
+    """Stop fires between the lines of one response: the first read sees 500 output
+    tokens with no split; the last line says 600 in all, 300 of them thinking."""
+    path = tmp_path / "s.jsonl"
+    first = corpus.assistant("s", "/p", "2025-09-28T10:00:00.000Z", corpus.SONNET,
+                             corpus.usage(1, 2, 3, 500), msg_id="m1")
+    path.write_text(corpus.compact(first) + "\n")
+    db = tmp_path / "ledger.db"
+    sync_all(db, [str(path)])
+    last = corpus.assistant("s", "/p", "2025-09-28T10:00:09.000Z", corpus.SONNET,
+                            corpus.usage(1, 2, 3, 600, output_tokens_details={"thinking_tokens": 300}),
+                            msg_id="m1")
+    with open(path, "a") as f:
+        f.write(corpus.compact(last) + "\n")
+    sync_all(db, [str(path)])
+    b = buckets(db)[("2025-09-28", corpus.SONNET)]
+    assert (b["output_tokens"], b["reasoning_tokens"], b["requests"]) == (300, 300, 1)
+
+
 def test_truncated_file_is_read_again_without_double_counting(tmp_path: Path, built) -> None:
     config, files = built
     db = tmp_path / "ledger.db"
