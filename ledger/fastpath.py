@@ -151,12 +151,14 @@ def ingest_events(conn: sqlite3.Connection, events: Iterable[Event]) -> ingest.I
 # -- read positions of source files ---------------------------------------------------
 
 
-def get_position(conn: sqlite3.Connection, client: str, path: str) -> dict[str, Any] | None:
-    row = conn.execute(
-        'SELECT identity, "offset", size, mtime_ns, skipped_lines, skip_reasons, state '
-        "FROM sources WHERE client = ? AND path = ?",
-        (client, path),
-    ).fetchone()
+GET_POSITION_SQL = (
+    'SELECT identity, "offset", size, mtime_ns, skipped_lines, skip_reasons, state '
+    "FROM sources WHERE client = :client AND path = :path"
+)
+
+
+def position_from_row(row: Any) -> dict[str, Any] | None:
+    """A ``GET_POSITION_SQL`` row as a dict (None when there is no row)."""
     if row is None:
         return None
     return {
@@ -168,6 +170,10 @@ def get_position(conn: sqlite3.Connection, client: str, path: str) -> dict[str, 
         "skip_reasons": json.loads(row[5] or "{}"),
         "state": json.loads(row[6] or "{}"),
     }
+
+
+def get_position(conn: sqlite3.Connection, client: str, path: str) -> dict[str, Any] | None:
+    return position_from_row(conn.execute(GET_POSITION_SQL, {"client": client, "path": path}).fetchone())
 
 
 SET_POSITION_SQL = (

@@ -8,7 +8,6 @@ is locked" when a read transaction would have to upgrade.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Iterable, Iterator
@@ -21,7 +20,14 @@ from sqlalchemy import Connection, Engine, bindparam, create_engine, event, text
 
 from ledger import ingest
 from ledger.events import Event
-from ledger.fastpath import SET_POSITION_SQL, LedgerTooNew, create_private_file, position_params
+from ledger.fastpath import (
+    GET_POSITION_SQL,
+    SET_POSITION_SQL,
+    LedgerTooNew,
+    create_private_file,
+    position_from_row,
+    position_params,
+)
 from ledger.paths import ensure_home, ledger_path, resolve_home
 from ledger.schema import CREATE_MIGRATIONS_TABLE, MIGRATIONS, SCHEMA_VERSION
 
@@ -125,24 +131,8 @@ class Store:
 
     # -- read positions ---------------------------------------------------------------
     def get_position(self, conn: Connection, client: str, path: str) -> dict[str, Any] | None:
-        row = conn.execute(
-            text(
-                'SELECT identity, "offset", size, mtime_ns, skipped_lines, skip_reasons, state '
-                "FROM sources WHERE client = :c AND path = :p"
-            ),
-            {"c": client, "p": path},
-        ).first()
-        if row is None:
-            return None
-        return {
-            "identity": row[0],
-            "offset": row[1],
-            "size": row[2],
-            "mtime_ns": row[3],
-            "skipped_lines": row[4],
-            "skip_reasons": json.loads(row[5] or "{}"),
-            "state": json.loads(row[6] or "{}"),
-        }
+        row = conn.execute(text(GET_POSITION_SQL), {"client": client, "path": path}).first()
+        return position_from_row(row)
 
     def set_position(self, conn: Connection, client: str, path: str, **fields: Any) -> None:
         conn.execute(text(SET_POSITION_SQL), position_params(client, path, **fields))

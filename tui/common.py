@@ -72,6 +72,18 @@ def common(read: bool = False) -> Callable[[F], F]:
     return deco
 
 
+def date_option(_ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    """Click callback: ``YYYY-MM-DD`` or ``YYYYMMDD`` to a ``date`` (None stays None)."""
+    if value is None:
+        return None
+    from ledger.timeutil import parse_date
+
+    try:
+        return parse_date(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param=param) from None
+
+
 def ctx_obj() -> Ctx:
     return click.get_current_context().ensure_object(Ctx)
 

@@ -16,22 +16,11 @@ from typing import Any
 
 import click
 
-from tui.common import common, ctx_obj, fail, handles_errors, open_store
+from tui.common import common, ctx_obj, date_option, fail, handles_errors, open_store
 
 FORMAT_NAMES = ("md", "html", "csv", "json")
 SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".csv": "csv", ".json": "json"}
 GENERIC_STEMS = {"ledger", "demo", "tokenprint", "db"}
-
-
-def _date(_ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
-    if value is None:
-        return None
-    from ledger.timeutil import parse_date
-
-    try:
-        return parse_date(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param=param) from None
 
 
 def ledger_labels(specs: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -92,8 +81,8 @@ def generated_at() -> str | None:
 @click.command()
 @click.option("--month", metavar="YYYY-MM", help="One calendar month (default: the last complete month).")
 @click.option("--year", type=click.IntRange(1970, 9999), metavar="YYYY", help="One calendar year.")
-@click.option("--since", callback=_date, metavar="DATE", help="First day (YYYY-MM-DD or YYYYMMDD).")
-@click.option("--until", callback=_date, metavar="DATE", help="Last day, inclusive (default: today).")
+@click.option("--since", callback=date_option, metavar="DATE", help="First day (YYYY-MM-DD or YYYYMMDD).")
+@click.option("--until", callback=date_option, metavar="DATE", help="Last day, inclusive (default: today).")
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMAT_NAMES), help="md (default), html, csv or json; "
               "with -o, the file's suffix when not given.")
 @click.option("--output", "-o", metavar="FILE", help="Write to FILE (a folder: a file named after the period "

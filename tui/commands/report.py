@@ -7,18 +7,7 @@ from typing import Any
 
 import click
 
-from tui.common import common, ctx_obj, fail, handles_errors, open_store
-
-
-def _date(_ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
-    if value is None:
-        return None
-    from ledger.timeutil import parse_date
-
-    try:
-        return parse_date(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param=param) from None
+from tui.common import common, ctx_obj, date_option, fail, handles_errors, open_store
 
 
 def fmt_int(n: float) -> str:
@@ -35,8 +24,8 @@ def fmt_range(r: dict[str, float] | None, unit: str) -> str:
 
 @click.command()
 @click.argument("period", required=False, default="daily", type=click.Choice(["daily", "weekly", "monthly", "session"]))
-@click.option("--since", callback=_date, metavar="DATE", help="First day (YYYY-MM-DD or YYYYMMDD).")
-@click.option("--until", callback=_date, metavar="DATE", help="Last day, inclusive.")
+@click.option("--since", callback=date_option, metavar="DATE", help="First day (YYYY-MM-DD or YYYYMMDD).")
+@click.option("--until", callback=date_option, metavar="DATE", help="Last day, inclusive.")
 @click.option("--tz", metavar="ZONE", help="IANA time zone for periods (default: local).")
 @click.option("--by", type=click.Choice(["model", "client", "project"]), help="One row per period and this field.")
 @click.option("--client", "clients", multiple=True, help="Only this client (repeatable).")
