@@ -33,6 +33,11 @@ def num(value: float, digits: int = 3) -> str:
     return f"{value:.{decimals}f}"
 
 
+def plain(value: float) -> str:
+    """A factor as people write it: ``64,000``, ``128``, ``8.277``."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
 def qty(value: float, unit: str, digits: int = 3) -> str:
     factor, name = scale_for(value, unit)
     return f"{num(value / factor, digits)} {name}"

@@ -124,4 +124,5 @@ def test_numbers_for_people() -> None:
     assert fmt.count(487_000_000) == "487 M" and fmt.count(6846) == "6.85 k" and fmt.count(12) == "12"
     assert fmt.pct(0.4) == "40 %" and fmt.pct(0.081) == "8.1 %" and fmt.pct(0.0004) == "<0.1 %"
     assert fmt.change(0.16) == "▲ +16 %" and fmt.change(-0.13) == "▼ -13 %"
+    assert fmt.plain(64000) == "64,000" and fmt.plain(250) == "250" and fmt.plain(8.2775) == "8.277"
     assert fmt.short_project("/home/dev/webshop") == "dev/webshop"

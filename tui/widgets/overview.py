@@ -75,7 +75,7 @@ def equivalents_markup(s: Summary) -> str:
         label = e.get("label") or f"{fmt.num(float(e.get('value', 0.0)))} {e.get('unit', '')}"
         basis = ""
         if e.get("factor") is not None and e.get("factor_unit"):
-            basis = f"{float(e['factor']):,.4g} {e['factor_unit']}"
+            basis = f"{fmt.plain(float(e['factor']))} {e['factor_unit']}"
         note = ", ".join(str(x) for x in (basis, e.get("year")) if x)
         lines.append(f"[b]≈ {escape(str(label))}[/]" + (f" [dim]({escape(note)})[/]" if note else ""))
     return "\n".join(lines)
