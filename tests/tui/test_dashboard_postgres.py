@@ -1,0 +1,62 @@
+"""The dashboard on a PostgreSQL team ledger: same totals, and live updates through
+the server probe (``MAX(id)``, ``COUNT(*)``) instead of ``PRAGMA data_version``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from tests.tui.dash import make_app, wait_loaded, wait_until
+from tui.data import tokens
+
+PG_URL = os.environ.get("TOKENPRINT_TEST_PG_URL", "")
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(not PG_URL, reason="TOKENPRINT_TEST_PG_URL is not set (run .ci/postgres.sh)"),
+    pytest.mark.filterwarnings("ignore::RuntimeWarning"),
+]
+
+
+def _drop(store: object) -> None:
+    with store.engine.begin() as conn:  # type: ignore[attr-defined]
+        for t in ("events", "sources", "schema_migrations"):
+            conn.execute(text(f"DROP TABLE IF EXISTS {t}"))
+
+
+@pytest.fixture
+def pg(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    from ledger.store import open_store
+
+    bootstrap = open_store(url=PG_URL, migrate=False)
+    _drop(bootstrap)
+    bootstrap.dispose()
+    store = open_store(url=PG_URL)
+    monkeypatch.setenv("TOKENPRINT_DATABASE_URL", PG_URL)
+    yield store
+    _drop(store)
+    store.dispose()
+
+
+def _event(i: int, ts: str, n: int) -> object:
+    from ledger.events import Event, parse_timestamp
+
+    return Event(client="codex", event_id=f"pg-{i}", model="gpt-5", ts_ms=parse_timestamp(ts),
+                 session="s1", project="/a", input_tokens=n, output_tokens=10)
+
+
+async def test_team_ledger_totals_and_live_update(pg: object, home: Path) -> None:
+    pg.ingest([_event(1, "2026-11-20T10:00:00Z", 1000), _event(2, "2026-11-26T09:00:00Z", 500)])  # type: ignore[attr-defined]
+    app = make_app(home, live=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_loaded(pilot)
+        dash = app.dashboard
+        assert dash.summary.demo is False
+        assert tokens(dash.summary.current) == 1520
+        loads = dash.loads_done
+        pg.ingest([_event(3, "2026-11-26T10:00:00Z", 90)])  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: dash.loads_done > loads and not dash.busy, timeout=5)
+        assert tokens(dash.summary.current) == 1620
