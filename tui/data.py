@@ -27,6 +27,8 @@ from typing import Any
 from ledger.vocab import COUNT_FIELDS, TOKEN_BUCKETS
 
 IMPACTS = ("energy_wh", "co2e_g", "water_ml")
+#: The amortised training lines, present when ``impact.include_training`` is on.
+TRAINING = ("energy_training_wh", "co2e_training_g", "water_training_ml")
 IMPACT_UNITS = {"energy_wh": "Wh", "co2e_g": "g", "water_ml": "mL"}
 DIMENSIONS = ("model", "client", "project")
 
@@ -153,6 +155,7 @@ class Snapshot:
     settings: dict[str, Any]
     demo: bool = False
     source: str = ""
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def has_impacts(self) -> bool:
@@ -164,8 +167,9 @@ class Snapshot:
         return since is not None and since >= self.loaded_since
 
 
-def attach_impacts(groups: list[dict[str, Any]], settings: dict[str, Any]) -> str | None:
-    """Impacts per group via the report's own hook; returns the methodology version.
+def attach_impacts(groups: list[dict[str, Any]], settings: dict[str, Any]) -> tuple[str | None, list[str]]:
+    """Impacts per group via the report's own hook; returns the methodology version
+    and the estimate's warnings (e.g. a model sized by a family rule).
 
     Should that hook attach nothing while ``ledger.impact`` is installed, the same
     linear product (``impacts_for`` per group, cached coefficients) is applied here.
@@ -174,30 +178,38 @@ def attach_impacts(groups: list[dict[str, Any]], settings: dict[str, Any]) -> st
 
     meta = report._attach_impacts(groups, settings)
     version = meta.get("methodology") if isinstance(meta, dict) else None
+    warnings = [str(w) for w in meta.get("warnings", [])] if isinstance(meta, dict) else []
     if not groups or "co2e_g" in groups[0]:
-        return version
+        return version, warnings
     try:
-        from ledger.impact import METHODOLOGY_VERSION, Settings, impacts_for
+        from ledger.impact import METHODOLOGY_VERSION, Settings, coefficients
     except ImportError:
-        return version
+        return version, warnings
     s = Settings.from_config(settings)
+    seen: dict[str, None] = {}
     for g in groups:
-        out = impacts_for(g["model"], g, s, g.get("client"))
-        for name in IMPACTS:
-            g[name] = out[name]
-    return version or METHODOLOGY_VERSION
+        coeffs = coefficients(g["model"], s, g.get("client"))
+        out = coeffs.apply(g)
+        for name in (*IMPACTS, *TRAINING):
+            if name in out:
+                g[name] = out[name]
+        seen.update(dict.fromkeys(coeffs.warnings))
+    return version or METHODOLOGY_VERSION, warnings + list(seen)
 
 
 def load_range(
     store: Any, since: date | None, until: date | None, tz: str | None, settings: dict[str, Any]
-) -> tuple[list[dict[str, Any]], str | None]:
-    """Groups per (local day, client, model, project) in ``[since, until]``, with impacts."""
+) -> tuple[list[dict[str, Any]], str | None, list[str]]:
+    """Groups per (local day, client, model, project) in ``[since, until]``, with impacts,
+    the methodology version and the estimate's warnings."""
     from ledger.report import ReportQuery, query_groups
 
     q = ReportQuery(period="daily", since=since, until=until, tz=tz, by="project", settings=settings)
     _zone, groups = query_groups(store, q)
-    methodology = attach_impacts(groups, settings) if groups else None
-    return groups, methodology
+    if not groups:
+        return groups, None, []
+    methodology, warnings = attach_impacts(groups, settings)
+    return groups, methodology, warnings
 
 
 def load_snapshots(
@@ -205,8 +217,8 @@ def load_snapshots(
 ) -> Iterable[Snapshot]:
     """Yield a snapshot of the current window first (the first paint), then one
     that adds the earlier days the comparison, chart and budget need."""
-    groups, methodology = load_range(store, period.since, period.until, tz, settings)
-    snap = Snapshot(period, today, groups, period.since, False, methodology, settings, demo)
+    groups, methodology, warnings = load_range(store, period.since, period.until, tz, settings)
+    snap = Snapshot(period, today, groups, period.since, False, methodology, settings, demo, warnings=warnings)
     extra_since = period.earliest()
     if period.since is not None and month_start(today) < (extra_since or today):
         extra_since = month_start(today)
@@ -215,10 +227,11 @@ def load_snapshots(
         yield snap
         return
     yield snap
-    more, methodology2 = load_range(store, extra_since, period.since - timedelta(days=1), tz, settings)
+    more, methodology2, warnings2 = load_range(store, extra_since, period.since - timedelta(days=1), tz, settings)
     yield replace(
         snap, groups=more + groups, loaded_since=extra_since, complete=True,
         methodology=snap.methodology or methodology2,
+        warnings=list(dict.fromkeys(warnings + warnings2)),
     )
 
 
@@ -233,7 +246,7 @@ def add_into(acc: dict[str, Any], g: dict[str, Any]) -> None:
     for c in COUNT_FIELDS:
         acc[c] += g.get(c, 0)
     acc["cost_usd"] += g.get("cost_usd", 0.0) or 0.0
-    for name in IMPACTS:
+    for name in (*IMPACTS, *TRAINING):
         r = g.get(name)
         if isinstance(r, dict):
             slot = acc.setdefault(name, {"low": 0.0, "central": 0.0, "high": 0.0})
@@ -308,6 +321,8 @@ class Summary:
     demo: bool = False
     complete: bool = True
     empty: bool = False
+    warnings: list[str] = field(default_factory=list)
+    basis: str = "location"
 
     @property
     def change(self) -> float | None:
@@ -433,6 +448,8 @@ def summarize(snap: Snapshot, flt: Filter | None = None, split: str = "client") 
         demo=snap.demo,
         complete=snap.complete,
         empty=not all_groups,
+        warnings=snap.warnings,
+        basis=str(snap.settings.get("grid.basis") or "location"),
     )
     summary.equivalents = equivalents_for(current, snap.settings)
     return summary

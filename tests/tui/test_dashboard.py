@@ -159,7 +159,7 @@ async def test_change_budget_setting(dash_home: Path) -> None:
     app = make_app(dash_home)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_loaded(pilot)
-        assert "No monthly budget" in text_of(app.dashboard.query_one("#ov-budget"))
+        assert "No budget set" in text_of(app.dashboard.query_one("#ov-budget"))
         await pilot.press("c")
         await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen))
         screen = app.screen
@@ -266,3 +266,18 @@ def test_dashboard_command_line(home: Path) -> None:
     assert p.returncode == 0 and "--period" in p.stdout and "--no-live" in p.stdout
     p = run("dashboard", "--tz", "Mars/Olympus")
     assert p.returncode == 2 and "unknown time zone" in p.stderr
+
+
+async def test_training_share_and_estimate_warnings_are_shown(dash_home: Path) -> None:
+    pytest.importorskip("ledger.impact")
+    (dash_home / "config.toml").write_text("[impact]\ninclude_training = true\n[grid]\nbasis = \"market\"\n")
+    app = make_app(dash_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot)
+        s = app.dashboard.summary
+        text = headline(app)
+        assert "Training  +" in text and "market-based" in text
+        assert s.current["co2e_training_g"]["central"] > 0
+        assert any("claude.ai" in w for w in s.warnings)  # sized by a family rule
+        warn = text_of(app.dashboard.query_one("#ov-warnings"))
+        assert warn.startswith("⚠")

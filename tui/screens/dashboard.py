@@ -425,7 +425,8 @@ class DashboardScreen(BaseScreen):
         from tui.screens.methodology import MethodologyScreen
 
         app: Any = self.app
-        app.push_screen(MethodologyScreen(app.home))
+        warnings = self.summary.warnings if self.summary is not None else []
+        app.push_screen(MethodologyScreen(app.home, warnings))
 
     def action_export(self) -> None:
         if self.choice is None:

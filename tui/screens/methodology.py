@@ -16,8 +16,9 @@ from textual.worker import get_current_worker
 from tui.screens.base import BaseScreen
 
 
-def methodology_markdown(home: Path) -> str:
-    """The boundary and the factor sources as Markdown (needs ledger.impact)."""
+def methodology_markdown(home: Path, warnings: list[str] | None = None) -> str:
+    """The boundary and the factor sources as Markdown (needs ledger.impact), after
+    the warnings of the estimate shown on the dashboard."""
     from ledger.config import load
 
     settings = load(home)
@@ -38,6 +39,10 @@ def methodology_markdown(home: Path) -> str:
         lines += ["", "## Settings in use", ""]
         lines += [f"- `{k}` = `{settings[k]}`" for k in sorted(settings)]
     else:
+        if warnings:
+            lines += ["## Notes on the figures on screen", ""]
+            lines += [f"- {w}" for w in warnings]
+            lines.append("")
         lines.append(body)
     return "\n".join(lines)
 
@@ -50,9 +55,10 @@ class MethodologyScreen(BaseScreen):
             self.text = text
             super().__init__()
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, warnings: list[str] | None = None) -> None:
         super().__init__()
         self.home = home
+        self.warnings = list(warnings or [])
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="◍")
@@ -66,7 +72,7 @@ class MethodologyScreen(BaseScreen):
 
     @work(thread=True, exclusive=True, group="methodology", exit_on_error=False, name="reading the methodology")
     def build(self) -> None:
-        text = methodology_markdown(self.home)
+        text = methodology_markdown(self.home, self.warnings)
         if not get_current_worker().is_cancelled:
             self.post_message(self.Ready(text))
 

@@ -12,7 +12,7 @@ from textual.widgets import ProgressBar, Sparkline, Static
 from tui import format as fmt
 from tui.data import Summary, metric, tokens
 
-BUDGET_HINT = "No monthly budget. Set one with [b]c[/] (settings) or: tokenprint config set budget.monthly_kg 20"
+BUDGET_HINT = "No budget set: [b]c[/] (settings) or tokenprint config set budget.monthly_kg 20"
 
 
 def headline_markup(s: Summary) -> str:
@@ -27,6 +27,7 @@ def headline_markup(s: Summary) -> str:
         co2 = cur.get("co2e_g")
         lines.append(
             f"[b]CO2e[/]      [b $accent]{fmt.central(co2, 'g'):<10}[/]  range {fmt.rng(co2, 'g')}"
+            f"  [dim]{escape(s.basis)}-based[/]"
         )
         lines.append(
             f"Energy    {fmt.central(cur.get('energy_wh'), 'Wh'):<10}  range {fmt.rng(cur.get('energy_wh'), 'Wh')}"
@@ -34,6 +35,12 @@ def headline_markup(s: Summary) -> str:
         lines.append(
             f"Water     {fmt.central(cur.get('water_ml'), 'mL'):<10}  range {fmt.rng(cur.get('water_ml'), 'mL')}"
         )
+        train = cur.get("co2e_training_g")
+        if isinstance(train, dict):
+            lines.append(
+                f"Training  {'+' + fmt.central(train, 'g'):<10}  range {fmt.rng(train, 'g')}"
+                "  [dim]amortised share, apart[/]"
+            )
     else:
         lines.append("[$warning]Impacts unavailable: showing tokens only[/]")
     lines.append(f"Tokens    {fmt.count(tokens(cur)):<10}  Requests {cur['requests']:,}")
@@ -45,6 +52,14 @@ def headline_markup(s: Summary) -> str:
     )
     lines.append(comparison_markup(s))
     return "\n".join(lines)
+
+
+def warnings_markup(s: Summary) -> str:
+    """The estimate's first warning on one line (all of them: the methodology screen)."""
+    if not s.warnings:
+        return ""
+    more = f"+{len(s.warnings) - 1} more · " if len(s.warnings) > 1 else ""
+    return f"[$warning]⚠[/] [dim]{more}{escape(s.warnings[0])}[/]"
 
 
 def comparison_markup(s: Summary) -> str:
@@ -121,6 +136,7 @@ class OverviewPanel(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Static("Loading the ledger…", id="ov-headline")
+        yield Static("", id="ov-warnings")
         yield Static("", id="ov-equivalents")
         yield Static("", id="ov-drivers")
         yield Sparkline([], id="ov-spark")
@@ -137,6 +153,9 @@ class OverviewPanel(VerticalScroll):
             )
         else:
             self.query_one("#ov-headline", Static).update(headline_markup(s))
+        warn = self.query_one("#ov-warnings", Static)
+        warn.update(warnings_markup(s))
+        warn.display = bool(s.warnings)
         self.query_one("#ov-equivalents", Static).update(equivalents_markup(s))
         self.query_one("#ov-drivers", Static).update(drivers_markup(s))
         totals = [sum(col) for col in zip(*s.chart.series.values(), strict=True)] if s.chart.series else []
