@@ -12,18 +12,20 @@ from tui.screens.base import BaseModal
 HELP = """\
 [b]tokenprint dashboard[/] — keys
 
-[b]Periods[/]   1 today · 2 last 7 days · 3 this month · 4 last 12 months · 5 all time
-            each compared with the previous period of the same length
-[b]Views[/]     o overview · t over time · d what drives it · s sessions · w what would shrink it
-[b]Tables[/]    ↑↓ move · Enter filters the screen on a row (drivers) or opens a session
-            S sorts by the next column (or click a header) · b model/client/project
-[b]Chart[/]     b splits the bars by client or by model
-[b]Filter[/]    f clears the filter
-[b]Other[/]     c settings · m methodology and sources · e export this period (Markdown)
-            r reload · T light/dark theme · ? this help · q quit
+[b]Periods[/]  1 today · 2 last 7 days · 3 this month · 4 last 12 months
+         5 all time; each compared with the period of the same length before
+[b]Views[/]    o overview · t over time · d what drives it · s sessions
+         w what would shrink it
+[b]Tables[/]   ↑↓ move · Enter filters the screen on a driver or opens a session
+         S sorts by the next column (or click a header)
+         b switches model / client / project
+[b]Chart[/]    b splits the bars by client or by model
+[b]Filter[/]   f clears the filter
+[b]Other[/]    c settings · m methodology and sources · e export (Markdown)
+         r reload · T light/dark theme · ? this help · q quit
 
-Figures are estimates with a range (low–high); the central value is shown first.
-The dashboard follows the ledger live: a hook's write shows within two seconds.
+Figures are estimates: central value first, then the range (low–high).
+The dashboard follows the ledger live: new usage shows within 2 seconds.
 """
 
 

@@ -32,7 +32,10 @@ def savings_markup(s: Savings | None) -> str:
         return "Working out the alternatives…"
     if s.message:
         return s.message
-    lines = [f"[b]What would shrink it[/] · {s.period_label} · CO2e, central (low–high)"]
+    lines = [
+        f"[b]What would shrink it[/] · {s.period_label} · CO2e, central (low–high)",
+        f"[dim]Low-carbon grid: {escape(s.grid_label)}[/]",
+    ]
     for row in s.rows:
         lines.append("")
         lines.append(
@@ -44,11 +47,11 @@ def savings_markup(s: Savings | None) -> str:
         else:
             lines.append(f"  [dim]{escape(row.sibling_note or 'no smaller model in its family')}[/]")
         if row.grid_co2:
-            lines.append(_alt(f"low-carbon grid ({escape(s.grid_label)})", row.grid_co2, row.actual))
+            lines.append(_alt("on a low-carbon grid", row.grid_co2, row.actual))
     if s.total and s.total_grid:
         lines.append("")
         lines.append(
-            f"[b]All usage[/] on a low-carbon grid ({escape(s.grid_label)}): "
+            "[b]All usage[/] on a low-carbon grid: "
             f"{fmt.central(s.total_grid, 'g')} instead of {fmt.central(s.total, 'g')}, "
             f"{_delta(s.total, s.total_grid)}"
         )
