@@ -302,6 +302,7 @@ class Chart:
     series: dict[str, list[float]]  # name -> one value per label
     metric: str  # co2e_g | tokens
     split: str  # client | model
+    step: str = "daily"  # daily | weekly | monthly
 
 
 @dataclass
@@ -355,27 +356,40 @@ def breakdown(groups: list[dict[str, Any]], dim: str) -> list[BreakdownRow]:
     return rows
 
 
+STEPS = ("daily", "weekly", "monthly")
+
+
 def chart_data(
     groups: list[dict[str, Any]], period: Period, today: date, split: str, has_impacts: bool,
-    top: int = 5,
+    top: int = 5, step: str | None = None,
 ) -> Chart:
+    """Bars per day, ISO week or month (``step``, default: the period's) over the
+    chart's range, one series per top ``split`` value plus "other"."""
+    from ledger.timeutil import week_key
+
+    step = step or period.granularity
     since = period.chart_since or period.since
     chosen = [g for g in groups if _in(g["key"], since, period.until)]
-    if period.granularity == "monthly":
-        first = min((g["key"] for g in chosen), default=today.isoformat())
-        start = date.fromisoformat(first[:7] + "-01")
-        if since is not None:
-            start = max(start, month_start(since))
+    first = date.fromisoformat(min((g["key"] for g in chosen), default=today.isoformat()))
+    start = since if since is not None else first
+    bucket: Any
+    if step == "monthly":
         labels = []
-        m = start
-        while m <= today:
+        m = month_start(start)
+        while m <= period.until:
             labels.append(m.isoformat()[:7])
             m = add_months(m, 1)
 
         def bucket(day: str) -> str:
             return day[:7]
+    elif step == "weekly":
+        labels = []
+        d = start - timedelta(days=start.weekday())
+        while d <= period.until:
+            labels.append(week_key(d.isoformat()))
+            d += timedelta(days=7)
+        bucket = week_key
     else:
-        start = since or today
         labels = [(start + timedelta(days=i)).isoformat() for i in range((period.until - start).days + 1)]
 
         def bucket(day: str) -> str:
@@ -383,7 +397,7 @@ def chart_data(
 
     index = {k: i for i, k in enumerate(labels)}
     names = [r.name for r in breakdown(chosen, split)]
-    keep = names[:top] if len(names) <= top + 1 else names[: top]
+    keep = names if len(names) <= top + 1 else names[:top]
     series: dict[str, list[float]] = {n: [0.0] * len(labels) for n in keep}
     if len(names) > len(keep):
         series["other"] = [0.0] * len(labels)
@@ -396,7 +410,7 @@ def chart_data(
         if target is None:
             continue
         target[i] += metric(g) if has_impacts else float(tokens(g))
-    return Chart(labels, series, "co2e_g" if has_impacts else "tokens", split)
+    return Chart(labels, series, "co2e_g" if has_impacts else "tokens", split, step)
 
 
 def budget_for(snap: Snapshot, limit_kg: float | None) -> Budget | None:
@@ -418,7 +432,9 @@ def budget_for(snap: Snapshot, limit_kg: float | None) -> Budget | None:
     return Budget(float(limit_kg), used, projected, month_end, today.day, dim)
 
 
-def summarize(snap: Snapshot, flt: Filter | None = None, split: str = "client") -> Summary:
+def summarize(
+    snap: Snapshot, flt: Filter | None = None, split: str = "client", step: str | None = None
+) -> Summary:
     p = snap.period
     all_groups = snap.groups
     groups = [g for g in all_groups if flt is None or flt.matches(g)]
@@ -441,7 +457,7 @@ def summarize(snap: Snapshot, flt: Filter | None = None, split: str = "client") 
         previous=previous,
         previous_pending=pending,
         breakdown={d: breakdown(current_groups, d) for d in DIMENSIONS},
-        chart=chart_data(groups, p, snap.today, split, has_impacts),
+        chart=chart_data(groups, p, snap.today, split, has_impacts, step=step),
         budget=budget_for(snap, float(limit) if limit is not None else None),
         has_impacts=has_impacts,
         methodology=snap.methodology,

@@ -69,6 +69,7 @@ async def wait_loaded(pilot: Pilot[Any], loads: int = 1, timeout: float = 10.0) 
             and dash.summary.filter == dash.filter
             and dash.summary.period.key == dash.period
             and dash.summary.chart.split == dash.split
+            and dash._step_matches(dash.summary)
         )
 
     await wait_until(pilot, done, timeout)

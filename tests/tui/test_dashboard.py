@@ -127,6 +127,30 @@ async def test_chart_split_by_model(dash_home: Path) -> None:
             assert total == tokens(app.dashboard.summary.current)
 
 
+async def test_chart_step_daily_weekly_monthly(dash_home: Path) -> None:
+    app = make_app(dash_home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("t", "g")
+        await wait_loaded(pilot)
+        chart = app.dashboard.summary.chart
+        assert chart.step == "weekly"
+        assert chart.labels == ["2026-W44", "2026-W45", "2026-W46", "2026-W47", "2026-W48"]
+        if chart.metric == "co2e_g":
+            total = sum(sum(v) for v in chart.series.values())
+            assert total == pytest.approx(app.dashboard.summary.current["co2e_g"]["central"])
+        await pilot.press("g")
+        await wait_loaded(pilot)
+        assert app.dashboard.summary.chart.labels == ["2026-11"]
+        await pilot.press("g")
+        await wait_loaded(pilot)
+        assert app.dashboard.summary.chart.step == "daily"
+        await pilot.press("g", "4")  # a new period starts from its own step
+        await wait_loaded(pilot, loads=2)
+        assert app.dashboard.summary.chart.step == "monthly"
+        assert "per week" not in text_of(app.dashboard.query_one("#chart-title"))
+
+
 async def test_open_a_session(dash_home: Path) -> None:
     import sqlite3
 

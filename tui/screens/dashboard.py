@@ -65,6 +65,7 @@ class DashboardScreen(BaseScreen):
         Binding("s", "view('sessions')", "Sessions", group=VIEW_GROUP),
         Binding("w", "view('shrink')", "What would shrink it", group=VIEW_GROUP),
         Binding("b", "by", "By"),
+        Binding("g", "step", "Step"),
         Binding("f", "clear_filter", "Unfilter"),
         Binding("c", "settings", "Settings"),
         Binding("m", "methodology", "Method"),
@@ -114,6 +115,7 @@ class DashboardScreen(BaseScreen):
     period: reactive[str] = reactive("month", init=False)
     filter: reactive[Filter | None] = reactive(None, init=False)
     split: reactive[str] = reactive("client", init=False)
+    step: reactive[str] = reactive("", init=False)  # chart bars: "" (the period's), daily, weekly, monthly
     summary: reactive[Summary | None] = reactive(None)
 
     def __init__(self, period: str = "month") -> None:
@@ -190,7 +192,7 @@ class DashboardScreen(BaseScreen):
         for snap in load_snapshots(choice.store, period, today, app.tz, settings, choice.demo):
             if worker.is_cancelled:
                 return
-            summary = summarize(snap, self.filter, self.split)
+            summary = summarize(snap, self.filter, self.split, self.step or None)
             self.post_message(self.DataLoaded(choice, snap, summary))
 
     def worker_failed(self, worker: Worker[Any]) -> None:
@@ -210,7 +212,7 @@ class DashboardScreen(BaseScreen):
         s = event.summary
         if s.period.key != self.period:
             return
-        if s.filter != self.filter or s.chart.split != self.split:
+        if s.filter != self.filter or s.chart.split != self.split or not self._step_matches(s):
             self.resummarize()
         else:
             self.summary = s
@@ -228,15 +230,21 @@ class DashboardScreen(BaseScreen):
         snap = self.snapshot
         if snap is None:
             return
-        summary = summarize(snap, self.filter, self.split)
+        summary = summarize(snap, self.filter, self.split, self.step or None)
         if not get_current_worker().is_cancelled:
             self.post_message(self.SummaryReady(summary))
 
     @on(SummaryReady)
     def _summary_ready(self, event: SummaryReady) -> None:
         s = event.summary
-        if s.filter == self.filter and s.chart.split == self.split and s.period.key == self.period:
+        if (
+            s.filter == self.filter and s.chart.split == self.split and s.period.key == self.period
+            and self._step_matches(s)
+        ):
             self.summary = s
+
+    def _step_matches(self, s: Summary) -> bool:
+        return s.chart.step == (self.step or s.period.granularity)
 
     def watch_summary(self, s: Summary | None) -> None:
         if s is None:
@@ -371,6 +379,7 @@ class DashboardScreen(BaseScreen):
 
     # -- reactions ---------------------------------------------------------------------------
     def watch_period(self) -> None:
+        self.set_reactive(DashboardScreen.step, "")  # each period has its natural bar width
         self.load_data()
 
     def watch_filter(self) -> None:
@@ -381,12 +390,17 @@ class DashboardScreen(BaseScreen):
     def watch_split(self) -> None:
         self.resummarize()
 
+    def watch_step(self) -> None:
+        self.resummarize()
+
     # -- actions ---------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_filter":
             return self.filter is not None
         if action == "by":
             return self._active() in ("time", "drivers") if self.is_mounted else False
+        if action == "step":
+            return self._active() == "time" if self.is_mounted else False
         return True
 
     def action_period(self, key: str) -> None:
@@ -401,6 +415,12 @@ class DashboardScreen(BaseScreen):
             self._drivers_title()
         else:
             self.split = "model" if self.split == "client" else "client"
+
+    def action_step(self) -> None:
+        from tui.data import STEPS
+
+        current = self.step or period_bounds(self.period, self.today).granularity
+        self.step = STEPS[(STEPS.index(current) + 1) % len(STEPS)]
 
     def action_clear_filter(self) -> None:
         self.filter = None

@@ -30,10 +30,15 @@ def chart_unit(chart: Chart) -> tuple[float, str]:
     return 1.0, "tokens"
 
 
-def tick_labels(labels: list[str], monthly: bool) -> list[str]:
-    if monthly:
+def tick_labels(labels: list[str], step: str) -> list[str]:
+    if step == "monthly":
         return [lab[2:] for lab in labels]  # 26-11
+    if step == "weekly":
+        return [lab[5:] for lab in labels]  # W47
     return [lab[5:] for lab in labels]  # 11-26
+
+
+STEP_NAMES = {"daily": "day", "weekly": "week", "monthly": "month"}
 
 
 class TimeChart(Vertical):
@@ -51,10 +56,10 @@ class TimeChart(Vertical):
         chart = s.chart
         factor, unit = chart_unit(chart)
         what = "CO2e" if chart.metric == "co2e_g" else "Tokens"
-        step = "month" if s.period.granularity == "monthly" else "day"
+        step = STEP_NAMES.get(chart.step, chart.step)
         span = f"{chart.labels[0]} to {chart.labels[-1]}" if chart.labels else ""
         self.query_one("#chart-title", Static).update(
-            f"[b]{what} per {step}[/] ({unit}) by {chart.split} · {span} · [dim]b: client/model[/]"
+            f"[b]{what} per {step}[/] ({unit}) by {chart.split} · {span} · [dim]b: split, g: step[/]"
         )
         plot = self.query_one(PlotextPlot)
         plt: Any = plot.plt  # the bundled stubs lack stacked_bar's ``labels`` and colour lists
@@ -64,7 +69,7 @@ class TimeChart(Vertical):
             plt.title("nothing recorded")
             plot.refresh()
             return
-        ticks = tick_labels(chart.labels, s.period.granularity == "monthly")
+        ticks = tick_labels(chart.labels, chart.step)
         names = list(chart.series)
         values = [[v / factor for v in chart.series[n]] for n in names]
         xs = list(range(1, len(ticks) + 1))

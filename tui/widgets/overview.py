@@ -166,7 +166,7 @@ class OverviewPanel(VerticalScroll):
         label.display = spark.display
         if totals:
             unit = "CO2e" if s.chart.metric == "co2e_g" else "tokens"
-            step = "month" if s.period.granularity == "monthly" else "day"
+            step = {"monthly": "month", "weekly": "week"}.get(s.chart.step, "day")
             label.update(
                 f"[dim]{unit} per {step}, {s.chart.labels[0]} to {s.chart.labels[-1]} "
                 f"(peak {peak_text(max(totals), s.chart.metric)})[/]"
