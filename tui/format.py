@@ -58,7 +58,7 @@ def central(r: dict[str, float] | None, unit: str) -> str:
 def count(n: float) -> str:
     """1234567 -> 1.23 M; small counts stay exact."""
     n = float(n)
-    for factor, suffix in ((1e12, " T"), (1e9, " G"), (1e6, " M"), (1e3, " k")):
+    for factor, suffix in ((1e12, " T"), (1e9, " B"), (1e6, " M"), (1e3, " k")):
         if abs(n) >= factor:
             return f"{num(n / factor)}{suffix}"
     return f"{int(n):,}"

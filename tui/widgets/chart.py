@@ -24,7 +24,7 @@ def chart_unit(chart: Chart) -> tuple[float, str]:
     peak = max((sum(col) for col in zip(*chart.series.values(), strict=True)), default=0.0)
     if chart.metric == "co2e_g":
         return fmt.scale_for(peak, "g")
-    for factor, name in ((1e9, "G tokens"), (1e6, "M tokens"), (1e3, "k tokens")):
+    for factor, name in ((1e9, "B tokens"), (1e6, "M tokens"), (1e3, "k tokens")):
         if peak >= factor:
             return factor, name
     return 1.0, "tokens"
