@@ -75,12 +75,13 @@ class TestDrivers:
 
 
 class TestSessions:
-    def test_list(self, snap_compare: Any, dash_home: Path) -> None:
+    @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+    def test_list(self, snap_compare: Any, dash_home: Path, size: tuple[int, int]) -> None:
         async def loaded(pilot: Any) -> None:
             table = pilot.app.dashboard.query_one("#sessions-table")
             await wait_until(pilot, lambda: table.row_count > 0)
 
-        assert snap_compare(make_app(dash_home), terminal_size=(120, 40), run_before=steps("s", then=loaded))
+        assert snap_compare(make_app(dash_home), terminal_size=size, run_before=steps("s", then=loaded))
 
     @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
     def test_one_session(self, snap_compare: Any, dash_home: Path, size: tuple[int, int]) -> None:
@@ -107,7 +108,8 @@ class TestShrink:
 
 
 class TestScreens:
-    def test_settings(self, snap_compare: Any, dash_home: Path) -> None:
+    @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+    def test_settings(self, snap_compare: Any, dash_home: Path, size: tuple[int, int]) -> None:
         (dash_home / "config.toml").write_text('[user]\nregion = "FR"\n[budget]\nmonthly_kg = 12.5\n')
 
         async def opened(pilot: Any) -> None:
@@ -117,7 +119,7 @@ class TestScreens:
             await wait_until(pilot, lambda: bool(pilot.app.screen.values))
             await pilot.pause()
 
-        assert snap_compare(make_app(dash_home), terminal_size=(80, 24), run_before=steps("c", then=opened))
+        assert snap_compare(make_app(dash_home), terminal_size=size, run_before=steps("c", then=opened))
 
     def test_help(self, snap_compare: Any, dash_home: Path) -> None:
         assert snap_compare(make_app(dash_home), terminal_size=(80, 24), run_before=steps("question_mark"))
