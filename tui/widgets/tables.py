@@ -207,13 +207,15 @@ class SessionsTable(SortableTable):
         cols = [
             Column("start", "Start", lambda r: r.first_ts, lambda r: local_time(r.first_ts, self.zone), 11),
             Column("client", "Client", lambda r: r.client, lambda r: r.client, 14, False),
-            Column("model", "Model", lambda r: ",".join(r.models), lambda r: _models_cell(r.models), 22, False),
-            Column("project", "Project", lambda r: r.project, lambda r: fmt.short_project(r.project), 16, False),
-            Column("requests", "Reqs", lambda r: r.totals["requests"], lambda r: _right(fmt.count(r.totals["requests"])), 7),
-            Column("tokens", "Tokens", lambda r: tokens(r.totals), lambda r: _right(fmt.count(tokens(r.totals))), 8),
         ]
         if self.has_impacts:
             cols.append(Column("co2e", "CO2e", lambda r: metric(r.totals), lambda r: _impact(r.totals, "co2e_g", "g"), 9))
+        cols += [
+            Column("tokens", "Tokens", lambda r: tokens(r.totals), lambda r: _right(fmt.count(tokens(r.totals))), 8),
+            Column("requests", "Reqs", lambda r: r.totals["requests"], lambda r: _right(fmt.count(r.totals["requests"])), 7),
+            Column("model", "Model", lambda r: ",".join(r.models), lambda r: _models_cell(r.models), 26, False),
+            Column("project", "Project", lambda r: r.project, lambda r: fmt.short_project(r.project), 20, False),
+        ]
         return cols
 
     def show(self, rows: list[SessionRow], has_impacts: bool) -> None:
