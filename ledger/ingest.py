@@ -102,15 +102,17 @@ def merge(a: Event, b: Event) -> Event:
         cost = a.cost_usd if b.cost_usd is None else b.cost_usd
     else:
         cost = max(a.cost_usd, b.cost_usd)
-    return replace(
+    out = replace(
         a,
         ts_ms=min(a.ts_ms, b.ts_ms),
         cost_usd=cost,
         provider=a.provider or b.provider,
         session=a.session or b.session,
         project=a.project or b.project,
-        **counts,
     )
+    for name, value in counts.items():
+        setattr(out, name, value)
+    return out
 
 
 def dedupe(events: Iterable[Event]) -> dict[tuple[str, str], Event]:
