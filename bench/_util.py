@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -46,3 +48,13 @@ def demo_home(events: int, where: Path) -> Path:
 
 def median(xs: list[float]) -> float:
     return statistics.median(xs)
+
+
+def demo_bench_args(doc: str | None) -> tuple[argparse.Namespace, Path]:
+    """``--events/--repeat/--dir`` for the benches on a demo ledger, and its home folder."""
+    ap = argparse.ArgumentParser(description=doc)
+    ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "tokenprint-bench")
+    args = ap.parse_args()
+    return args, demo_home(args.events, args.dir)

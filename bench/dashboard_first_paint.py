@@ -12,16 +12,14 @@ period is also on screen is printed beside it.
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _util import demo_home, exe, median, run_cmd, time_runs  # noqa: E402
+from _util import demo_bench_args, exe, median, run_cmd, time_runs  # noqa: E402
 
 #: The child: opens the dashboard on the demo ledger and exits once painted.
 CHILD = r"""
@@ -67,12 +65,7 @@ def first_paint(home: Path) -> tuple[float, float, int]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--events", type=int, default=1_000_000)
-    ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "tokenprint-bench")
-    args = ap.parse_args()
-    home = demo_home(args.events, args.dir)
+    args, home = demo_bench_args(__doc__)
 
     first_paint(home)  # warm the page cache, like a second start of the day
     runs = [first_paint(home) for _ in range(args.repeat)]

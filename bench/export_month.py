@@ -11,25 +11,18 @@ dedupe). Target (issue 6): under 2 s.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _util import demo_home, exe, median, run_cmd, time_runs  # noqa: E402
+from _util import demo_bench_args, exe, median, run_cmd, time_runs  # noqa: E402
 
 TARGET_S = 2.0
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--events", type=int, default=1_000_000)
-    ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "tokenprint-bench")
-    args = ap.parse_args()
-    home = demo_home(args.events, args.dir)
+    args, home = demo_bench_args(__doc__)
     db = home / "demo.db"
     base = [exe("tokenprint"), "export", "--home", str(home), "--tz", "UTC"]
 
