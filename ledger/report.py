@@ -3,7 +3,7 @@ and ``export``.
 
 Tokens are aggregated in SQL per (local day, client, model[, dimension]); every
 group has one concrete model, so its impact is one vector-times-counts product
-(``_attach_impacts``). Days are then rolled up in Python to weeks or months:
+(``attach_impacts``). Days are then rolled up in Python to weeks or months:
 a few thousand small dicts, never the event rows.
 """
 
@@ -127,7 +127,7 @@ def query_groups(store: Store, q: ReportQuery) -> tuple[str, list[dict[str, Any]
     return zone_name, groups
 
 
-def _attach_impacts(groups: list[dict[str, Any]], settings: dict[str, Any]) -> dict[str, Any]:
+def attach_impacts(groups: list[dict[str, Any]], settings: dict[str, Any]) -> dict[str, Any]:
     """Add impact ranges to each group (concrete model); returns report-level metadata.
 
     The single place where report rows get their impacts (ledger.impact).
@@ -230,7 +230,7 @@ def totals(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
 def build_report(store: Store, q: ReportQuery) -> dict[str, Any]:
     """The ``report --json`` object of interface.md."""
     zone_name, groups = query_groups(store, q)
-    meta = _attach_impacts(groups, q.settings)
+    meta = attach_impacts(groups, q.settings)
     rows = rollup(groups, q.period, q.by)
     out: dict[str, Any] = {"period": q.period, "tz": zone_name}
     out.update(meta)

@@ -4,7 +4,7 @@ Two layers:
 
 * :func:`load_range` asks the ledger for one date range, aggregated in SQL per
   (local day, client, model, project) by ``ledger.report.query_groups``, and attaches
-  impacts once per group (``ledger.report._attach_impacts``, the single place that
+  impacts once per group (``ledger.report.attach_impacts``, the single place that
   does it). A month of a million-event ledger is a few thousand groups.
 * :func:`summarize` turns those groups into what each panel shows (totals, the
   previous period, shares by model/client/project, the chart series, the budget)
@@ -168,33 +168,13 @@ class Snapshot:
 
 
 def attach_impacts(groups: list[dict[str, Any]], settings: dict[str, Any]) -> tuple[str | None, list[str]]:
-    """Impacts per group via the report's own hook; returns the methodology version
-    and the estimate's warnings (e.g. a model sized by a family rule).
-
-    Should that hook attach nothing while ``ledger.impact`` is installed, the same
-    linear product (``impacts_for`` per group, cached coefficients) is applied here.
-    """
+    """Impacts per group via the report's single place for them
+    (``ledger.report.attach_impacts``); returns the methodology version and the
+    estimate's warnings (e.g. a model sized by a family rule)."""
     from ledger import report
 
-    meta = report._attach_impacts(groups, settings)
-    version = meta.get("methodology") if isinstance(meta, dict) else None
-    warnings = [str(w) for w in meta.get("warnings", [])] if isinstance(meta, dict) else []
-    if not groups or "co2e_g" in groups[0]:
-        return version, warnings
-    try:
-        from ledger.impact import METHODOLOGY_VERSION, Settings, coefficients
-    except ImportError:
-        return version, warnings
-    s = Settings.from_config(settings)
-    seen: dict[str, None] = {}
-    for g in groups:
-        coeffs = coefficients(g["model"], s, g.get("client"))
-        out = coeffs.apply(g)
-        for name in (*IMPACTS, *TRAINING):
-            if name in out:
-                g[name] = out[name]
-        seen.update(dict.fromkeys(coeffs.warnings))
-    return version or METHODOLOGY_VERSION, warnings + list(seen)
+    meta = report.attach_impacts(groups, settings)
+    return meta.get("methodology"), [str(w) for w in meta.get("warnings", [])]
 
 
 def load_range(

@@ -50,32 +50,6 @@ def default_settings() -> dict[str, Any]:
     return {name: key.default for name, key in KEYS.items()}
 
 
-def _attach(groups: Rows, settings: dict[str, Any]) -> dict[str, Any]:
-    """Impacts per group through the report's single place for them.
-
-    Should that hook attach nothing while ``ledger.impact`` is installed, the same
-    linear product (``impacts_for`` per group, cached coefficients) is applied here,
-    as the dashboard does.
-    """
-    from ledger import report
-
-    meta = dict(report._attach_impacts(groups, settings) or {})
-    if any(isinstance(g.get("co2e_g"), dict) for g in groups[:1]):
-        return meta
-    try:
-        from ledger.impact import METHODOLOGY_VERSION, Settings, impacts_for
-    except ImportError:
-        return meta
-    s = Settings.from_config(settings)
-    for g in groups:
-        out = impacts_for(g["model"], g, s, g.get("client"))
-        for name in IMPACT_FIELDS:
-            g[name] = out[name]
-    if meta.get("methodology") is None:
-        meta["methodology"] = METHODOLOGY_VERSION
-    return meta
-
-
 def _public(row: dict[str, Any]) -> dict[str, Any]:
     from ledger import report
 
@@ -120,6 +94,8 @@ def build_document(
     generated_at: str | None = None,
 ) -> dict[str, Any]:
     """Gather the range from ``stores`` (``[(label, Store), ...]``) into the export document."""
+    from ledger import report
+
     settings = {**default_settings(), **(settings or {})}
     zone_name, zone = get_zone(tz)
     prev = rng.previous()
@@ -131,8 +107,8 @@ def build_document(
         skipped = gather.query_skipped_sources(src)
         duplicates = gather.query_duplicates(src, rng, zone)
         labels = src.labels
-    meta = _attach(groups, settings)
-    _attach(prev_groups, settings)
+    meta = report.attach_impacts(groups, settings)
+    report.attach_impacts(prev_groups, settings)
     return assemble(
         groups, prev_groups, rng, zone_name, settings, meta,
         labels=labels, skipped=skipped, duplicates=duplicates,

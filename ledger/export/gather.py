@@ -6,7 +6,7 @@ ledger already holds (``NOT EXISTS`` on the unique ``(client, event_id)`` index)
 so an event present in two ledgers is counted once, for the first one given.
 Aggregation is per (local day, ledger, client, model, project, estimation
 method): a few thousand groups for a month, never the event rows. Impacts are
-attached to those groups by the report's own ``_attach_impacts``, so an export's
+attached to those groups by the report's own ``attach_impacts``, so an export's
 totals are the ``report --json`` totals of the same range.
 """
 
