@@ -528,9 +528,6 @@ def load_session_requests(store: Any, session: str, settings: dict[str, Any]) ->
 
 
 # -- what would shrink it -------------------------------------------------------------
-#: The grid zone used for "the same usage on a low-carbon grid" (factors.md §4: Sweden).
-LOW_CARBON_ZONE = "SE"
-
 
 @dataclass
 class SavingsRow:
@@ -547,7 +544,7 @@ class SavingsRow:
 class Savings:
     period_label: str
     rows: list[SavingsRow] = field(default_factory=list)
-    grid_label: str = LOW_CARBON_ZONE
+    grid_label: str = ""
     total: dict[str, float] | None = None
     total_grid: dict[str, float] | None = None
     total_sibling: dict[str, float] | None = None

@@ -10,7 +10,6 @@ token parts of an export never depend on it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from typing import Any
 
 from ledger.export import fmt, gather
@@ -20,8 +19,6 @@ Rows = list[dict[str, Any]]
 
 #: Models that weigh less than this share of the CO2e get no suggestion.
 MIN_SHARE = 0.05
-#: A smaller sibling must have at most this share of the effective parameters.
-SMALLER = 0.6
 #: Factors every hosted estimate uses (factors.toml), in the order of the method.
 FACTORS = (
     "j_per_flop", "u_prefill", "u_decode", "moe_inactive_weight", "context_weight", "cache_write_extra",
@@ -100,98 +97,60 @@ def unknown_models(groups: Rows, settings: dict[str, Any]) -> list[dict[str, Any
 
 
 # -- what would shrink it ------------------------------------------------------------------------
-def _year(row: dict[str, Any]) -> int:
-    try:
-        return int(row.get("params", {}).get("year", 0))
-    except (TypeError, ValueError):
-        return 0
-
-
-def smaller_sibling(impact: Any, entry: Any, counts: dict[str, Any], s: Any, current: float) -> Any | None:
-    """A smaller model of the same maker, as recent as ``entry``, whose CO2e on the same
-    ``counts`` is at most ``SMALLER`` of ``current``: the same family first, else the
-    heaviest of those (the least capability given up). Returns ``(entry, co2e_g)``."""
-    from ledger.impact import models as table
-
-    rows = {r["id"]: r for r in table.rows()}
-    own_year = _year(rows.get(entry.id, {}))
-    found = []
-    for row in rows.values():
-        if row.get("provider") != entry.provider or row["id"] == entry.id or _year(row) < own_year:
-            continue
-        if row.get("host", row["provider"]) != entry.host:
-            continue
-        co2 = _central(impact.impacts_for(row["id"], counts, s)["co2e_g"])
-        if co2 > current * SMALLER:
-            continue
-        same = row.get("family") == entry.family
-        found.append((not same, -co2, row["id"], impact.resolve_model(row["id"]), co2))
-    if not found:
-        return None
-    found.sort(key=lambda t: t[:3])
-    return found[0][3], found[0][4]
-
-
 def shrink(groups: Rows, settings: dict[str, Any]) -> list[dict[str, Any]]:
-    """What would shrink the footprint: a smaller model for the heaviest ones, a cleaner grid."""
+    """What would shrink the footprint: the smaller sibling of the heaviest models and
+    the low-carbon grid, by the dashboard's rule (``ledger.impact.shrink``)."""
     impact = _impact()
     if impact is None:
         return []
-    s = _settings(impact, settings)
-    models = per_model(groups)
-    total = sum(_central(g.get("co2e_g")) for g in models)
+    alts = impact.alternatives(per_model(groups), _settings(impact, settings))
+    total = sum(a.actual.central for a in alts)
     if total <= 0:
         return []
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for g in models:
-        current = _central(g.get("co2e_g"))
-        if current / total < MIN_SHARE or len([o for o in out if o["kind"] == "model"]) >= 3:
+    for a in alts:
+        current = a.actual.central
+        if current / total < MIN_SHARE or len(out) >= 3:
             break
-        entry = impact.resolve_model(g["model"], g["client"])
-        if entry.local or entry.id in seen:
+        if a.entry.id in seen:
             continue
-        seen.add(entry.id)
-        picked = smaller_sibling(impact, entry, g, s, current)
-        if picked is None:
+        seen.add(a.entry.id)
+        if a.sibling is None or a.sibling_co2e is None:
             continue
-        alt, alt_co2 = picked
+        alt = impact.resolve_model(a.sibling)
+        alt_co2 = a.sibling_co2e.central
         saving = current - alt_co2
         if saving <= 0.01 * total:
             continue
         out.append({
-            "kind": "model", "model": g["model"], "client": g["client"], "alternative": alt.id,
+            "kind": "model", "model": a.model, "client": a.client, "alternative": alt.id,
             "co2e_g": current, "alternative_co2e_g": alt_co2, "saving_co2e_g": saving,
             "saving_share": saving / total,
             "text": (
-                f"Moving the {g['client']} requests on `{g['model']}` ({fmt.share(current / total)} of the CO2e) "
+                f"Moving the {a.client} requests on `{a.model}` ({fmt.share(current / total)} of the CO2e) "
                 f"to `{alt.id}` would save about {human(saving, 'g')} CO2e, {fmt.share(saving / total)} of the "
                 f"total (the same tokens on {alt.params_active.central:.3g} B instead of "
-                f"{entry.params_active.central:.3g} B active parameters)."
+                f"{a.entry.params_active.central:.3g} B active parameters)."
             ),
         })
-    grid = cleaner_grid(impact, s, models, total)
+    grid = cleaner_grid(impact, _settings(impact, settings), alts, total)
     if grid:
         out.append(grid)
     return out
 
 
-def cleaner_grid(impact: Any, s: Any, models: Rows, total: float) -> dict[str, Any] | None:
-    """The same use in data centres on the cleanest grid of the table."""
+def cleaner_grid(impact: Any, s: Any, alts: list[Any], total: float) -> dict[str, Any] | None:
+    """The same use in data centres on the low-carbon grid (the cleanest zone of the grid
+    table); None when that saves 1 % or less (already there, or a fixed intensity)."""
     from ledger.impact import loading
 
-    if s.grid_intensity_g_per_kwh is not None:
-        return None
-    zones = loading.grids()["zone"]
-    key = min(zones, key=lambda k: (float(_range_of(zones[k]["intensity"])[1]), k))
-    if s.grid_region.lower() == key.lower():
-        return None
-    clean = replace(s, grid_region=key, basis="location")
-    after = sum(_central(impact.coefficients(g["model"], clean, g["client"]).apply(g)["co2e_g"]) for g in models)
+    after = sum(a.grid.central for a in alts)
     saving = total - after
     if saving <= 0.01 * total:
         return None
-    z = zones[key]
+    key = impact.low_carbon_zone()
+    z = loading.grids()["zone"][key]
     where = "each provider's own region" if s.grid_region.lower() == "auto" else f"the {s.grid_region} grid"
     return {
         "kind": "grid", "zone": key, "intensity_g_per_kwh": _range_of(z["intensity"])[1],

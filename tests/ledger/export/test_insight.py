@@ -33,18 +33,25 @@ GROUPS = [
 ]
 
 
-def test_shrink_offers_a_smaller_model_of_the_same_maker_and_a_cleaner_grid() -> None:
+def test_shrink_offers_the_smaller_sibling_and_the_cleanest_grid() -> None:
     out = insight.shrink(GROUPS, default_settings())
     models = [s for s in out if s["kind"] == "model"]
-    assert models and models[0]["model"] == "claude-sonnet-4-5-20250929"
+    assert [(s["model"], s["alternative"]) for s in models] == [
+        ("claude-sonnet-4-5-20250929", "claude-haiku-4-5"), ("gpt-5-codex", "gpt-5-mini"),
+    ]
+    settings = impact.Settings.from_config(default_settings())
     for s in models:
-        alt = impact.resolve_model(s["alternative"])
-        assert alt.provider == impact.resolve_model(s["model"]).provider
-        assert 0 < s["alternative_co2e_g"] <= s["co2e_g"] * insight.SMALLER
+        assert s["alternative"] == impact.smaller_sibling(s["model"], s["client"])
+        g = next(g for g in GROUPS if g["model"] == s["model"])
+        expected = impact.impacts_for(s["alternative"], g, settings, s["client"])["co2e_g"]["central"]
+        assert s["alternative_co2e_g"] == pytest.approx(expected)
+        assert 0 < s["alternative_co2e_g"] < s["co2e_g"]
         assert s["saving_co2e_g"] == pytest.approx(s["co2e_g"] - s["alternative_co2e_g"])
         assert f"`{s['alternative']}`" in s["text"]
     grid = [s for s in out if s["kind"] == "grid"]
-    assert len(grid) == 1 and 0 < grid[0]["alternative_co2e_g"] < grid[0]["co2e_g"]
+    assert len(grid) == 1 and grid[0]["zone"] == impact.low_carbon_zone() == "NO"
+    assert 0 < grid[0]["alternative_co2e_g"] < grid[0]["co2e_g"]
+    assert "grid of Norway (31 gCO2e/kWh)" in grid[0]["text"]
     # Already on the cleanest grid, or with a fixed intensity: no grid suggestion.
     fixed = insight.shrink(GROUPS, {**default_settings(), "grid.intensity_g_per_kwh": 30.0})
     assert not [s for s in fixed if s["kind"] == "grid"]
