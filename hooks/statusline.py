@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ledger.units import count, qty
 from ledger.vocab import COUNT_FIELDS
 
 #: Most time the status line waits for a busy ledger before showing what it has.
@@ -42,20 +43,12 @@ def _tokens(groups: dict[str, dict[str, int]]) -> int:
 
 
 def _fmt_tokens(n: int) -> str:
-    for unit, size in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
-        if n >= size:
-            return f"{n / size:.1f}{unit} tok"
-    return f"{n} tok"
+    return f"{count(n)} tok"
 
 
 def _fmt_g(g: float) -> str:
-    if g >= 1000:
-        return f"{g / 1000:.2f} kg"
-    if g >= 10:
-        return f"{g:.0f} g"
-    if g >= 1:
-        return f"{g:.1f} g"
-    return f"{g:.2f} g"
+    """Two significant digits: the status line is one glance (``41 g``, ``3.2 g``, ``520 mg``)."""
+    return qty(g, "g", digits=2)
 
 
 def _impacts(groups: dict[str, dict[str, int]], settings: Any) -> tuple[float, float]:

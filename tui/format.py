@@ -1,36 +1,17 @@
-"""Numbers for people: impact ranges, token counts, shares. Standard library only."""
+"""Numbers for the dashboard and the CLI tables: the figures themselves come from
+``ledger.units`` (unit scales, significant digits, ranges, compact counts, shares,
+changes); here only what the terminal adds: the dash for a missing value, arrows
+on changes, factors written plainly, short project paths. Standard library only.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-_SCALES: dict[str, list[tuple[float, str]]] = {
-    "g": [(1e6, "t"), (1e3, "kg"), (1.0, "g"), (1e-3, "mg")],
-    "Wh": [(1e9, "GWh"), (1e6, "MWh"), (1e3, "kWh"), (1.0, "Wh"), (1e-3, "mWh")],
-    "mL": [(1e6, "m³"), (1e3, "L"), (1.0, "mL")],
-}
+from ledger import units
+from ledger.units import count, num, qty, scale_for, share
 
-
-def scale_for(value: float, unit: str) -> tuple[float, str]:
-    """The factor and unit name that make ``value`` readable."""
-    scales = _SCALES.get(unit)
-    if not scales:
-        return 1.0, unit
-    for factor, name in scales:
-        if abs(value) >= factor:
-            return factor, name
-    return scales[-1]
-
-
-def num(value: float, digits: int = 3) -> str:
-    """``digits`` significant digits, never scientific notation for everyday sizes."""
-    if value == 0:
-        return "0"
-    a = abs(value)
-    if a >= 10 ** digits:
-        return f"{value:,.0f}"
-    decimals = max(0, digits - 1 - int(f"{a:e}".split("e")[1]))
-    return f"{value:.{decimals}f}"
+__all__ = ["central", "change", "count", "num", "plain", "qty", "rng", "scale_for", "share", "short_project"]
 
 
 def plain(value: float) -> str:
@@ -38,45 +19,21 @@ def plain(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
 
 
-def qty(value: float, unit: str, digits: int = 3) -> str:
-    factor, name = scale_for(value, unit)
-    return f"{num(value / factor, digits)} {name}"
-
-
 def rng(r: dict[str, float] | None, unit: str) -> str:
-    """``low–high unit`` in the unit of the central value."""
-    if not r:
-        return ""
-    factor, name = scale_for(r["central"], unit)
-    return f"{num(r['low'] / factor, 2)}–{num(r['high'] / factor, 2)} {name}"
+    """``low–high unit`` in the unit of the central value; empty without a range."""
+    return units.rng(r, unit) if r else ""
 
 
 def central(r: dict[str, float] | None, unit: str) -> str:
     return qty(r["central"], unit) if r else "–"
 
 
-def count(n: float) -> str:
-    """1234567 -> 1.23 M; small counts stay exact."""
-    n = float(n)
-    for factor, suffix in ((1e12, " T"), (1e9, " B"), (1e6, " M"), (1e3, " k")):
-        if abs(n) >= factor:
-            return f"{num(n / factor)}{suffix}"
-    return f"{int(n):,}"
-
-
-def pct(share: float) -> str:
-    if share >= 0.995:
-        return "100 %"
-    if share < 0.001:
-        return "<0.1 %" if share > 0 else "0 %"
-    return f"{share * 100:.1f} %" if share < 0.1 else f"{share * 100:.0f} %"
-
-
 def change(ratio: float | None) -> str:
+    """``▲ +16 %``: an arrow (``=`` within half a percent) and the signed change."""
     if ratio is None:
         return "–"
     arrow = "▲" if ratio > 0.005 else ("▼" if ratio < -0.005 else "=")
-    return f"{arrow} {ratio * 100:+.0f} %"
+    return f"{arrow} {units.change(ratio)}"
 
 
 def short_project(p: Any) -> str:

@@ -1,11 +1,16 @@
-"""Number formatting shared by the Markdown and HTML summaries. Standard library only."""
+"""Number formatting of the Markdown and HTML summaries: the figures come from
+``ledger.units`` (the dashboard's too); here only what a document adds: ``-`` or
+``n/a`` for a missing value, money, the quantity of each kind of headline unit,
+settings and short source names. Standard library only."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-from ledger.units import human
+from ledger import units
+from ledger.units import count, share
+
+__all__ = ["IMPACT_LABELS", "central", "count", "money", "pct", "qty", "rng", "setting", "share", "short_source"]
 
 #: Display name and base unit of each impact field.
 IMPACT_LABELS: dict[str, tuple[str, str]] = {
@@ -16,37 +21,17 @@ IMPACT_LABELS: dict[str, tuple[str, str]] = {
 
 
 def qty(value: float | None, unit: str) -> str:
-    """A quantity in a readable unit (``1234.5 g`` -> ``1.23 kg``)."""
+    """A quantity in a readable unit (``1234.5 g`` -> ``1.23 kg``), tokens compact,
+    requests exact, USD as money."""
     if value is None:
         return "-"
     if unit == "tokens":
-        return big(value)
+        return count(value)
     if unit == "requests":
         return f"{int(value):,}"
     if unit == "USD":
         return money(value)
-    return human(value, unit)
-
-
-def big(n: float) -> str:
-    """Token counts: ``123,456`` below ten million, else ``12.3 M`` / ``1.23 B``."""
-    n = float(n)
-    if abs(n) >= 1e9:
-        return f"{sig3(n / 1e9)} B"
-    if abs(n) >= 1e7:
-        return f"{sig3(n / 1e6)} M"
-    return f"{int(n):,}"
-
-
-def sig3(x: float) -> str:
-    """Three significant digits, trailing zeros kept (``1.00``, ``43.0``, ``434``)."""
-    if x == 0:
-        return "0"
-    decimals = max(0, 2 - math.floor(math.log10(abs(x))))
-    text = f"{x:.{decimals}f}"
-    if len(text.replace("-", "").replace(".", "").lstrip("0")) > 3 and decimals > 0:  # rounding up: 9.995 -> 10.00
-        text = f"{x:.{decimals - 1}f}"
-    return text
+    return units.qty(value, unit)
 
 
 def money(v: float) -> str:
@@ -54,30 +39,23 @@ def money(v: float) -> str:
 
 
 def rng(r: Any, unit: str) -> str:
-    """``low – high`` of a range dict, or ``-``."""
+    """``low–high unit`` of a range dict, or ``-``."""
     if not isinstance(r, dict):
         return "-"
-    return f"{human(float(r.get('low', 0.0)), unit)} – {human(float(r.get('high', 0.0)), unit)}"
+    return units.rng(r, unit)
 
 
 def central(r: Any, unit: str) -> str:
     if not isinstance(r, dict):
         return "-"
-    return human(float(r.get("central", 0.0)), unit)
+    return units.qty(float(r.get("central", 0.0)), unit)
 
 
-def pct(p: float | None, signed: bool = True) -> str:
+def pct(p: float | None) -> str:
+    """A signed change given in percent (``+16 %``), or ``n/a``."""
     if p is None:
         return "n/a"
-    if signed:
-        return f"{p:+.0f} %" if abs(p) >= 1 or p == 0 else f"{p:+.1f} %"
-    return f"{p:.0f} %" if abs(p) >= 1 or p == 0 else f"{p:.1f} %"
-
-
-def share(s: float) -> str:
-    if 0 < s < 0.001:
-        return "<0.1 %"
-    return pct(s * 100.0, signed=False)
+    return units.change(p / 100.0)
 
 
 def setting(v: Any) -> str:

@@ -105,8 +105,8 @@ def cards(doc: dict[str, Any]) -> str:
             label, base = fmt.IMPACT_LABELS[name]
             value, sub, major = fmt.central(tot.get(name), base), f"range {fmt.rng(tot.get(name), base)}", True
         elif name == "tokens":
-            label, value, major = "Tokens", fmt.big(ch["current"] or 0), False
-            sub = f"{fmt.big(tot['cache_read_tokens'])} read from cache"
+            label, value, major = "Tokens", fmt.count(ch["current"] or 0), False
+            sub = f"{fmt.count(tot['cache_read_tokens'])} read from cache"
         elif name == "requests":
             label, value, sub, major = "Requests", fmt.qty(ch["current"], "requests"), "API calls", False
         else:
@@ -213,7 +213,7 @@ def breakdown_table(column: str, entries: list[dict[str, Any]], impacts: bool) -
                 f'<td class="n">{_e(fmt.central(e.get("energy_wh"), "Wh"))}</td>',
                 f'<td class="n">{_e(fmt.central(e.get("water_ml"), "mL"))}</td>',
             ]
-        cells += [f'<td class="n">{_e(fmt.big(e["tokens"]))}</td>', f'<td class="n">{e["requests"]:,}</td>']
+        cells += [f'<td class="n">{_e(fmt.count(e["tokens"]))}</td>', f'<td class="n">{e["requests"]:,}</td>']
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{''.join(head)}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
@@ -246,7 +246,7 @@ def render(doc: dict[str, Any]) -> str:
         body.append('<p class="notice">Impacts are not available: this summary shows tokens only.</p>')
     body.append(cards(doc))
     buckets = ", ".join(
-        f"{label} {_e(fmt.big(tot[field]))}"
+        f"{label} {_e(fmt.count(tot[field]))}"
         for label, field in (("input", "input_tokens"), ("cache write", "cache_write_tokens"),
                              ("cache read", "cache_read_tokens"), ("output", "output_tokens"),
                              ("reasoning", "reasoning_tokens"))

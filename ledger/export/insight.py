@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ledger.export import fmt, gather
-from ledger.units import human
+from ledger.units import qty
 
 Rows = list[dict[str, Any]]
 
@@ -129,7 +129,7 @@ def shrink(groups: Rows, settings: dict[str, Any]) -> list[dict[str, Any]]:
             "saving_share": saving / total,
             "text": (
                 f"Moving the {a.client} requests on `{a.model}` ({fmt.share(current / total)} of the CO2e) "
-                f"to `{alt.id}` would save about {human(saving, 'g')} CO2e, {fmt.share(saving / total)} of the "
+                f"to `{alt.id}` would save about {qty(saving, 'g')} CO2e, {fmt.share(saving / total)} of the "
                 f"total (the same tokens on {alt.params_active.central:.3g} B instead of "
                 f"{a.entry.params_active.central:.3g} B active parameters)."
             ),
@@ -158,7 +158,7 @@ def cleaner_grid(impact: Any, s: Any, alts: list[Any], total: float) -> dict[str
         "text": (
             f"The same requests served from data centres on the grid of {z.get('name', key)} "
             f"({_range_of(z['intensity'])[1]:g} gCO2e/kWh) instead of {where} would emit about "
-            f"{human(after, 'g')} instead of {human(total, 'g')} CO2e ({fmt.pct(-saving / total * 100)}); "
+            f"{qty(after, 'g')} instead of {qty(total, 'g')} CO2e ({fmt.pct(-saving / total * 100)}); "
             "ask your provider where it runs, or choose a region."
         ),
     }

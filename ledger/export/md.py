@@ -43,7 +43,7 @@ def headline_rows(doc: dict[str, Any]) -> list[list[str]]:
             label, base = fmt.IMPACT_LABELS[name]
             rows.append([label, fmt.central(tot.get(name), base), fmt.rng(tot.get(name), base), delta])
         elif name == "tokens":
-            rows.append(["Tokens", fmt.big(ch["current"] or 0), "", delta])
+            rows.append(["Tokens", fmt.count(ch["current"] or 0), "", delta])
         elif name == "requests":
             rows.append(["Requests", fmt.qty(ch["current"], "requests"), "", delta])
         else:
@@ -64,8 +64,8 @@ def cost_cell(doc: dict[str, Any]) -> tuple[str, str, bool]:
         return "not reported", "", False
     if not cost["requests_without_cost"]:
         return fmt.money(cost["usd"]), "reported by the clients", True
-    known = cost["requests_with_cost"] / max(total, 1) * 100
-    note = f"reported for {fmt.pct(known, signed=False)} of requests"
+    known = cost["requests_with_cost"] / max(total, 1)
+    note = f"reported for {fmt.share(known)} of requests"
     if est:
         note += f"; about {fmt.money(est)} more at list prices"
     return fmt.money(cost["usd"]), note, True
@@ -85,7 +85,7 @@ def breakdown_rows(entries: list[dict[str, Any]], impacts: bool) -> tuple[list[s
         if impacts:
             r += [fmt.central(e.get("co2e_g"), "g"), fmt.central(e.get("energy_wh"), "Wh"),
                   fmt.central(e.get("water_ml"), "mL")]
-        r += [fmt.big(e["tokens"]), f"{e['requests']:,}"]
+        r += [fmt.count(e["tokens"]), f"{e['requests']:,}"]
         rows.append(r)
     return head, rows, align
 
@@ -127,7 +127,7 @@ def quality_notes(doc: dict[str, Any]) -> list[str]:
             notes.append(w if w.endswith(".") else w + ".")
     for e in q["estimated_tokens"]:
         notes.append(
-            f"{e['client']}: tokens of {e['requests']:,} requests ({fmt.big(e['tokens'])} tokens) were "
+            f"{e['client']}: tokens of {e['requests']:,} requests ({fmt.count(e['tokens'])} tokens) were "
             f"estimated with {e['method']}, not reported by the client."
         )
     for s in q["skipped_sources"]:
@@ -176,7 +176,7 @@ def render(doc: dict[str, Any]) -> str:
     if not impacts:
         out += ["_Impacts are not available: tokens only._", ""]
     tokens_line = ", ".join(
-        f"{label} {fmt.big(tot[field])}"
+        f"{label} {fmt.count(tot[field])}"
         for label, field in (("input", "input_tokens"), ("cache write", "cache_write_tokens"),
                              ("cache read", "cache_read_tokens"), ("output", "output_tokens"),
                              ("reasoning", "reasoning_tokens"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import subprocess
 from pathlib import Path
@@ -256,3 +257,5 @@ def test_statusline_counts_today_and_the_session(home: Path) -> None:
     assert proc.returncode == 0
     line = proc.stdout.strip()
     assert line.startswith("🌍 today ") and " · session " in line
+    # two significant digits in a readable unit (ledger.units), e.g. "today 41 g CO2e · session 3.2 g"
+    assert re.match(r"🌍 today \d+(\.\d)? (mg|g|kg) CO2e · session \d+(\.\d)? (mg|g|kg)\b", line), line

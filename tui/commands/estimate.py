@@ -120,7 +120,7 @@ def _print_human(p: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from ledger.units import human
+    from ledger.units import qty
 
     console = Console()
     m = p["model_resolved"]
@@ -146,7 +146,7 @@ def _print_human(p: dict[str, Any]) -> None:
                  ("training water (amortised)", "water_training_ml", "mL")]
     for label, key, unit in rows:
         r = p[key]
-        t.add_row(label, human(r["low"], unit), human(r["central"], unit), human(r["high"], unit))
+        t.add_row(label, qty(r["low"], unit), qty(r["central"], unit), qty(r["high"], unit))
     console.print(t)
     if p.get("cost_usd_estimated") is not None:
         console.print(f"API-equivalent cost (list price, estimated): ${p['cost_usd_estimated']:.4f}")

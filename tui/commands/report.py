@@ -7,19 +7,14 @@ from typing import Any
 
 import click
 
+from tui import format as fmt
 from tui.common import common, ctx_obj, date_option, fail, handles_errors, open_store
 
-
-def fmt_int(n: float) -> str:
-    return f"{int(n):,}"
-
-
-def fmt_range(r: dict[str, float] | None, unit: str) -> str:
-    if not r:
-        return "-"
-    from ledger.units import human
-
-    return human(r["central"], unit)
+#: The count columns of the table: header and field.
+COUNT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("Input", "input_tokens"), ("Cache\nwrite", "cache_write_tokens"), ("Cache\nread", "cache_read_tokens"),
+    ("Output", "output_tokens"), ("Reason", "reasoning_tokens"), ("Reqs", "requests"),
+)
 
 
 @click.command()
@@ -60,7 +55,21 @@ def report(period: str, since: Any, until: Any, tz: str | None, by: str | None, 
     print_table(data)
 
 
+def _name(r: dict[str, Any], by: str | None) -> str:
+    if by == "project":
+        return fmt.short_project(r.get("project"))
+    if by == "model":
+        return str(r["model"])
+    if by == "client":
+        return str(r["client"])
+    return f"{r['client']} {r['model']}"
+
+
 def print_table(data: dict[str, Any]) -> None:
+    """The rows as a table that reads at 80 columns: each period (or session) on a line
+    of its own with its rows below, counts compact (``1.23 M``) and impacts central
+    (``27.6 Wh``) so that every figure keeps to one line; long names fold."""
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
@@ -73,35 +82,26 @@ def print_table(data: dict[str, Any]) -> None:
     title = f"{data['period']} report ({data['tz']})"
     if data.get("methodology"):
         title += f", methodology {data['methodology']}"
-    table = Table(title=title, show_footer=True, header_style="bold")
+    table = Table(title=title, show_footer=True, header_style="bold", box=box.SIMPLE_HEAD, padding=0)
     label = {"session": "Session"}.get(data["period"], "Period")
+    what = {"project": "project", "model": "model", "client": "client"}.get(by or "", "client, model")
     tot = data["totals"]
-    table.add_column(label, footer="Total")
-    if by == "project":
-        table.add_column("Project")
-    elif by != "model":
-        table.add_column("Client")
-    if by is None or by == "model":
-        table.add_column("Model")
-    for name, field in (("Input", "input_tokens"), ("Cache write", "cache_write_tokens"),
-                        ("Cache read", "cache_read_tokens"), ("Output", "output_tokens"),
-                        ("Reasoning", "reasoning_tokens"), ("Requests", "requests")):
-        table.add_column(name, justify="right", footer=fmt_int(tot[field]))
+    table.add_column(f"{label}\n{what}", footer="Total", overflow="fold", min_width=12)
+    for name, field in COUNT_COLUMNS:
+        table.add_column(name, justify="right", no_wrap=True, footer=fmt.count(tot[field]))
     has_impacts = "co2e_g" in tot
     if has_impacts:
-        table.add_column("Energy", justify="right", footer=fmt_range(tot.get("energy_wh"), "Wh"))
-        table.add_column("CO2e", justify="right", footer=fmt_range(tot.get("co2e_g"), "g"))
+        table.add_column("Energy", justify="right", no_wrap=True, footer=fmt.central(tot.get("energy_wh"), "Wh"))
+        table.add_column("CO2e", justify="right", no_wrap=True, footer=fmt.central(tot.get("co2e_g"), "g"))
+    periods: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
-        cells = [r["key"]]
-        if by == "project":
-            cells.append(r.get("project", ""))
-        elif by != "model":
-            cells.append(r["client"])
-        if by is None or by == "model":
-            cells.append(r["model"])
-        cells += [fmt_int(r[f]) for f in ("input_tokens", "cache_write_tokens", "cache_read_tokens",
-                                          "output_tokens", "reasoning_tokens", "requests")]
-        if has_impacts:
-            cells += [fmt_range(r.get("energy_wh"), "Wh"), fmt_range(r.get("co2e_g"), "g")]
-        table.add_row(*cells)
+        periods.setdefault(str(r["key"]), []).append(r)
+    for key, group in periods.items():
+        table.add_row(key, style="bold")
+        for r in group:
+            cells = [_name(r, by)]
+            cells += [fmt.count(r[f]) for _, f in COUNT_COLUMNS]
+            if has_impacts:
+                cells += [fmt.central(r.get("energy_wh"), "Wh"), fmt.central(r.get("co2e_g"), "g")]
+            table.add_row(*cells)
     console.print(table)

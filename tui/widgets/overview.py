@@ -103,7 +103,7 @@ def drivers_markup(s: Summary) -> str:
         rows = s.breakdown.get(dim) or []
         if rows:
             name = fmt.short_project(rows[0].name) if dim == "project" else rows[0].name
-            parts.append(f"{dim} [b]{escape(name)}[/] {fmt.pct(rows[0].share)}")
+            parts.append(f"{dim} [b]{escape(name)}[/] {fmt.share(rows[0].share)}")
     if not parts:
         return ""
     return "Largest: " + " · ".join(parts) + " [dim](d: all drivers)[/]"

@@ -40,7 +40,7 @@ def savings_markup(s: Savings | None) -> str:
         lines.append("")
         lines.append(
             f"[b]{escape(row.model)}[/]: {fmt.central(row.actual, 'g')} ({fmt.rng(row.actual, 'g')}), "
-            f"{fmt.pct(row.share)} of the period"
+            f"{fmt.share(row.share)} of the period"
         )
         if row.sibling and row.sibling_co2:
             lines.append(_alt(f"smaller sibling {escape(row.sibling)}", row.sibling_co2, row.actual))

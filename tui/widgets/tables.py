@@ -136,7 +136,7 @@ class DriversTable(SortableTable):
         name_width = NAME_WIDTHS.get(self.dim, 24)
         cols = [
             Column("name", name_label, lambda r: r.name.lower(), lambda r: _name_cell(self.dim, r.name), name_width, False),
-            Column("share", "Share", lambda r: r.share, lambda r: _right(fmt.pct(r.share)), 7),
+            Column("share", "Share", lambda r: r.share, lambda r: _right(fmt.share(r.share)), 7),
         ]
         if has:
             cols.append(Column("co2e", "CO2e", _impact_sort("co2e_g"), lambda r: _impact(r.totals, "co2e_g", "g"), 9))
