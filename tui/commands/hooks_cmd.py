@@ -12,6 +12,8 @@ import shlex
 import shutil
 import sys
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +55,19 @@ def hook_command(client: str) -> str:
     return marked(" ".join(shlex.quote(w) for w in words))
 
 
+def edit_settings(path: Path, edit: Callable[[], str]) -> str:
+    """Run one edit of a client's settings file and return what it did; a file it does
+    not understand exits 2 with the reason, one it cannot write exits 1."""
+    from hooks.installer import SettingsError
+
+    try:
+        return edit()
+    except SettingsError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"{path}: cannot write: {exc.strerror}", 1)
+
+
 def _clients(clients: tuple[str, ...], all_: bool) -> list[str]:
     if all_ or not clients:
         return list(INSTALLABLE)
@@ -84,17 +99,12 @@ def hooks() -> None:
 def install(clients: tuple[str, ...], all_: bool, scope: str) -> None:
     """Add tokenprint's hooks (Stop, SubagentStop, SessionEnd for Claude Code)."""
     from hooks import claude_code
-    from hooks.installer import SettingsError, install_hooks
+    from hooks.installer import install_hooks
 
     home = ctx_obj().home_path()
     for client in _clients(clients, all_):
         path = claude_code.settings_path(scope)
-        try:
-            what = install_hooks(home, path, list(claude_code.HOOK_EVENTS), hook_command(client))
-        except SettingsError as exc:
-            fail(str(exc))
-        except OSError as exc:
-            fail(f"{path}: cannot write: {exc.strerror}", 1)
+        what = edit_settings(path, partial(install_hooks, home, path, list(claude_code.HOOK_EVENTS), hook_command(client)))
         click.echo(f"{client}: {what} in {path} ({', '.join(claude_code.HOOK_EVENTS)})")
         if scope == "project":
             click.echo(f"note: {path} is usually committed, and the command is a path on this "
@@ -109,17 +119,12 @@ def install(clients: tuple[str, ...], all_: bool, scope: str) -> None:
 def uninstall(clients: tuple[str, ...], all_: bool, scope: str) -> None:
     """Remove tokenprint's hooks, and only them."""
     from hooks import claude_code
-    from hooks.installer import SettingsError, uninstall_hooks
+    from hooks.installer import uninstall_hooks
 
     home = ctx_obj().home_path()
     for client in _clients(clients, all_):
         path = claude_code.settings_path(scope)
-        try:
-            what = uninstall_hooks(home, path, list(claude_code.HOOK_EVENTS))
-        except SettingsError as exc:
-            fail(str(exc))
-        except OSError as exc:
-            fail(f"{path}: cannot write: {exc.strerror}", 1)
+        what = edit_settings(path, partial(uninstall_hooks, home, path, list(claude_code.HOOK_EVENTS)))
         click.echo(f"{client}: {what} ({path})")
 
 

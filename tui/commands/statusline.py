@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import shlex
 import sys
+from functools import partial
 
 import click
 
-from tui.common import common, ctx_obj, fail
+from tui.common import common, ctx_obj
 
 
 @click.command()
@@ -38,8 +39,8 @@ def statusline(then: str | None, install: bool, uninstall: bool, scope: str) -> 
 
 def _install(uninstall: bool, scope: str) -> None:
     from hooks import claude_code
-    from hooks.installer import SettingsError, install_statusline, marked, uninstall_statusline
-    from tui.commands.hooks_cmd import home_args, installed_program
+    from hooks.installer import install_statusline, marked, uninstall_statusline
+    from tui.commands.hooks_cmd import edit_settings, home_args, installed_program
 
     home = ctx_obj().home_path()
     path = claude_code.settings_path(scope)
@@ -50,10 +51,6 @@ def _install(uninstall: bool, scope: str) -> None:
             words += ["--then", previous]
         return marked(" ".join(shlex.quote(w) for w in words))
 
-    try:
-        what = uninstall_statusline(home, path) if uninstall else install_statusline(home, path, command)
-    except SettingsError as exc:
-        fail(str(exc))
-    except OSError as exc:
-        fail(f"{path}: cannot write: {exc.strerror}", 1)
+    edit = partial(uninstall_statusline, home, path) if uninstall else partial(install_statusline, home, path, command)
+    what = edit_settings(path, edit)
     click.echo(f"status line: {what} ({path})")
