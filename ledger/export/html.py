@@ -14,7 +14,13 @@ from typing import Any
 
 from ledger.export import fmt
 from ledger.export.document import HEADLINE
-from ledger.export.md import breakdown_sections, cost_cell, describe_range, quality_notes
+from ledger.export.md import (
+    breakdown_sections,
+    bucket_line,
+    cost_cell,
+    describe_range,
+    quality_notes,
+)
 
 PALETTE = ("#1b7f5f", "#3b78b5", "#d98c2b", "#8b5fb8", "#c4504a", "#4aa3a0", "#a38b2f", "#d16ba5", "#6d7a87")
 OTHER_COLOR = "#b8bfc6"
@@ -245,13 +251,7 @@ def render(doc: dict[str, Any]) -> str:
     elif not impacts:
         body.append('<p class="notice">Impacts are not available: this summary shows tokens only.</p>')
     body.append(cards(doc))
-    buckets = ", ".join(
-        f"{label} {_e(fmt.count(tot[field]))}"
-        for label, field in (("input", "input_tokens"), ("cache write", "cache_write_tokens"),
-                             ("cache read", "cache_read_tokens"), ("output", "output_tokens"),
-                             ("reasoning", "reasoning_tokens"))
-    )
-    body.append(f'<p class="meta" style="margin-top:8px">Tokens by bucket: {buckets}.</p>')
+    body.append(f'<p class="meta" style="margin-top:8px">Tokens by bucket: {_e(bucket_line(tot))}.</p>')
     if doc["equivalents"]:
         body.append("<h2>In everyday terms</h2><ul class=\"equiv\">")
         for e in doc["equivalents"]:
