@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from ledger.amounts import add_into, zero
 from ledger.store import Store
 from ledger.timeutil import (
     add_days,
@@ -171,21 +172,6 @@ def _period_key(period: str, key: str) -> str:
     return key
 
 
-def _add_into(acc: dict[str, Any], g: dict[str, Any]) -> None:
-    for name, value in g.items():
-        if name in ("key", "client", "model", "project", "first_ts", "last_ts"):
-            continue
-        if isinstance(value, dict):
-            slot = acc.setdefault(name, {k: 0.0 for k in value})
-            for k, v in value.items():
-                slot[k] = slot.get(k, 0.0) + v
-        elif isinstance(value, int | float):
-            acc[name] = acc.get(name, 0) + value
-    if "first_ts" in g:
-        acc["first_ts"] = min(acc.get("first_ts", g["first_ts"]), g["first_ts"])
-        acc["last_ts"] = max(acc.get("last_ts", g["last_ts"]), g["last_ts"])
-
-
 def rollup(groups: Iterable[dict[str, Any]], period: str, by: str | None) -> list[dict[str, Any]]:
     """Sum groups into report rows: per period and (client, model) or per period and ``by``."""
     out: dict[tuple[str, str, str, str | None], dict[str, Any]] = {}
@@ -206,7 +192,7 @@ def rollup(groups: Iterable[dict[str, Any]], period: str, by: str | None) -> lis
             if by == "project":
                 acc["project"] = ident[3]
             out[ident] = acc
-        _add_into(acc, g)
+        add_into(acc, g)
     rows = list(out.values())
     if period == "session":
         rows.sort(key=lambda r: (r.get("first_ts", 0), r["client"], r["model"]))
@@ -216,12 +202,9 @@ def rollup(groups: Iterable[dict[str, Any]], period: str, by: str | None) -> lis
 
 
 def totals(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    acc: dict[str, Any] = {"key": "*", "client": "*", "model": "*"}
-    for c in COUNT_FIELDS:
-        acc[c] = 0
-    acc["cost_usd"] = 0.0
+    acc: dict[str, Any] = {"key": "*", "client": "*", "model": "*", **zero()}
     for r in rows:
-        _add_into(acc, r)
+        add_into(acc, r)
     acc.pop("first_ts", None)
     acc.pop("last_ts", None)
     return acc

@@ -24,11 +24,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from ledger.vocab import COUNT_FIELDS, TOKEN_BUCKETS
+from ledger.amounts import add_into, sum_all, zero
+from ledger.vocab import TOKEN_BUCKETS
 
-IMPACTS = ("energy_wh", "co2e_g", "water_ml")
-#: The amortised training lines, present when ``impact.include_training`` is on.
-TRAINING = ("energy_training_wh", "co2e_training_g", "water_training_ml")
 IMPACT_UNITS = {"energy_wh": "Wh", "co2e_g": "g", "water_ml": "mL"}
 DIMENSIONS = ("model", "client", "project")
 
@@ -216,24 +214,6 @@ def load_snapshots(
 
 
 # -- summaries ------------------------------------------------------------------------
-def new_totals() -> dict[str, Any]:
-    acc: dict[str, Any] = {c: 0 for c in COUNT_FIELDS}
-    acc["cost_usd"] = 0.0
-    return acc
-
-
-def add_into(acc: dict[str, Any], g: dict[str, Any]) -> None:
-    for c in COUNT_FIELDS:
-        acc[c] += g.get(c, 0)
-    acc["cost_usd"] += g.get("cost_usd", 0.0) or 0.0
-    for name in (*IMPACTS, *TRAINING):
-        r = g.get(name)
-        if isinstance(r, dict):
-            slot = acc.setdefault(name, {"low": 0.0, "central": 0.0, "high": 0.0})
-            for k in ("low", "central", "high"):
-                slot[k] += float(r.get(k, 0.0))
-
-
 def tokens(t: dict[str, Any]) -> int:
     return sum(int(t.get(b, 0)) for b in TOKEN_BUCKETS)
 
@@ -244,13 +224,6 @@ def metric(t: dict[str, Any]) -> float:
     if isinstance(r, dict):
         return float(r["central"])
     return float(tokens(t))
-
-
-def sum_groups(groups: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    acc = new_totals()
-    for g in groups:
-        add_into(acc, g)
-    return acc
 
 
 @dataclass
@@ -328,7 +301,7 @@ def breakdown(groups: list[dict[str, Any]], dim: str) -> list[BreakdownRow]:
         name = _dim_value(g, dim)
         acc = by.get(name)
         if acc is None:
-            acc = by[name] = new_totals()
+            acc = by[name] = zero()
         add_into(acc, g)
     total = sum(metric(t) for t in by.values()) or 1.0
     rows = [BreakdownRow(n, t, metric(t) / total) for n, t in by.items()]
@@ -403,7 +376,7 @@ def budget_for(snap: Snapshot, limit_kg: float | None) -> Budget | None:
     used: dict[str, float] | None = None
     projected: dict[str, float] | None = None
     if snap.covers(start):
-        acc = sum_groups(g for g in snap.groups if _in(g["key"], start, today))
+        acc = sum_all(g for g in snap.groups if _in(g["key"], start, today))
         r = acc.get("co2e_g")
         if isinstance(r, dict):
             used = dict(r)
@@ -419,12 +392,12 @@ def summarize(
     all_groups = snap.groups
     groups = [g for g in all_groups if flt is None or flt.matches(g)]
     current_groups = [g for g in groups if _in(g["key"], p.since, p.until)]
-    current = sum_groups(current_groups)
+    current = sum_all(current_groups)
     previous = None
     pending = False
     if p.prev_since is not None:
         if snap.covers(p.prev_since):
-            previous = sum_groups(g for g in groups if _in(g["key"], p.prev_since, p.prev_until))
+            previous = sum_all(g for g in groups if _in(g["key"], p.prev_since, p.prev_until))
         else:
             pending = True
     has_impacts = snap.has_impacts
@@ -504,7 +477,7 @@ def load_sessions(
         if r is None:
             r = rows[g["key"]] = SessionRow(
                 g["key"], g["client"], [], _dim_value(g, "project"), int(g["first_ts"]),
-                int(g["last_ts"]), new_totals(),
+                int(g["last_ts"]), zero(),
             )
         if g["model"] not in r.models:
             r.models.append(g["model"])

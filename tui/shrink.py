@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tui.data import Filter, Savings, SavingsRow, Snapshot, _in, add_into, new_totals
+from ledger.amounts import add_into, zero
+from tui.data import Filter, Savings, SavingsRow, Snapshot, _in
 
 
 def compute(snap: Snapshot, flt: Filter | None, top: int, out: Savings) -> Savings:
@@ -25,7 +26,7 @@ def compute(snap: Snapshot, flt: Filter | None, top: int, out: Savings) -> Savin
             continue
         acc = by_model.get((g["model"], g["client"]))
         if acc is None:
-            acc = by_model[(g["model"], g["client"])] = new_totals()
+            acc = by_model[(g["model"], g["client"])] = zero()
         add_into(acc, g)
     if not by_model:
         out.message = "Nothing recorded in this period."

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from ledger import amounts
 from ledger.export import gather
 from ledger.export.gather import IMPACT_FIELDS, Range, Rows
 from ledger.timeutil import add_days, day_start_ms, get_zone
@@ -74,7 +75,7 @@ def _entry(name: str, acc: dict[str, Any], metric: str, whole: float) -> dict[st
 def breakdown(groups: Rows, field: str, metric: str, none_label: str = "(none)") -> list[dict[str, Any]]:
     """Sums per value of ``field``, largest ``metric`` first, each with its share."""
     whole = sum(central(g, metric) or 0.0 for g in groups)
-    sums = gather.group_by(groups, field)
+    sums = amounts.group_by(groups, field)
     entries = [_entry(k[0] if k[0] is not None else none_label, acc, metric, whole) for k, acc in sums.items()]
     entries.sort(key=lambda e: (-(central(e, metric) or 0.0), e["name"]))
     return entries
@@ -155,14 +156,14 @@ def assemble(
     doc["ledgers"] = _ledgers(groups, labels, metric)
 
     prev = rng.previous()
-    prev_tot = gather.sum_all(prev_groups)
+    prev_tot = amounts.sum_all(prev_groups)
     doc["previous"] = {
         "since": prev.since.isoformat(),
         "until": prev.until.isoformat(),
         "title": prev.title,
         "totals": _public({**prev_tot, "key": "*", "client": "*", "model": "*"}) if prev_groups else None,
     }
-    cur_tot = gather.sum_all(groups)
+    cur_tot = amounts.sum_all(groups)
     doc["change"] = {
         name: {
             "current": central(cur_tot, name),
@@ -213,21 +214,21 @@ def _ledgers(groups: Rows, labels: list[str], metric: str) -> list[dict[str, Any
     entries = {e["name"]: e for e in breakdown(groups, "ledger", metric)}
     out = []
     for label in labels:
-        e = entries.get(label) or _entry(label, gather.zero(), metric, 0.0)
+        e = entries.get(label) or _entry(label, amounts.zero(), metric, 0.0)
         out.append(dict(e))
     return out
 
 
 def daily_series(groups: Rows, rng: Range, metric: str) -> list[dict[str, Any]]:
     """Every day of the range (zeros filled) with its total and its split by client."""
-    by_day = gather.group_by(groups, "key")
+    by_day = amounts.group_by(groups, "key")
     split: dict[str, dict[str, float]] = {}
-    for (key, client), a in sorted(gather.group_by(groups, "key", "client").items()):
+    for (key, client), a in sorted(amounts.group_by(groups, "key", "client").items()):
         split.setdefault(key, {})[client] = central(a, metric) or 0.0
     out = []
     for d in rng.each_day():
         key = d.isoformat()
-        acc = by_day.get((key,)) or gather.zero()
+        acc = by_day.get((key,)) or amounts.zero()
         clients = split.get(key, {})
         out.append({"day": key, "value": central(acc, metric) or 0.0, "tokens": total_tokens(acc),
                     "requests": int(acc.get("requests", 0)), "by_client": clients})
@@ -236,7 +237,7 @@ def daily_series(groups: Rows, rng: Range, metric: str) -> list[dict[str, Any]]:
 
 def estimated_tokens(groups: Rows) -> list[dict[str, Any]]:
     """Requests whose tokens a tokenizer estimated, per client and method."""
-    sums = gather.group_by((g for g in groups if g.get("tokens_estimated")), "client", "tokens_estimated")
+    sums = amounts.group_by((g for g in groups if g.get("tokens_estimated")), "client", "tokens_estimated")
     return [
         {"client": k[0], "method": k[1], "requests": int(a["requests"]), "tokens": total_tokens(a)}
         for k, a in sorted(sums.items())

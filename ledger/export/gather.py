@@ -17,13 +17,14 @@ import json
 import os
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from ledger.amounts import add_into
 from ledger.timeutil import (
     add_days,
     day_from_index,
@@ -37,8 +38,6 @@ from ledger.vocab import COUNT_FIELDS
 
 #: Impact fields of a row (each a ``{"low", "central", "high"}`` range), in column order.
 IMPACT_FIELDS: tuple[str, ...] = ("energy_wh", "co2e_g", "water_ml")
-#: Group fields that are names, not amounts.
-NAME_FIELDS = ("key", "client", "model", "project", "ledger", "tokens_estimated")
 
 Rows = list[dict[str, Any]]
 
@@ -354,50 +353,6 @@ def query_skipped_sources(src: Source) -> Rows:
 
 
 # -- sums -----------------------------------------------------------------------------
-def add_into(acc: dict[str, Any], g: dict[str, Any]) -> None:
-    """Add the amounts (numbers and low/central/high ranges) of ``g`` into ``acc``."""
-    for name, value in g.items():
-        kind = type(value)
-        if kind is int or kind is float:
-            if name not in NAME_FIELDS:
-                acc[name] = acc.get(name, 0) + value
-        elif kind is dict:
-            if name in NAME_FIELDS:
-                continue
-            slot = acc.get(name)
-            if type(slot) is not dict:
-                slot = acc[name] = dict.fromkeys(value, 0.0)
-            for k, v in value.items():
-                if type(v) is float or type(v) is int:
-                    slot[k] = slot.get(k, 0.0) + v
-
-
-def zero() -> dict[str, Any]:
-    acc: dict[str, Any] = {c: 0 for c in COUNT_FIELDS}
-    acc["cost_usd"] = 0.0
-    acc["requests_without_cost"] = 0
-    return acc
-
-
-def group_by(groups: Iterable[dict[str, Any]], *fields: str) -> dict[tuple[Any, ...], dict[str, Any]]:
-    out: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for g in groups:
-        ident = tuple(g.get(f) for f in fields)
-        acc = out.get(ident)
-        if acc is None:
-            acc = out[ident] = {f: g.get(f) for f in fields}
-            acc.update(zero())
-        add_into(acc, g)
-    return out
-
-
-def sum_all(groups: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    acc = zero()
-    for g in groups:
-        add_into(acc, g)
-    return acc
-
-
 def query_duplicates(src: Source, rng: Range, zone: Any) -> int:
     """Events of the range found in an earlier ledger too (counted once)."""
     if len(src.tables) < 2:

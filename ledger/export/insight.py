@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ledger.export import fmt, gather
+from ledger import amounts
+from ledger.export import fmt
 from ledger.units import qty
 
 Rows = list[dict[str, Any]]
@@ -48,7 +49,7 @@ def _central(value: Any) -> float:
 
 def per_model(groups: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Groups summed per (client, model), largest CO2e first."""
-    sums = gather.group_by(groups, "client", "model")
+    sums = amounts.group_by(groups, "client", "model")
     out = list(sums.values())
     out.sort(key=lambda g: (-_central(g.get("co2e_g")), g["client"], g["model"]))
     return out
