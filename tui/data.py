@@ -544,7 +544,7 @@ def compute_savings(snap: Snapshot, flt: Filter | None, top: int = 3) -> Savings
 
 # -- which ledger to show -------------------------------------------------------------
 DEMO_BANNER = (
-    "No usage recorded yet — showing demo data. Install the hooks: tokenprint hooks install --all"
+    "No usage recorded yet, showing demo data. Run: tokenprint hooks install --all"
 )
 #: A fallback demo ledger older than this is written again, so "this month" has data.
 DEMO_MAX_AGE_MS = 3 * 86_400_000
