@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,3 +53,50 @@ def run_json(*args: str, **kw: Any) -> Any:
     proc = run(*args, **kw)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
+
+
+# -- PostgreSQL (a team ledger) -----------------------------------------------------------
+#: The server ``.ci/run`` starts with ``.ci/postgres.sh``; tests that need it are skipped
+#: with that reason when it is not set.
+PG_URL = os.environ.get("TOKENPRINT_TEST_PG_URL", "")
+needs_postgres = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(not PG_URL, reason="TOKENPRINT_TEST_PG_URL is not set (run .ci/postgres.sh)"),
+]
+LEDGER_TABLES = ("events", "sources", "schema_migrations")
+
+
+def _drop_ledger_tables(url: str) -> None:
+    from sqlalchemy import text
+
+    from ledger.store import open_store
+
+    store = open_store(url=url, migrate=False)
+    try:
+        with store.engine.begin() as conn:
+            for t in LEDGER_TABLES:
+                conn.execute(text(f"DROP TABLE IF EXISTS {t}"))
+    finally:
+        store.dispose()
+
+
+@pytest.fixture
+def pg_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """An empty ledger database on the test server, one database per test module
+    (so modules never see each other's tables), emptied before and after each test."""
+    from sqlalchemy import create_engine, text
+
+    if not PG_URL:
+        pytest.skip("TOKENPRINT_TEST_PG_URL is not set (run .ci/postgres.sh)")
+    name = "tokenprint_t_" + request.module.__name__.rsplit(".", 1)[-1].lower()
+    base = PG_URL.rpartition("/")[0]
+    admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1),
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first() is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = f"{base}/{name}"
+    _drop_ledger_tables(url)
+    yield url
+    _drop_ledger_tables(url)

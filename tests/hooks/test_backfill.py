@@ -19,7 +19,7 @@ import pytest
 from hooks.backfill import StoreBackend, run_import
 from hooks.sync import FastBackend
 from ledger import fastpath
-from tests.conftest import TOKENPRINT, run
+from tests.conftest import TOKENPRINT, needs_postgres, run
 from tests.hooks import corpus
 from tests.hooks.helpers import buckets
 
@@ -223,45 +223,30 @@ def test_ccusage_agrees_where_it_is_right(tmp_path: Path) -> None:
     assert theirs == predicted
 
 
-PG_URL = os.environ.get("TOKENPRINT_TEST_PG_URL", "")
-
-
-@pytest.mark.postgres
-@pytest.mark.skipif(not PG_URL, reason="TOKENPRINT_TEST_PG_URL is not set (run .ci/postgres.sh)")
-def test_import_into_postgresql(tmp_path: Path, home: Path) -> None:
+@pytest.mark.postgres  # skipped by the pg_url fixture without a server
+def test_import_into_postgresql(tmp_path: Path, home: Path, pg_url: str) -> None:
     """A team ledger: the same import, through SQLAlchemy, on a real server."""
     from sqlalchemy import text
 
     from ledger.store import open_store
 
-    def drop() -> None:
-        store = open_store(url=PG_URL, migrate=False)
-        with store.engine.begin() as conn:
-            for t in ("events", "sources", "schema_migrations"):
-                conn.execute(text(f"DROP TABLE IF EXISTS {t}"))
-        store.dispose()
-
     config = tmp_path / "claude"
     corpus.build(config)
-    drop()
-    try:
-        env = {"TOKENPRINT_DATABASE_URL": PG_URL}
-        first = imp(str(config), env=env).stdout
-        assert "11 new events" in first
-        again = imp(str(config), env=env).stdout
-        assert "0 new events, 0 updated" in again
-        store = open_store(url=PG_URL)
-        with store.read() as conn:
-            sums = ", ".join(f"SUM({b})" for b in ("input_tokens", "cache_write_tokens",
-                             "cache_read_tokens", "output_tokens", "reasoning_tokens", "requests"))
-            rows = conn.execute(text(
-                "SELECT to_char(to_timestamp(ts / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS d, "
-                f"model, {sums} FROM events GROUP BY d, model")).fetchall()
-        store.dispose()
-        got = {(r[0], r[1]): dict(zip(("input_tokens", "cache_write_tokens", "cache_read_tokens",
-                                       "output_tokens", "reasoning_tokens", "requests"),
-                                      (int(x) for x in r[2:]), strict=True)) for r in rows}
-        assert got == corpus.EXPECTED
-        assert not (home / "ledger.db").exists()
-    finally:
-        drop()
+    env = {"TOKENPRINT_DATABASE_URL": pg_url}
+    first = imp(str(config), env=env).stdout
+    assert "11 new events" in first
+    again = imp(str(config), env=env).stdout
+    assert "0 new events, 0 updated" in again
+    store = open_store(url=pg_url)
+    with store.read() as conn:
+        sums = ", ".join(f"SUM({b})" for b in ("input_tokens", "cache_write_tokens",
+                         "cache_read_tokens", "output_tokens", "reasoning_tokens", "requests"))
+        rows = conn.execute(text(
+            "SELECT to_char(to_timestamp(ts / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS d, "
+            f"model, {sums} FROM events GROUP BY d, model")).fetchall()
+    store.dispose()
+    got = {(r[0], r[1]): dict(zip(("input_tokens", "cache_write_tokens", "cache_read_tokens",
+                                   "output_tokens", "reasoning_tokens", "requests"),
+                                  (int(x) for x in r[2:]), strict=True)) for r in rows}
+    assert got == corpus.EXPECTED
+    assert not (home / "ledger.db").exists()

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,28 +16,15 @@ from sqlalchemy import text
 from ledger.events import Event, parse_timestamp
 from ledger.report import ReportQuery, build_report
 from ledger.store import Store, open_store
+from tests.conftest import needs_postgres
 
-PG_URL = os.environ.get("TOKENPRINT_TEST_PG_URL", "")
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(not PG_URL, reason="TOKENPRINT_TEST_PG_URL is not set (run .ci/postgres.sh)"),
-]
-
-
-def _drop(store: Store) -> None:
-    with store.engine.begin() as conn:
-        for t in ("events", "sources", "schema_migrations"):
-            conn.execute(text(f"DROP TABLE IF EXISTS {t}"))
+pytestmark = needs_postgres
 
 
 @pytest.fixture
-def pg() -> Iterator[Store]:
-    bootstrap = open_store(url=PG_URL, migrate=False)
-    _drop(bootstrap)
-    bootstrap.dispose()
-    store = open_store(url=PG_URL)
+def pg(pg_url: str) -> Iterator[Store]:
+    store = open_store(url=pg_url)
     yield store
-    _drop(store)
     store.dispose()
 
 

@@ -3,41 +3,25 @@ the server probe (``MAX(id)``, ``COUNT(*)``) instead of ``PRAGMA data_version``.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
+from tests.conftest import needs_postgres
 from tests.tui.dash import make_app, wait_loaded, wait_until
 from tui.data import tokens
 
-PG_URL = os.environ.get("TOKENPRINT_TEST_PG_URL", "")
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(not PG_URL, reason="TOKENPRINT_TEST_PG_URL is not set (run .ci/postgres.sh)"),
-    pytest.mark.filterwarnings("ignore::RuntimeWarning"),
-]
-
-
-def _drop(store: object) -> None:
-    with store.engine.begin() as conn:  # type: ignore[attr-defined]
-        for t in ("events", "sources", "schema_migrations"):
-            conn.execute(text(f"DROP TABLE IF EXISTS {t}"))
+pytestmark = [*needs_postgres, pytest.mark.filterwarnings("ignore::RuntimeWarning")]
 
 
 @pytest.fixture
-def pg(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+def pg(pg_url: str, home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     from ledger.store import open_store
 
-    bootstrap = open_store(url=PG_URL, migrate=False)
-    _drop(bootstrap)
-    bootstrap.dispose()
-    store = open_store(url=PG_URL)
-    monkeypatch.setenv("TOKENPRINT_DATABASE_URL", PG_URL)
+    store = open_store(url=pg_url)
+    monkeypatch.setenv("TOKENPRINT_DATABASE_URL", pg_url)
     yield store
-    _drop(store)
     store.dispose()
 
 

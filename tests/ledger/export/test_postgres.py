@@ -1,60 +1,32 @@
 """Exports of a server ledger (PostgreSQL): the same summary as from SQLite, alone
 and merged with SQLite files into a team summary.
 
-Uses its own database next to ``$TOKENPRINT_TEST_PG_URL`` (started by
-``.ci/postgres.sh``) so that it never races the other PostgreSQL tests; skipped
-without that variable.
+Uses its own database on the ``$TOKENPRINT_TEST_PG_URL`` server (the ``pg_url``
+fixture: one database per test module); skipped without that variable.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from ledger.export.api import export_text
 from ledger.export.document import build_document
 from ledger.fastpath import SET_POSITION_SQL, position_params
 from ledger.store import Store, open_store
-from tests.conftest import run_json
+from tests.conftest import needs_postgres, run_json
 from tests.ledger.export.conftest import GENERATED_AT, TZ, alice_events, bob_events
 from tests.ledger.export.test_export import OCTOBER, same_amounts
 
-PG_URL = os.environ.get("TOKENPRINT_TEST_PG_URL", "")
-DB_NAME = "tokenprint_test_export"
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(not PG_URL, reason="TOKENPRINT_TEST_PG_URL is not set (run .ci/postgres.sh)"),
-]
-
-
-def _own_database() -> str:
-    base, _, _db = PG_URL.rpartition("/")
-    admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": DB_NAME}).first() is None:
-            conn.execute(text(f"CREATE DATABASE {DB_NAME}"))
-    admin.dispose()
-    return f"{base}/{DB_NAME}"
-
-
-def _drop(store: Store) -> None:
-    with store.engine.begin() as conn:
-        for t in ("events", "sources", "schema_migrations"):
-            conn.execute(text(f"DROP TABLE IF EXISTS {t}"))
+pytestmark = needs_postgres
 
 
 @pytest.fixture
-def pg() -> Iterator[Store]:
-    url = _own_database()
-    bootstrap = open_store(url=url, migrate=False)
-    _drop(bootstrap)
-    bootstrap.dispose()
-    store = open_store(url=url)
+def pg(pg_url: str) -> Iterator[Store]:
+    store = open_store(url=pg_url)
     yield store
-    _drop(store)
     store.dispose()
 
 
@@ -93,7 +65,7 @@ def test_cli_ledger_takes_a_database_url(pg: Store, alice: Store, bob: Store) ->
     url = str(pg.engine.url.render_as_string(hide_password=False)).replace("+psycopg", "")
     doc = run_json("export", "--month", "2026-10", "--tz", TZ, "-f", "json", "--ledger", str(alice.path),
                    "--ledger", url)
-    assert [e["name"] for e in doc["ledgers"]] == ["alice", DB_NAME]
+    assert [e["name"] for e in doc["ledgers"]] == ["alice", "tokenprint_t_test_postgres"]
     files = build_document([("alice", alice), ("bob", bob)], OCTOBER, tz=TZ)
     same_amounts(doc["totals"], files["totals"])
     assert doc["data_quality"]["duplicates_counted_once"] == 1
