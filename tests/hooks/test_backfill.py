@@ -19,7 +19,7 @@ import pytest
 from hooks.backfill import StoreBackend, run_import
 from hooks.sync import FastBackend
 from ledger import fastpath
-from tests.conftest import TOKENPRINT, needs_postgres, run
+from tests.conftest import TOKENPRINT, run
 from tests.hooks import corpus
 from tests.hooks.helpers import buckets
 
