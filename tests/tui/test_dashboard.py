@@ -269,8 +269,7 @@ async def test_empty_ledger_opens_the_demo_with_a_banner(home: Path) -> None:
         assert app.dashboard.summary.demo is True
 
 
-async def test_export_key_writes_the_period(dash_home: Path) -> None:
-    pytest.importorskip("ledger.export")
+async def test_export_keys_write_the_period(dash_home: Path) -> None:
     app = make_app(dash_home)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_loaded(pilot)
@@ -281,6 +280,10 @@ async def test_export_key_writes_the_period(dash_home: Path) -> None:
         assert len(files) == 1 and files[0].suffix == ".md"
         assert "2026-11" in files[0].name
         await wait_until(pilot, lambda: any("Exported to" in n.message for n in app._notifications))
+        await pilot.press("E")
+        await wait_until(pilot, lambda: len(list(folder.iterdir())) == 2, timeout=20)
+        html = next(f for f in folder.iterdir() if f.suffix == ".html")
+        assert html.read_text().lstrip().lower().startswith("<!doctype html>")
 
 
 def test_dashboard_command_line(home: Path) -> None:

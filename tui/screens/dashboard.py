@@ -69,7 +69,8 @@ class DashboardScreen(BaseScreen):
         Binding("f", "clear_filter", "Unfilter"),
         Binding("c", "settings", "Settings"),
         Binding("m", "methodology", "Method"),
-        Binding("e", "export", "Export"),
+        Binding("e", "export('md')", "Export"),
+        Binding("E", "export('html')", "Export HTML", show=False),
         Binding("r", "reload", "Reload", show=False),
     ]
 
@@ -448,19 +449,17 @@ class DashboardScreen(BaseScreen):
         warnings = self.summary.warnings if self.summary is not None else []
         app.push_screen(MethodologyScreen(app.home, warnings))
 
-    def action_export(self) -> None:
+    def action_export(self, fmt: str = "md") -> None:
         if self.choice is None:
             return
-        self.export_period()
+        self.export_period(fmt)
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False, name="export")
-    def export_period(self) -> None:
+    def export_period(self, fmt: str) -> None:
+        """The period on screen as ``fmt`` (md or html) in ``<home>/exports/``."""
         from ledger.config import load as load_config
+        from ledger.export import export_to_file
 
-        try:
-            from ledger.export import export_to_file
-        except ImportError:
-            raise RuntimeError("export is not available in this version of tokenprint") from None
         app: Any = self.app
         assert self.choice is not None
         period = period_bounds(self.period, self.today)
@@ -470,7 +469,7 @@ class DashboardScreen(BaseScreen):
         label = "demo" if self.choice.demo else "ledger"
         folder = Path(app.home) / "exports"
         path = export_to_file(
-            [(label, self.choice.store)], "md", since or self.today - timedelta(days=30), period.until,
+            [(label, self.choice.store)], fmt, since or self.today - timedelta(days=30), period.until,
             folder, load_config(app.home), tz=app.tz,
         )
         self.post_message(self.Exported(path))

@@ -21,7 +21,8 @@ HELP = """\
          b switches model / client / project
 [b]Chart[/]    b splits the bars by client or by model
 [b]Filter[/]   f clears the filter
-[b]Other[/]    c settings · m methodology and sources · e export (Markdown)
+[b]Export[/]   e Markdown · E HTML (printable), to exports/ in the data folder
+[b]Other[/]    c settings · m methodology and sources
          r reload · T light/dark theme · ? this help · q quit
 
 Figures are estimates: central value first, then the range (low–high).
