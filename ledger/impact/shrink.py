@@ -132,13 +132,16 @@ def alternatives(parts: Iterable[Mapping[str, Any]], settings: Settings) -> list
     for part in parts:
         model, client = str(part["model"]), part.get("client")
         sib = smaller_sibling(model, client)
+        entry = resolve_model(model, client)
+        # a local model's sibling runs on the same machine and grid
+        sib_as = None if sib is None else (f"local/{sib}" if entry.local else sib)
         out.append(Alternatives(
             client=client,
             model=model,
-            entry=resolve_model(model, client),
+            entry=entry,
             actual=_co2e(part, model, settings, client),
             grid=_co2e(part, model, green, client),
             sibling=sib,
-            sibling_co2e=None if sib is None else _co2e(part, sib, settings, client),
+            sibling_co2e=None if sib_as is None else _co2e(part, sib_as, settings, client),
         ))
     return out

@@ -85,3 +85,16 @@ def test_a_local_model_stays_on_the_users_grid() -> None:
     (a,) = alternatives([{"client": "llm", "model": "ollama/llama3.3:70b", **COUNTS}], s)
     assert a.entry.local and a.grid == a.actual
     assert a.sibling == "llama-3.1-8b"
+
+
+def test_a_local_models_sibling_runs_locally_too() -> None:
+    """The saving of a smaller local model is measured on the user's machine and grid,
+    not as the cloud-hosted row of the table."""
+    s = Settings(user_region="PL")
+    (a,) = alternatives([{"client": "llm", "model": "llama3.1:8b", **COUNTS}], s)
+    assert a.entry.local and a.sibling == "llama-3.2-3b"
+    local_sib = impacts_for("local/llama-3.2-3b", COUNTS, s, "llm")["co2e_g"]
+    cloud_sib = impacts_for("llama-3.2-3b", COUNTS, s, "llm")["co2e_g"]
+    assert a.sibling_co2e is not None
+    assert a.sibling_co2e.central == pytest.approx(local_sib["central"])
+    assert a.sibling_co2e.central != pytest.approx(cloud_sib["central"])
