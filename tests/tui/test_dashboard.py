@@ -88,6 +88,23 @@ async def test_filter_by_model_then_clear(dash_home: Path) -> None:
         assert len(dash.summary.breakdown["model"]) > 1
 
 
+@pytest.mark.parametrize(("size", "columns"), [
+    ((80, 24), ["name", "share", "co2e", "tokens", "energy", "water"]),
+    ((120, 40), ["name", "share", "co2e", "tokens", "requests", "energy", "water"]),
+])
+async def test_drivers_columns_fit_the_width(dash_home: Path, size: tuple[int, int], columns: list[str]) -> None:
+    """At 80 columns every impact stays on screen (requests give way); wider, all show."""
+    app = make_app(dash_home)
+    async with app.run_test(size=size) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("d")
+        table = app.dashboard.query_one("#drivers-table")
+        await wait_until(pilot, lambda: table.row_count > 0)
+        await pilot.pause()
+        assert [str(k.value) for k in table.columns] == columns
+        assert table.virtual_size.width <= table.size.width
+
+
 async def test_drivers_switch_dimension_and_sort(dash_home: Path) -> None:
     app = make_app(dash_home)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -9,7 +9,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
@@ -53,6 +53,9 @@ class SortableTable(DataTable[Any]):
 
     sort_key: reactive[str] = reactive("")
     sort_reverse: reactive[bool] = reactive(True)
+    #: Narrower than ``WIDE`` cells: ``columns_spec`` may drop or narrow columns.
+    narrow: reactive[bool] = reactive(False)
+    WIDE = 92
 
     def __init__(self, **kw: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kw)
@@ -90,6 +93,12 @@ class SortableTable(DataTable[Any]):
         return items[row] if 0 <= row < len(items) else None
 
     def watch_sort_key(self) -> None:
+        self._render_rows()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.narrow = event.size.width < self.WIDE
+
+    def watch_narrow(self) -> None:
         self._render_rows()
 
     def watch_sort_reverse(self) -> None:
@@ -133,17 +142,19 @@ class DriversTable(SortableTable):
     def columns_spec(self) -> list[Column]:
         has = self.summary is not None and self.summary.has_impacts
         name_label = self.dim.capitalize()
-        name_width = NAME_WIDTHS.get(self.dim, 24)
+        name_width = NAME_WIDTHS.get(self.dim, 24) - (2 if self.narrow else 0)
         cols = [
             Column("name", name_label, lambda r: r.name.lower(), lambda r: _name_cell(self.dim, r.name), name_width, False),
             Column("share", "Share", lambda r: r.share, lambda r: _right(fmt.share(r.share)), 7),
         ]
         if has:
             cols.append(Column("co2e", "CO2e", _impact_sort("co2e_g"), lambda r: _impact(r.totals, "co2e_g", "g"), 9))
-        cols += [
-            Column("tokens", "Tokens", lambda r: tokens(r.totals), lambda r: _right(fmt.count(tokens(r.totals))), 8),
-            Column("requests", "Reqs", lambda r: r.totals["requests"], lambda r: _right(fmt.count(r.totals["requests"])), 7),
-        ]
+        cols.append(
+            Column("tokens", "Tokens", lambda r: tokens(r.totals), lambda r: _right(fmt.count(tokens(r.totals))), 8)
+        )
+        if not (self.narrow and has):  # at 80 columns, requests give way to energy and water
+            cols.append(Column("requests", "Reqs", lambda r: r.totals["requests"],
+                               lambda r: _right(fmt.count(r.totals["requests"])), 7))
         if has:
             cols += [
                 Column("energy", "Energy", _impact_sort("energy_wh"), lambda r: _impact(r.totals, "energy_wh", "Wh"), 9),
