@@ -100,3 +100,13 @@ def pg_url(request: pytest.FixtureRequest) -> Iterator[str]:
     _drop_ledger_tables(url)
     yield url
     _drop_ledger_tables(url)
+
+
+@pytest.fixture
+def pg(pg_url: str) -> Iterator[Any]:
+    """A ``Store`` on the module's empty PostgreSQL ledger (see ``pg_url``)."""
+    from ledger.store import open_store
+
+    store = open_store(url=pg_url)
+    yield store
+    store.dispose()

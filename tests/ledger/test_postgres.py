@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,13 +18,6 @@ from ledger.store import Store, open_store
 from tests.conftest import needs_postgres
 
 pytestmark = needs_postgres
-
-
-@pytest.fixture
-def pg(pg_url: str) -> Iterator[Store]:
-    store = open_store(url=pg_url)
-    yield store
-    store.dispose()
 
 
 EVENTS = [

@@ -3,7 +3,6 @@ the server probe (``MAX(id)``, ``COUNT(*)``) instead of ``PRAGMA data_version``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,13 +15,11 @@ pytestmark = [*needs_postgres, pytest.mark.filterwarnings("ignore::RuntimeWarnin
 
 
 @pytest.fixture
-def pg(pg_url: str, home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
-    from ledger.store import open_store
-
-    store = open_store(url=pg_url)
+def team(pg: object, pg_url: str, home: Path, monkeypatch: pytest.MonkeyPatch) -> object:
+    """The server ledger, and ``$TOKENPRINT_DATABASE_URL`` pointing the dashboard at it
+    (after ``home``, which clears that variable)."""
     monkeypatch.setenv("TOKENPRINT_DATABASE_URL", pg_url)
-    yield store
-    store.dispose()
+    return pg
 
 
 def _event(i: int, ts: str, n: int) -> object:
@@ -32,8 +29,8 @@ def _event(i: int, ts: str, n: int) -> object:
                  session="s1", project="/a", input_tokens=n, output_tokens=10)
 
 
-async def test_team_ledger_totals_and_live_update(pg: object, home: Path) -> None:
-    pg.ingest([_event(1, "2026-11-20T10:00:00Z", 1000), _event(2, "2026-11-26T09:00:00Z", 500)])  # type: ignore[attr-defined]
+async def test_team_ledger_totals_and_live_update(team: object, home: Path) -> None:
+    team.ingest([_event(1, "2026-11-20T10:00:00Z", 1000), _event(2, "2026-11-26T09:00:00Z", 500)])  # type: ignore[attr-defined]
     app = make_app(home, live=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_loaded(pilot)
@@ -41,6 +38,6 @@ async def test_team_ledger_totals_and_live_update(pg: object, home: Path) -> Non
         assert dash.summary.demo is False
         assert tokens(dash.summary.current) == 1520
         loads = dash.loads_done
-        pg.ingest([_event(3, "2026-11-26T10:00:00Z", 90)])  # type: ignore[attr-defined]
+        team.ingest([_event(3, "2026-11-26T10:00:00Z", 90)])  # type: ignore[attr-defined]
         await wait_until(pilot, lambda: dash.loads_done > loads and not dash.busy, timeout=5)
         assert tokens(dash.summary.current) == 1620

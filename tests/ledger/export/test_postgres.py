@@ -7,27 +7,17 @@ fixture: one database per test module); skipped without that variable.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from sqlalchemy import text
 
 from ledger.export.api import export_text
 from ledger.export.document import build_document
 from ledger.fastpath import SET_POSITION_SQL, position_params
-from ledger.store import Store, open_store
+from ledger.store import Store
 from tests.conftest import needs_postgres, run_json
 from tests.ledger.export.conftest import GENERATED_AT, TZ, alice_events, bob_events
 from tests.ledger.export.test_export import OCTOBER, same_amounts
 
 pytestmark = needs_postgres
-
-
-@pytest.fixture
-def pg(pg_url: str) -> Iterator[Store]:
-    store = open_store(url=pg_url)
-    yield store
-    store.dispose()
 
 
 def _fill_like_alice(store: Store) -> None:
