@@ -7,10 +7,15 @@ Standard library only. Follows pre-commit's installer, and goes further:
   versions (any command whose program is ``tokenprint-hook``), so we can update
   or remove our own entries from any version and never touch anyone else's;
 - installing twice gives the same bytes (an unchanged file is not even written);
-- uninstalling removes only our entries; when nothing else changed since the
-  install, the original bytes come back exactly (from a snapshot taken at the
-  first install), else the file is written without our entries, in its own
-  indentation, with foreign hooks and unknown keys untouched;
+- uninstalling gives the user's bytes back, in any order of hooks and status line
+  installs and uninstalls: the first install into a file that holds nothing of
+  ours keeps its exact bytes (one snapshot per file, shared by the hooks and the
+  status line). Every uninstall rebuilds the file from that snapshot, replaying
+  only the installs of ours that remain, and writes the result when it says
+  exactly what the file minus the removed entries says; so when the last of ours
+  goes, the original bytes come back. If the user edited the file in between
+  (the replay says something else), the file is written without our entries, in
+  its own indentation and line endings, with foreign hooks and unknown keys kept;
 - a file that is not valid JSON, or whose ``hooks`` are not in the documented
   shape, is refused with the exact problem (line and column) and left untouched;
 - every write goes to a temporary file in the same folder, is flushed to disk and
@@ -38,6 +43,7 @@ from typing import Any
 MARKER = "# tokenprint-managed"
 _MARKER_RE = re.compile(r"#\s*tokenprint-managed\b")
 _OUR_PROGRAMS = {"tokenprint-hook", "tokenprint-hook.exe"}
+STATUSLINE_KEY = "statusLine"
 
 
 class SettingsError(Exception):
@@ -63,6 +69,17 @@ def marked(command: str) -> str:
     return f"{command} {MARKER}"
 
 
+def statusline_is_ours(value: Any) -> bool:
+    """A ``statusLine`` object we installed (it carries the marker)."""
+    command = value.get("command") if isinstance(value, dict) else None
+    return isinstance(command, str) and bool(_MARKER_RE.search(command))
+
+
+def has_ours(data: dict[str, Any]) -> bool:
+    """Whether ``data`` holds anything we installed (a hook entry or the status line)."""
+    return bool(installed_hooks(data)) or statusline_is_ours(data.get(STATUSLINE_KEY))
+
+
 # -- reading and writing ---------------------------------------------------------------
 
 
@@ -75,6 +92,7 @@ class Loaded:
     raw: bytes | None
     indent: int | str = 2
     newline: bool = True
+    crlf: bool = False
 
 
 def _indent_of(text: str) -> int | str:
@@ -85,14 +103,12 @@ def _indent_of(text: str) -> int | str:
     return "\t" if ws.startswith("\t") else len(ws)
 
 
-def load(path: Path) -> Loaded:
-    """Read ``path`` (absent = empty settings). Raises :class:`SettingsError`."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+def parse(path: Path, raw: bytes | None) -> Loaded:
+    """The settings in ``raw`` (None = no file = empty settings), read from ``path``.
+
+    Raises :class:`SettingsError`."""
+    if raw is None:
         return Loaded(path, {}, None)
-    except OSError as exc:
-        raise SettingsError(f"{path}: cannot read: {exc.strerror}") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -110,12 +126,27 @@ def load(path: Path) -> Loaded:
         raise SettingsError(
             f"{path}: the top level is a JSON {type(data).__name__}, expected an object; left untouched"
         )
-    return Loaded(path, data, raw, _indent_of(text), text.endswith("\n"))
+    return Loaded(path, data, raw, _indent_of(text), text.endswith("\n"), "\r\n" in text)
+
+
+def load(path: Path) -> Loaded:
+    """Read ``path`` (absent = empty settings). Raises :class:`SettingsError`."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raw = None
+    except OSError as exc:
+        raise SettingsError(f"{path}: cannot read: {exc.strerror}") from None
+    return parse(path, raw)
 
 
 def dumps(loaded: Loaded, data: dict[str, Any]) -> bytes:
+    """``data`` serialised in the style of ``loaded`` (indent, final newline, CRLF)."""
     text = json.dumps(data, indent=loaded.indent, ensure_ascii=False)
-    return (text + ("\n" if loaded.newline else "")).encode("utf-8")
+    text += "\n" if loaded.newline else ""
+    if loaded.crlf:
+        text = text.replace("\n", "\r\n")  # JSON strings hold no raw newline
+    return text.encode("utf-8")
 
 
 def backup_dir(home: Path) -> Path:
@@ -125,6 +156,21 @@ def backup_dir(home: Path) -> Path:
 def _key(path: Path) -> str:
     digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
     return f"{path.name}.{digest}"
+
+
+def _write_private(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, content)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def write_atomic(path: Path, content: bytes | None, home: Path) -> Path | None:
@@ -137,11 +183,9 @@ def write_atomic(path: Path, content: bytes | None, home: Path) -> Path | None:
     except FileNotFoundError:
         old = None
     if old is not None:
-        bdir = backup_dir(home)
-        bdir.mkdir(parents=True, exist_ok=True, mode=0o700)
         stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{time.time_ns() % 1_000_000_000:09d}"
-        backup = bdir / f"{_key(path)}.{stamp}.bak"
-        backup.write_bytes(old)
+        backup = backup_dir(home) / f"{_key(path)}.{stamp}.bak"
+        _write_private(backup, old)
     if content is None:
         path.unlink(missing_ok=True)
         return backup
@@ -163,67 +207,117 @@ def write_atomic(path: Path, content: bytes | None, home: Path) -> Path | None:
 
 # -- the original, for an exact uninstall ---------------------------------------------
 
+#: The snapshot every install shares; older versions kept one per kind of entry
+#: (still read, so an uninstall after an upgrade is exact too).
+_SNAPSHOT = "original"
+_OLD_SNAPSHOTS = ("hooks", "statusline")
+
 
 def _snapshot_path(home: Path, path: Path, what: str) -> Path:
     return backup_dir(home) / f"{_key(path)}.{what}.original"
 
 
-def save_original(home: Path, loaded: Loaded, what: str) -> None:
-    """Keep the bytes as they were before our first install (once)."""
-    snap = _snapshot_path(home, loaded.path, what)
-    if snap.exists():
-        return
-    snap.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+def save_original(home: Path, loaded: Loaded) -> None:
+    """Keep the bytes of a file that holds nothing of ours, before we install into it."""
     # A leading byte says whether the file existed.
-    snap.write_bytes(b"-" if loaded.raw is None else b"+" + loaded.raw)
+    blob = b"-" if loaded.raw is None else b"+" + loaded.raw
+    _write_private(_snapshot_path(home, loaded.path, _SNAPSHOT), blob)
+    for old in _OLD_SNAPSHOTS:
+        _snapshot_path(home, loaded.path, old).unlink(missing_ok=True)
 
 
-def original(home: Path, path: Path, what: str) -> tuple[bool, bytes | None] | None:
-    """(existed, bytes) of the file before our first install, if we kept it."""
-    try:
-        blob = _snapshot_path(home, path, what).read_bytes()
-    except OSError:
-        return None
-    if blob[:1] == b"-":
-        return False, None
-    return True, blob[1:]
+def originals(home: Path, path: Path) -> list[Loaded]:
+    """The file as it was before we first installed into it (the snapshots we kept,
+    newest kind first; unreadable ones are skipped)."""
+    out = []
+    for what in (_SNAPSHOT, *_OLD_SNAPSHOTS):
+        try:
+            blob = _snapshot_path(home, path, what).read_bytes()
+        except OSError:
+            continue
+        try:
+            out.append(parse(path, None if blob[:1] == b"-" else blob[1:]))
+        except SettingsError:
+            continue
+    return out
 
 
-def forget_original(home: Path, path: Path, what: str) -> None:
-    _snapshot_path(home, path, what).unlink(missing_ok=True)
+def forget_originals(home: Path, path: Path) -> None:
+    for what in (_SNAPSHOT, *_OLD_SNAPSHOTS):
+        _snapshot_path(home, path, what).unlink(missing_ok=True)
 
 
-def restore_or_write(
-    home: Path,
-    loaded: Loaded,
-    stripped: dict[str, Any],
-    like: Callable[[Any], Any] | None,
-    what: str,
-) -> str:
-    """Write the settings without our entries: the original bytes when they say the
-    same. ``stripped`` is pruned of the containers we emptied; ``like(before)``
-    prunes only those the original did not have (an original ``"hooks": {}``)."""
-    snap = original(home, loaded.path, what)
-    if snap is not None:
-        existed, raw = snap
-        if not existed and not stripped:
-            write_atomic(loaded.path, None, home)
-            forget_original(home, loaded.path, what)
-            return "removed the file we had created"
-        if existed and raw is not None:
-            try:
-                before = json.loads(raw.decode("utf-8-sig")) if raw.strip() else {}
-            except (ValueError, UnicodeDecodeError):
-                before = None
-            if before == stripped or (like is not None and before == like(before)):
-                if raw != loaded.raw:
-                    write_atomic(loaded.path, raw, home)
-                forget_original(home, loaded.path, what)
-                return "restored the original content"
-    content = dumps(loaded, stripped)
+def _canon(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` without empty hook groups, empty event lists and an empty ``hooks``:
+    containers that mean nothing to the client (ours, emptied, or the user's)."""
+    out = copy.deepcopy(data)
+    hooks = out.get("hooks")
+    if not isinstance(hooks, dict):
+        return out
+    for event in list(hooks):
+        groups = hooks[event]
+        if isinstance(groups, list):
+            groups[:] = [g for g in groups if not (isinstance(g, dict) and g.get("hooks") == [])]
+            if not groups:
+                del hooks[event]
+    if not hooks:
+        del out["hooks"]
+    return out
+
+
+def _our_hook_entries(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Event -> the first entry of ours in it."""
+    out: dict[str, dict[str, Any]] = {}
+    hooks = data.get("hooks")
+    for event, groups in (hooks.items() if isinstance(hooks, dict) else ()):
+        for group in groups if isinstance(groups, list) else ():
+            entries = group.get("hooks") if isinstance(group, dict) else None
+            for h in entries if isinstance(entries, list) else ():
+                if isinstance(h, dict) and is_ours(h.get("command")) and event not in out:
+                    out[event] = h
+    return out
+
+
+def _replay(base: Loaded, target: dict[str, Any]) -> bytes | None | bool:
+    """The bytes of ``base`` with the installs of ours that ``target`` holds replayed
+    on them, when that says exactly what ``target`` says (None: no file); False when
+    it does not (the user edited the file since)."""
+    data = base.data
+    for event, entry in _our_hook_entries(target).items():
+        timeout = entry.get("timeout")
+        data = with_hooks(data, [event], entry["command"], timeout if isinstance(timeout, int) else None)
+    ours = target.get(STATUSLINE_KEY)
+    if statusline_is_ours(ours):
+        data = copy.deepcopy(data)
+        data[STATUSLINE_KEY] = copy.deepcopy(ours)
+    if _canon(data) != _canon(target):
+        return False
+    if data == base.data:
+        return base.raw  # nothing of ours remains: the original, byte for byte
+    return dumps(base, data)
+
+
+def _write_without(home: Path, loaded: Loaded, target: dict[str, Any], fallback: dict[str, Any]) -> str:
+    """Write the settings as ``target`` says (the file minus what is uninstalled):
+    rebuilt from the original when it can be, else ``fallback`` (``target`` with the
+    containers we emptied pruned) in the file's own style."""
+    left = has_ours(target)
+    for base in originals(home, loaded.path):
+        content = _replay(base, target)
+        if content is False:
+            continue
+        assert not isinstance(content, bool)
+        if content != loaded.raw:
+            write_atomic(loaded.path, content, home)
+        if left:
+            return "removed our entries"
+        forget_originals(home, loaded.path)
+        return "removed the file we had created" if content is None else "restored the original content"
+    content = dumps(loaded, fallback)
     if content != loaded.raw:
         write_atomic(loaded.path, content, home)
-    forget_original(home, loaded.path, what)
+    if not left:
+        forget_originals(home, loaded.path)
     return "removed our entries"
 
 
@@ -355,11 +449,11 @@ def install_hooks(
     """Add (or update) our hook entries in ``path``. Returns what was done."""
     loaded = load(path)
     _check_shape(loaded, events)
-    if not installed_hooks(loaded.data):
-        save_original(home, loaded, "hooks")
     new = with_hooks(loaded.data, events, command, timeout)
     if new == loaded.data and loaded.raw is not None:
         return "already installed"
+    if not has_ours(loaded.data):
+        save_original(home, loaded)
     write_atomic(path, dumps(loaded, new), home)
     return "installed"
 
@@ -370,47 +464,26 @@ def uninstall_hooks(home: Path, path: Path, events: list[str]) -> str:
         return "nothing installed (no settings file)"
     _check_shape(loaded, events)
     if not installed_hooks(loaded.data):
-        forget_original(home, path, "hooks")
+        if not has_ours(loaded.data):
+            forget_originals(home, path)
         return "nothing installed"
-    stripped = _without_ours(loaded.data, events, prune=True)
-    unpruned = _without_ours(loaded.data, events, prune=False)
-
-    def like(before: Any) -> Any:
-        return _prune_like(unpruned, before)
-
-    return restore_or_write(home, loaded, stripped, like, "hooks")
-
-
-def _prune_like(data: dict[str, Any], before: Any) -> dict[str, Any]:
-    """``data`` without the empty hook lists and groups that ``before`` did not have."""
-    out = copy.deepcopy(data)
-    hooks = out.get("hooks")
-    old = before.get("hooks") if isinstance(before, dict) else None
-    old = old if isinstance(old, dict) else {}
-    if isinstance(hooks, dict):
-        for event in list(hooks):
-            groups = hooks[event]
-            if isinstance(groups, list):
-                old_groups = old.get(event)
-                n_old = len(old_groups) if isinstance(old_groups, list) else 0
-                groups[:] = [g for i, g in enumerate(groups)
-                             if not (isinstance(g, dict) and g.get("hooks") == [] and i >= n_old)]
-                if not groups and event not in old:
-                    del hooks[event]
-        if not hooks and not (isinstance(before, dict) and "hooks" in before):
-            del out["hooks"]
-    return out
+    target = _without_ours(loaded.data, events, prune=False)
+    return _write_without(home, loaded, target, _without_ours(loaded.data, events, prune=True))
 
 
 # -- status line -----------------------------------------------------------------------
 
-STATUSLINE_KEY = "statusLine"
 
-
-def statusline_is_ours(value: Any) -> bool:
-    """A ``statusLine`` object we installed (it carries the marker)."""
-    command = value.get("command") if isinstance(value, dict) else None
-    return isinstance(command, str) and bool(_MARKER_RE.search(command))
+def _then_of(command: str) -> str | None:
+    """The previous status line command ours runs (its ``--then`` argument), if any."""
+    try:
+        words = shlex.split(command, comments=True)
+    except ValueError:
+        return None
+    if "--then" in words[1:]:
+        i = words.index("--then", 1)
+        return words[i + 1] if i + 1 < len(words) else None
+    return None
 
 
 def install_statusline(
@@ -426,19 +499,10 @@ def install_statusline(
             "object; left untouched"
         )
     previous: str | None = None
-    if statusline_is_ours(current):
-        kept = original(home, path, "statusline")
-        if kept is not None and kept[0] and kept[1] is not None:
-            try:
-                before = json.loads(kept[1].decode("utf-8-sig") or "{}").get(STATUSLINE_KEY)
-            except (ValueError, AttributeError, UnicodeDecodeError):
-                before = None
-            if isinstance(before, dict) and isinstance(before.get("command"), str):
-                previous = before["command"]
-    else:
-        save_original(home, loaded, "statusline")
-        if isinstance(current, dict) and isinstance(current.get("command"), str):
-            previous = current["command"]
+    if isinstance(current, dict) and statusline_is_ours(current):
+        previous = _then_of(current["command"])
+    elif isinstance(current, dict) and isinstance(current.get("command"), str):
+        previous = current["command"]
     new = copy.deepcopy(loaded.data)
     entry = dict(current) if isinstance(current, dict) else {}
     entry.update({"type": "command", "command": make_command(previous)})
@@ -446,26 +510,37 @@ def install_statusline(
     new[STATUSLINE_KEY] = entry
     if new == loaded.data and loaded.raw is not None:
         return "already installed"
+    if not has_ours(loaded.data):
+        save_original(home, loaded)
     write_atomic(path, dumps(loaded, new), home)
     return "installed" + (" (the previous status line is shown after ours)" if previous else "")
+
+
+def _previous_statusline(home: Path, path: Path, ours: dict[str, Any]) -> Any:
+    """What ``statusLine`` was before ours replaced it (None: there was none): the
+    original's when ours wraps its command, else rebuilt from ours' ``--then``."""
+    previous = _then_of(ours["command"])
+    for base in originals(home, path):
+        before = base.data.get(STATUSLINE_KEY)
+        command = before.get("command") if isinstance(before, dict) else None
+        if (command if isinstance(command, str) else None) == previous:
+            return copy.deepcopy(before)
+    if previous is None:
+        return None
+    return {**ours, "command": previous}
 
 
 def uninstall_statusline(home: Path, path: Path) -> str:
     loaded = load(path)
     current = loaded.data.get(STATUSLINE_KEY)
-    if not statusline_is_ours(current):
-        forget_original(home, path, "statusline")
+    if not isinstance(current, dict) or not statusline_is_ours(current):
+        if not has_ours(loaded.data):
+            forget_originals(home, path)
         return "nothing installed"
-    kept = original(home, path, "statusline")
-    before_value: Any = None
-    if kept is not None and kept[0] and kept[1] is not None:
-        try:
-            before_value = (json.loads(kept[1].decode("utf-8-sig") or "{}")).get(STATUSLINE_KEY)
-        except (ValueError, AttributeError, UnicodeDecodeError):
-            before_value = None
-    stripped = copy.deepcopy(loaded.data)
-    if before_value is None:
-        stripped.pop(STATUSLINE_KEY, None)
+    target = copy.deepcopy(loaded.data)
+    before = _previous_statusline(home, path, current)
+    if before is None:
+        target.pop(STATUSLINE_KEY, None)
     else:
-        stripped[STATUSLINE_KEY] = before_value
-    return restore_or_write(home, loaded, stripped, None, "statusline")
+        target[STATUSLINE_KEY] = before
+    return _write_without(home, loaded, target, target)
