@@ -22,7 +22,37 @@ def zero() -> dict[str, Any]:
     acc: dict[str, Any] = dict.fromkeys(COUNT_FIELDS, 0)
     acc["cost_usd"] = 0.0
     acc["requests_without_cost"] = 0
+    acc["requests_unpriced"] = 0
     return acc
+
+
+def cost_fields(acc: dict[str, Any]) -> dict[str, Any]:
+    """The public cost of summed amounts (docs/export.md), never a bare 0 for unknown:
+
+    - ``cost_usd``: what the clients reported plus the list-price estimate of the
+      requests that reported nothing; ``None`` when no part of it is known;
+    - ``cost_usd_reported``: the clients' own figure (``None`` when no request had one);
+    - ``cost_usd_estimated``: the part estimated from list prices (0 when none was;
+      ``None`` with ``cost_usd``);
+    - ``requests_cost_unknown``: requests with neither a reported cost nor a price,
+      left out of ``cost_usd``.
+
+    ``acc`` holds the internal sums: ``cost_usd`` (reported), ``requests_without_cost``,
+    ``cost_usd_estimated`` and ``requests_unpriced`` (from ``ledger.report.attach_impacts``;
+    without them, requests without a reported cost count as unknown).
+    """
+    requests = int(acc.get("requests") or 0)
+    without = int(acc.get("requests_without_cost") or 0)
+    reported = float(acc.get("cost_usd") or 0.0)
+    estimated = acc.get("cost_usd_estimated")
+    unknown = int(acc.get("requests_unpriced") or 0) if estimated is not None else without
+    known = requests == 0 or unknown < requests
+    return {
+        "cost_usd": round(reported + float(estimated or 0.0), 6) if known else None,
+        "cost_usd_reported": round(reported, 6) if without < requests else None,
+        "cost_usd_estimated": round(float(estimated or 0.0), 6) if known else None,
+        "requests_cost_unknown": unknown,
+    }
 
 
 def add_into(acc: dict[str, Any], g: dict[str, Any]) -> None:

@@ -1,5 +1,5 @@
 """Numbers for people, the one place for them: unit scales (``1234.5 g`` -> ``1.23 kg``),
-significant digits, ranges, compact counts, shares and changes.
+significant digits, ranges, compact counts, shares, changes and money.
 
 Standard library only: the status line imports it on every turn of the user's
 client. Presentation-neutral: plain text with no markup and no placeholder for a
@@ -83,3 +83,12 @@ def change(ratio: float) -> str:
     """A signed relative change: ``+16 %``, ``-13 %``, one decimal under 1 % (``+0.4 %``)."""
     p = ratio * 100.0
     return f"{p:+.0f} %" if abs(p) >= 1 or p == 0 else f"{p:+.1f} %"
+
+
+def money(usd: float) -> str:
+    """US dollars for people: ``$12.34``, ``$1,234``, ``<$0.01`` for a positive cost under a cent."""
+    if 0 < abs(usd) < 0.005:
+        return "<$0.01"
+    if abs(usd) >= 1000:
+        return f"${usd:,.0f}"
+    return f"${usd:,.2f}"

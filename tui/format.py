@@ -1,17 +1,17 @@
 """Numbers for the dashboard and the CLI tables: the figures themselves come from
 ``ledger.units`` (unit scales, significant digits, ranges, compact counts, shares,
 changes); here only what the terminal adds: the dash for a missing value, arrows
-on changes, factors written plainly, short project paths. Standard library only.
+on changes, factors written plainly; short project paths and model ids come from
+``ledger.names``. Standard library only.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from ledger import units
+from ledger.names import short_model, short_project
 from ledger.units import count, num, qty, scale_for, share
 
-__all__ = ["central", "change", "count", "num", "plain", "qty", "rng", "scale_for", "share", "short_project"]
+__all__ = ["central", "change", "count", "num", "plain", "qty", "rng", "scale_for", "share", "short_model", "short_project"]
 
 
 def plain(value: float) -> str:
@@ -36,9 +36,3 @@ def change(ratio: float | None) -> str:
     return f"{arrow} {units.change(ratio)}"
 
 
-def short_project(p: Any) -> str:
-    """The last two path parts of a project folder."""
-    if not p or p == "(none)":
-        return "(none)"
-    parts = [x for x in str(p).replace("\\", "/").split("/") if x]
-    return "/".join(parts[-2:]) if len(parts) > 1 else str(p)

@@ -56,7 +56,9 @@ def test_weekly_monthly_and_totals(store: Store) -> None:
     ]
     t = monthly["totals"]
     assert (t["requests"], t["input_tokens"], t["output_tokens"], t["cache_read_tokens"]) == (5, 500, 50, 5000)
-    assert t["cost_usd"] == 0.25
+    assert t["cost_usd_reported"] == 0.25  # one request reported its cost
+    assert t["cost_usd"] == pytest.approx(0.25 + t["cost_usd_estimated"])  # the other four: list prices
+    assert t["cost_usd_estimated"] > 0 and t["requests_cost_unknown"] == 0
     weekly = build_report(store, ReportQuery(period="weekly", tz="UTC"))
     assert [r["key"] for r in weekly["rows"]] == ["2026-W44", "2026-W45", "2026-W46", "2026-W49"]
 

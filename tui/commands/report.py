@@ -1,20 +1,25 @@
-"""``tokenprint report``: token (and impact) totals per period, as a table or JSON."""
+"""``tokenprint report``: token and impact totals per period, as a table or JSON.
+
+On a local SQLite ledger the query runs through the standard library
+(``ledger.report.SqliteReader``, no SQLAlchemy import: faster to start); a server
+ledger (``$TOKENPRINT_DATABASE_URL``), a missing ledger or one to migrate goes
+through ``ledger.store``. Both run the same SQL and print the same JSON.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import sqlite3
 from typing import Any
 
 import click
 
-from tui import format as fmt
-from tui.common import common, ctx_obj, date_option, fail, handles_errors, open_store
+from tui.common import common, ctx_obj, date_option, fail, open_store
 
-#: The count columns of the table: header and field.
-COUNT_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("Input", "input_tokens"), ("Cache\nwrite", "cache_write_tokens"), ("Cache\nread", "cache_read_tokens"),
-    ("Output", "output_tokens"), ("Reason", "reasoning_tokens"), ("Reqs", "requests"),
-)
+#: ``ledger.store.DATABASE_URL_ENV``, without importing SQLAlchemy to read it.
+DATABASE_URL_ENV = "TOKENPRINT_DATABASE_URL"
 
 
 @click.command()
@@ -23,85 +28,81 @@ COUNT_COLUMNS: tuple[tuple[str, str], ...] = (
 @click.option("--until", callback=date_option, metavar="DATE", help="Last day, inclusive.")
 @click.option("--tz", metavar="ZONE", help="IANA time zone for periods (default: local).")
 @click.option("--by", type=click.Choice(["model", "client", "project"]), help="One row per period and this field.")
-@click.option("--client", "clients", multiple=True, help="Only this client (repeatable).")
-@click.option("--model", "models", multiple=True, help="Only this model id (repeatable).")
-@click.option("--project", "projects", multiple=True, help="Only this project (repeatable).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (interface.md).")
+@click.option("--client", "clients", multiple=True, metavar="NAME", help="Only this client, e.g. claude-code "
+              "(repeatable).")
+@click.option("--model", "models", multiple=True, metavar="ID", help="Only this model: its id or its short form "
+              "without the date, as the table shows it (repeatable).")
+@click.option("--project", "projects", multiple=True, metavar="PROJECT", help="Only this project: as the table "
+              "shows it (dev/webshop) or its path (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: rows, totals, impact ranges and "
+              "costs per row.")
 @common(read=True)
-@handles_errors
 def report(period: str, since: Any, until: Any, tz: str | None, by: str | None, clients: tuple[str, ...],
            models: tuple[str, ...], projects: tuple[str, ...], as_json: bool) -> None:
     """Token and impact totals per PERIOD: daily (default), weekly, monthly or session."""
     from ledger.config import ConfigError, load
-    from ledger.report import ReportQuery, build_report
+    from ledger.report import ReportQuery
 
+    obj = ctx_obj()
     try:
-        settings = load(ctx_obj().home_path())
+        settings = load(obj.home_path())
     except ConfigError as exc:
         fail(str(exc))
     try:
         q = ReportQuery(period=period, since=since, until=until, tz=tz, by=by, clients=clients,
                         models=models, projects=projects, settings=settings)
-        store = open_store()
-        try:
-            data = build_report(store, q)
-        finally:
-            store.dispose()
+        data = run_report(q, obj.demo)
     except ValueError as exc:
         fail(str(exc))
     if as_json:
         click.echo(json.dumps(data, indent=1))
         return
-    print_table(data)
+    from ledger.textreport import render
+
+    filters = {opt: v for opt, v in (("--client", clients), ("--model", models), ("--project", projects)) if v}
+    click.echo(render(data, shutil.get_terminal_size().columns, filters), nl=False)
 
 
-def _name(r: dict[str, Any], by: str | None) -> str:
-    if by == "project":
-        return fmt.short_project(r.get("project"))
-    if by == "model":
-        return str(r["model"])
-    if by == "client":
-        return str(r["client"])
-    return f"{r['client']} {r['model']}"
+def local_reader(demo: bool) -> Any:
+    """A standard-library reader on the local ledger file, or None when the store must be
+    used (a server ledger, no file yet, a schema to migrate)."""
+    from ledger.paths import ledger_path
+    from ledger.report import SqliteReader
+    from ledger.schema import SCHEMA_VERSION
+
+    if not demo and os.environ.get(DATABASE_URL_ENV, "").strip():
+        return None
+    path = ledger_path(ctx_obj().home_path(), demo=demo)
+    if not path.is_file():
+        return None
+    try:
+        reader = SqliteReader(path)
+        if reader.schema_version() == SCHEMA_VERSION:
+            return reader
+        reader.close()
+    except sqlite3.Error:
+        pass
+    return None
 
 
-def print_table(data: dict[str, Any]) -> None:
-    """The rows as a table that reads at 80 columns: each period (or session) on a line
-    of its own with its rows below, counts compact (``1.23 M``) and impacts central
-    (``27.6 Wh``) so that every figure keeps to one line; long names fold."""
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
+def run_report(q: Any, demo: bool) -> dict[str, Any]:
+    """``report --json`` for ``q`` on the ledger chosen by ``--home``/``--demo``/the URL."""
+    from ledger.report import build_report
 
-    rows = data["rows"]
-    console = Console()
-    if not rows:
-        console.print("No usage recorded for this range. Try [bold]tokenprint demo[/] or [bold]tokenprint hooks install --all[/].")
-        return
-    by = data.get("by")
-    title = f"{data['period']} report ({data['tz']})"
-    if data.get("methodology"):
-        title += f", methodology {data['methodology']}"
-    table = Table(title=title, show_footer=True, header_style="bold", box=box.SIMPLE_HEAD, padding=0)
-    label = {"session": "Session"}.get(data["period"], "Period")
-    what = {"project": "project", "model": "model", "client": "client"}.get(by or "", "client, model")
-    tot = data["totals"]
-    table.add_column(f"{label}\n{what}", footer="Total", overflow="fold", min_width=12)
-    for name, field in COUNT_COLUMNS:
-        table.add_column(name, justify="right", no_wrap=True, footer=fmt.count(tot[field]))
-    has_impacts = "co2e_g" in tot
-    if has_impacts:
-        table.add_column("Energy", justify="right", no_wrap=True, footer=fmt.central(tot.get("energy_wh"), "Wh"))
-        table.add_column("CO2e", justify="right", no_wrap=True, footer=fmt.central(tot.get("co2e_g"), "g"))
-    periods: dict[str, list[dict[str, Any]]] = {}
-    for r in rows:
-        periods.setdefault(str(r["key"]), []).append(r)
-    for key, group in periods.items():
-        table.add_row(key, style="bold")
-        for r in group:
-            cells = [_name(r, by)]
-            cells += [fmt.count(r[f]) for _, f in COUNT_COLUMNS]
-            if has_impacts:
-                cells += [fmt.central(r.get("energy_wh"), "Wh"), fmt.central(r.get("co2e_g"), "g")]
-            table.add_row(*cells)
-    console.print(table)
+    reader = local_reader(demo)
+    if reader is not None:
+        try:
+            return build_report(reader, q, demo=demo)
+        except sqlite3.Error as exc:
+            fail(f"the ledger could not be used: {exc} (is the file readable and the disk not full?)", 1)
+        finally:
+            reader.close()
+    from sqlalchemy.exc import OperationalError
+
+    store = open_store()
+    try:
+        return build_report(store, q, demo=demo)
+    except OperationalError as exc:
+        fail(f"the ledger could not be used: {exc.orig} (is the file readable and the disk not full?)", 1)
+    finally:
+        store.dispose()
