@@ -10,7 +10,7 @@ full disk is written to ``$TOKENPRINT_HOME/logs/hook.log``, never to the user's
 screen. When the ledger is busy it waits at most :data:`BUSY_TIMEOUT_S` and
 leaves the work for the next event (positions are not advanced, nothing is lost).
 Words it does not know (such as the ``#`` ownership marker that some shells pass
-through) are ignored.
+through) are ignored. ``-h``/``--help`` prints the usage (a person typed it).
 """
 
 from __future__ import annotations
@@ -127,9 +127,41 @@ def run(argv: list[str]) -> dict[str, Any]:
     return info
 
 
+USAGE = """\
+usage: tokenprint-hook <client> [<event>] [--home DIR] < payload.json
+
+What a client's hook runs on each turn: reads the hook payload (JSON on stdin, or
+as the last argument), records what is new in the files it names into the ledger
+at DIR/ledger.db (default: $TOKENPRINT_HOME, else the user data folder), and exits
+0 without printing whatever happens; problems go to DIR/logs/hook.log.
+
+clients: {clients}
+install it into a client: tokenprint hooks install <client>
+"""
+
+
+def _wants_help(args: list[str]) -> bool:
+    """``-h`` or ``--help`` among the words (before a passed-through ``#`` marker)."""
+    for arg in args:
+        if arg.startswith("#"):
+            return False
+        if arg in ("-h", "--help"):
+            return True
+    return False
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Console entry point: always returns 0, never prints."""
+    """Console entry point: always returns 0, never prints (except for ``--help``)."""
     args = sys.argv[1:] if argv is None else argv
+    if _wants_help(args):
+        from hooks import ADAPTERS
+
+        try:
+            sys.stdout.write(USAGE.format(clients=", ".join(sorted(ADAPTERS))))
+            sys.stdout.flush()
+        except (OSError, ValueError, AttributeError):
+            pass  # no usable stdout (closed pipe, pythonw): still exit 0
+        return 0
     started = time.monotonic()
     try:
         run(args)
