@@ -138,7 +138,7 @@ def _line(name: str, name_w: int, cells: list[str], widths: list[int]) -> str:
     return out.rstrip()
 
 
-def _wrap(text: str, total_width: int) -> list[str]:
+def wrap(text: str, total_width: int) -> list[str]:
     return textwrap.wrap(text, total_width, break_long_words=False, break_on_hyphens=False) or [""]
 
 
@@ -152,7 +152,7 @@ def render_table(data: dict[str, Any], total_width: int = 80, label: str | None 
     depth = max(len(h) for h in headers)
     heads = [[""] * (depth - len(h)) + h for h in headers]
     out: list[str] = []
-    out += _wrap(terminal_safe(title(data, label)), total_width)
+    out += wrap(terminal_safe(title(data, label)), total_width)
     out.append("")
     for i in range(depth):
         first = head_label(data) if i == depth - 1 else ""
@@ -172,17 +172,19 @@ def render_table(data: dict[str, Any], total_width: int = 80, label: str | None 
     tot = data["totals"]
     out.append(_line("Total", name_w, [c.cell(tot) for c in cols], widths))
     if notes:
-        out += [""] + [w for n in footnotes(data, cols) for w in _wrap(n, total_width)]
+        out += [""] + [w for n in footnotes(data, cols) for w in wrap(n, total_width)]
     return out
 
 
-def footnotes(data: dict[str, Any], cols: list[Column]) -> list[str]:
-    """What the marks mean, what the cost leaves out, which columns were hidden."""
+def footnotes(data: dict[str, Any], cols: list[Column] | None = None, json_hint: str = "--json") -> list[str]:
+    """What the marks mean, what the cost leaves out, which columns were hidden
+    (``cols``: the columns shown; None: say nothing about hidden ones)."""
     tot = data["totals"]
-    keys = {c.key for c in cols}
+    keys = {c.key for c in cols} if cols is not None else {c.key for c in COLUMNS}
     notes: list[str] = []
     if "co2e_g" in tot:
-        notes.append("Energy, CO2e and water are central estimates (ranges: --json; sources: tokenprint methodology).")
+        notes.append(f"Energy, CO2e and water are central estimates (ranges: {json_hint}; "
+                     "sources: tokenprint methodology).")
     if "cost" in keys:
         rows = [*data["rows"], tot]
         if any((r.get("cost_usd_estimated") or 0) > 0 for r in rows):
@@ -193,7 +195,7 @@ def footnotes(data: dict[str, Any], cols: list[Column]) -> list[str]:
                          "no known price: not in Cost (– when none is known).")
     hidden = [BUCKET_LABELS[c.key] for c in COLUMNS if c.key in BUCKET_LABELS and c.key not in keys]
     if hidden:
-        notes.append(f"Not shown at this width: {', '.join(hidden)} (a wider terminal or --json shows them).")
+        notes.append(f"Not shown at this width: {', '.join(hidden)} (a wider terminal or {json_hint} shows them).")
     if data.get("demo"):
         notes.append("Demo data (demo.db), not your usage.")
     return notes
@@ -237,5 +239,5 @@ def _span(data: dict[str, Any]) -> str:
 def render(data: dict[str, Any], total_width: int = 80, filters: dict[str, tuple[str, ...]] | None = None) -> str:
     """The whole text of ``tokenprint report``: the table, or what to do without rows."""
     if not data["rows"]:
-        return "\n".join(w for line in no_usage(data, filters) for w in _wrap(line, total_width)) + "\n"
+        return "\n".join(w for line in no_usage(data, filters) for w in wrap(line, total_width)) + "\n"
     return "\n".join(render_table(data, total_width)) + "\n"

@@ -30,21 +30,33 @@ def export_text(
     settings: dict[str, Any] | None = None,
     tz: str | None = None,
     generated_at: str | None = None,
+    demo: bool | None = None,
 ) -> str:
     from ledger.export.document import build_document
 
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (use {', '.join(FORMATS)})")
-    return render(build_document(stores, rng, tz=tz, settings=settings, generated_at=generated_at), fmt)
+    doc = build_document(stores, rng, tz=tz, settings=settings, generated_at=generated_at, demo=demo)
+    return render(doc, fmt)
 
 
 def default_name(rng: Range, fmt: str) -> str:
     return f"tokenprint-{rng.slug}.{FORMATS[fmt]}"
 
 
+class MissingFolder(ValueError):
+    """The folder to write into does not exist (it is never created with its parents)."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(f"folder {folder} does not exist (create it, or choose another -o)")
+        self.folder = folder
+
+
 def write_atomic(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file in the same folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``text`` to ``path`` through a temporary file in the same folder, which
+    must exist (raises :class:`MissingFolder`)."""
+    if not path.parent.is_dir():
+        raise MissingFolder(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
@@ -89,7 +101,10 @@ def export_to_file(
     else:
         rng = resolve_range(since, until, tz, first_day=first_day)
     text = export_text(stores, fmt, rng, settings=settings, tz=tz)
-    return write_atomic(output_path(path, rng, fmt), text)
+    target = output_path(path, rng, fmt)
+    if path is not None and target.parent == Path(path).expanduser() and not target.parent.exists():
+        target.parent.mkdir(mode=0o700)  # a new folder named by the caller (not its parents)
+    return write_atomic(target, text)
 
 
 def output_path(path: str | os.PathLike[str] | None, rng: Range, fmt: str) -> Path:

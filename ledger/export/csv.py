@@ -1,7 +1,10 @@
 """The CSV export: one line per local day, client and model (docs/export.md).
 
 Columns are fixed (``COLUMNS``) so that spreadsheets and scripts can rely on
-them; impact cells are empty when no impact methodology is available.
+them; impact cells are empty when no impact methodology is available, cost cells
+when the cost is not known. A ``demo`` column (1 on every line of the demo ledger)
+keeps demo figures recognisable wherever they are pasted: a comment line would
+break CSV readers.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import io
 from typing import Any
 
 from ledger.export.gather import IMPACT_FIELDS
+from ledger.names import terminal_safe
 from ledger.vocab import COUNT_FIELDS
 
 #: The header, in order. Add columns at the end only.
@@ -22,6 +26,9 @@ COLUMNS: tuple[str, ...] = (
     "cost_usd",
     *(f"{f}_{k}" for f in IMPACT_FIELDS for k in ("low", "central", "high")),
     "cost_usd_estimated",
+    "cost_usd_reported",
+    "requests_cost_unknown",
+    "demo",
 )
 
 
@@ -36,15 +43,25 @@ def number(v: Any) -> str:
     return f"{float(v):.10g}"
 
 
-def line(row: dict[str, Any]) -> list[str]:
-    cells = [row["key"], row["client"], row["model"]]
+def name(v: Any) -> str:
+    """A text cell: no control characters, and never read as a formula by a
+    spreadsheet (a leading ``=``, ``+``, ``-``, ``@`` gets a ``'``)."""
+    t = terminal_safe(v)
+    return "'" + t if t[:1] in ("=", "+", "-", "@") else t
+
+
+def line(row: dict[str, Any], demo: bool = False) -> list[str]:
+    cells = [row["key"], name(row["client"]), name(row["model"])]
     cells += [number(row.get(c, 0)) for c in COUNT_FIELDS]
-    cells.append(number(row.get("cost_usd", 0.0)))
+    cells.append(number(row.get("cost_usd")))
     for f in IMPACT_FIELDS:
         r = row.get(f)
         for k in ("low", "central", "high"):
             cells.append(number(r.get(k)) if isinstance(r, dict) else "")
     cells.append(number(row.get("cost_usd_estimated")))
+    cells.append(number(row.get("cost_usd_reported")))
+    cells.append(number(row.get("requests_cost_unknown", 0)))
+    cells.append(number(demo))
     return cells
 
 
@@ -52,6 +69,7 @@ def render(doc: dict[str, Any]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(COLUMNS)
+    demo = bool(doc.get("demo"))
     for row in doc["rows"]:
-        w.writerow(line(row))
+        w.writerow(line(row, demo))
     return buf.getvalue()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from ledger import amounts
@@ -54,7 +55,15 @@ def default_settings() -> dict[str, Any]:
 def _public(row: dict[str, Any]) -> dict[str, Any]:
     from ledger import report
 
-    return report._public(row)
+    return report.public(row)
+
+
+def is_demo(store: Any) -> bool:
+    """Whether ``store`` is the demo ledger (``demo.db``, as ``tokenprint demo`` writes it)."""
+    from ledger.paths import DEMO_FILE
+
+    path = getattr(store, "path", None)
+    return path is not None and Path(str(path)).name == DEMO_FILE
 
 
 def _entry(name: str, acc: dict[str, Any], metric: str, whole: float) -> dict[str, Any]:
@@ -62,7 +71,7 @@ def _entry(name: str, acc: dict[str, Any], metric: str, whole: float) -> dict[st
     for c in COUNT_FIELDS:
         out[c] = int(acc.get(c, 0))
     out["tokens"] = total_tokens(acc)
-    out["cost_usd"] = round(float(acc.get("cost_usd", 0.0)), 6)
+    out.update(amounts.cost_fields(acc))
     out["requests_without_cost"] = int(acc.get("requests_without_cost", 0))
     for f in IMPACT_FIELDS:
         if isinstance(acc.get(f), dict):
@@ -93,9 +102,17 @@ def build_document(
     tz: str | None = None,
     settings: dict[str, Any] | None = None,
     generated_at: str | None = None,
+    demo: bool | None = None,
 ) -> dict[str, Any]:
-    """Gather the range from ``stores`` (``[(label, Store), ...]``) into the export document."""
+    """Gather the range from ``stores`` (``[(label, Store), ...]``) into the export document.
+
+    ``demo`` marks the document as demo data; by default, when any store is the demo
+    ledger (:func:`is_demo`).
+    """
     from ledger import report
+
+    if demo is None:
+        demo = any(is_demo(store) for _label, store in stores)
 
     settings = {**default_settings(), **(settings or {})}
     zone_name, zone = get_zone(tz)
@@ -113,7 +130,7 @@ def build_document(
     return assemble(
         groups, prev_groups, rng, zone_name, settings, meta,
         labels=labels, skipped=skipped, duplicates=duplicates,
-        generated_at=generated_at,
+        generated_at=generated_at, demo=demo,
     )
 
 
@@ -129,6 +146,7 @@ def assemble(
     skipped: Rows,
     duplicates: int,
     generated_at: str | None = None,
+    demo: bool = False,
 ) -> dict[str, Any]:
     from ledger import report
 
@@ -146,6 +164,7 @@ def assemble(
     doc["since"] = rng.since.isoformat()
     doc["until"] = rng.until.isoformat()
     doc["by"] = None
+    doc["demo"] = demo
     doc["rows"] = [_public(r) for r in rows]
     doc["totals"] = _public(tot)
 
@@ -164,23 +183,24 @@ def assemble(
         "totals": _public({**prev_tot, "key": "*", "client": "*", "model": "*"}) if prev_groups else None,
     }
     cur_tot = amounts.sum_all(groups)
+    cur_pub, prev_pub = _public({**cur_tot, "key": "*"}), _public({**prev_tot, "key": "*"})
     doc["change"] = {
         name: {
-            "current": central(cur_tot, name),
-            "previous": central(prev_tot, name) if prev_groups else None,
-            "percent": _change(central(cur_tot, name), central(prev_tot, name)) if prev_groups else None,
+            "current": central(cur_pub, name),
+            "previous": central(prev_pub, name) if prev_groups else None,
+            "percent": _change(central(cur_pub, name), central(prev_pub, name)) if prev_groups else None,
         }
         for name, _unit in HEADLINE
         if name in ("tokens", "requests", "cost_usd") or has_impacts
     }
+    costs = amounts.cost_fields(cur_tot)
     doc["cost"] = {
-        "usd": round(float(cur_tot.get("cost_usd", 0.0)), 6),
+        "usd": costs["cost_usd"],
+        "usd_reported": costs["cost_usd_reported"],
+        "usd_estimated": costs["cost_usd_estimated"],
         "requests_with_cost": int(cur_tot["requests"]) - int(cur_tot.get("requests_without_cost", 0)),
         "requests_without_cost": int(cur_tot.get("requests_without_cost", 0)),
-        "usd_estimated": (
-            round(float(cur_tot.get("cost_usd_estimated") or 0.0), 6)
-            if any("cost_usd_estimated" in g for g in groups) else None
-        ),
+        "requests_cost_unknown": costs["requests_cost_unknown"],
     }
     doc["breakdowns"] = {
         "client": breakdown(groups, "client", metric),

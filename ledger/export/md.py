@@ -5,13 +5,36 @@ Standard library only; everything comes from the export document.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ledger.export import fmt
 from ledger.export.document import HEADLINE
+from ledger.names import terminal_safe
 
 BAR_WIDTH = 40
 BLOCKS = " ▏▎▍▌▋▊▉█"
+
+
+def text(name: Any) -> str:
+    """A name as Markdown text: no control characters, Markdown's specials escaped (``|`` in tables)."""
+    return _SPECIALS.sub(r"\\\g<0>", terminal_safe(name))
+
+
+def code(name: Any) -> str:
+    """A name as a Markdown code span (a longer fence when it holds backticks)."""
+    t = terminal_safe(name)
+    fence = "``" if "`" in t else "`"
+    pad = " " if t.startswith("`") or t.endswith("`") or fence == "``" else ""
+    return f"{fence}{pad}{t}{pad}{fence}"
+
+
+def note_name(name: Any) -> str:
+    """A name inside a data-quality note (shared with HTML, where `...` becomes code)."""
+    return terminal_safe(name).replace("`", "'")
+
+
+_SPECIALS = re.compile(r"[\\`*_\[\]<>#~]")  # "|" is escaped by _table
 
 
 def _table(head: list[str], rows: list[list[str]], align: str) -> list[str]:
@@ -53,22 +76,26 @@ def headline_rows(doc: dict[str, Any]) -> list[list[str]]:
 
 
 def cost_cell(doc: dict[str, Any]) -> tuple[str, str, bool]:
-    """``(value, note, reported)`` for the cost: what the clients reported, and the
-    list-price estimate of the requests that reported none, when known."""
+    """``(value, note, known)`` for the cost: what the clients reported plus the
+    list-price estimate of the requests that reported none (``~`` when a part is
+    estimated); ``known`` is False when no part of it is known."""
     cost = doc["cost"]
-    est = cost.get("usd_estimated")
+    usd, est = cost.get("usd"), cost.get("usd_estimated") or 0.0
+    unknown = int(cost.get("requests_cost_unknown") or 0)
     total = cost["requests_with_cost"] + cost["requests_without_cost"]
+    if usd is None:
+        return "not known", "no client reported a cost and the model table has no price", False
+    notes = []
     if cost["requests_with_cost"] == 0:
-        if est:
-            return f"≈ {fmt.money(est)}", "list-price estimate; no client reported a cost", False
-        return "not reported", "", False
-    if not cost["requests_without_cost"]:
-        return fmt.money(cost["usd"]), "reported by the clients", True
-    known = cost["requests_with_cost"] / max(total, 1)
-    note = f"reported for {fmt.share(known)} of requests"
-    if est:
-        note += f"; about {fmt.money(est)} more at list prices"
-    return fmt.money(cost["usd"]), note, True
+        notes.append("estimated from list prices; no client reported a cost" if est else "")
+    elif not cost["requests_without_cost"]:
+        notes.append("reported by the clients")
+    else:
+        notes.append(f"reported for {fmt.share(cost['requests_with_cost'] / max(total, 1))} of requests"
+                     + (f", {fmt.money(est)} estimated from list prices" if est else ""))
+    if unknown:
+        notes.append(f"{unknown:,} request{'s' if unknown != 1 else ''} without a price not counted")
+    return ("~ " if est else "") + fmt.money(usd), "; ".join(n for n in notes if n), True
 
 
 def breakdown_rows(entries: list[dict[str, Any]], impacts: bool) -> tuple[list[str], list[list[str]], str]:
@@ -119,7 +146,7 @@ def quality_notes(doc: dict[str, Any]) -> list[str]:
     notes = []
     for u in q["unknown_models"]:
         notes.append(
-            f"Model `{u['model']}` is not in the model table ({u['requests']:,} requests): {u['note']}"
+            f"Model `{note_name(u['model'])}` is not in the model table ({u['requests']:,} requests): {u['note']}"
         )
     listed = [u["model"] for u in q["unknown_models"]]
     for w in doc.get("warnings") or []:
@@ -127,14 +154,14 @@ def quality_notes(doc: dict[str, Any]) -> list[str]:
             notes.append(w if w.endswith(".") else w + ".")
     for e in q["estimated_tokens"]:
         notes.append(
-            f"{e['client']}: tokens of {e['requests']:,} requests ({fmt.count(e['tokens'])} tokens) were "
-            f"estimated with {e['method']}, not reported by the client."
+            f"{note_name(e['client'])}: tokens of {e['requests']:,} requests ({fmt.count(e['tokens'])} tokens) were "
+            f"estimated with {note_name(e['method'])}, not reported by the client."
         )
     for s in q["skipped_sources"]:
         reasons = ", ".join(f"{k}: {v}" for k, v in sorted(s["reasons"].items()))
-        who = f" [{s['ledger']}]" if len(doc["ledgers"]) > 1 else ""
+        who = f" [{note_name(s['ledger'])}]" if len(doc["ledgers"]) > 1 else ""
         notes.append(
-            f"{s['client']}{who}: {s['skipped_lines']:,} unreadable lines skipped in `{s['path']}`"
+            f"{note_name(s['client'])}{who}: {s['skipped_lines']:,} unreadable lines skipped in `{note_name(s['path'])}`"
             + (f" ({reasons})" if reasons else "")
             + "."
         )
@@ -147,8 +174,9 @@ def quality_notes(doc: dict[str, Any]) -> list[str]:
     cost = doc["cost"]
     if cost["requests_without_cost"] and cost["requests_with_cost"]:
         notes.append(
-            f"Cost is the clients' own figure, known for {cost['requests_with_cost']:,} of "
-            f"{cost['requests_with_cost'] + cost['requests_without_cost']:,} requests."
+            f"Cost is the clients' own figure for {cost['requests_with_cost']:,} of "
+            f"{cost['requests_with_cost'] + cost['requests_without_cost']:,} requests; the rest is "
+            "estimated from list prices (the model table)."
         )
     if not notes:
         notes.append("No unknown models, estimated token counts or skipped lines.")
@@ -172,15 +200,22 @@ def _bullets(heading: str, items: list[str]) -> list[str]:
     return [heading, "", *(f"- {item}" for item in items), ""]
 
 
+DEMO_BANNER = ("**Demo data**: this summary is of the demo ledger written by `tokenprint demo`, "
+               "not of anyone's real usage.")
+
+
 def render(doc: dict[str, Any]) -> str:
     impacts = doc["metric"] == "co2e_g"
     tot = doc["totals"]
-    out: list[str] = [f"# AI footprint: {doc['title']}", ""]
+    mark = " (demo data)" if doc.get("demo") else ""
+    out: list[str] = [f"# AI footprint: {doc['title']}{mark}", ""]
+    if doc.get("demo"):
+        out += [f"> {DEMO_BANNER}", ""]
     meta = [f"**Period:** {describe_range(doc)}"]
     if doc.get("methodology"):
         meta.append(f"**Methodology:** {doc['methodology']}")
     if len(doc["ledgers"]) > 1:
-        meta.append("**Ledgers:** " + ", ".join(e["name"] for e in doc["ledgers"]))
+        meta.append("**Ledgers:** " + ", ".join(text(e["name"]) for e in doc["ledgers"]))
     out += ["  \n".join(meta), ""]
 
     if not doc["rows"]:
@@ -209,7 +244,7 @@ def render(doc: dict[str, Any]) -> str:
             continue
         head, rows, align = breakdown_rows(entries, impacts)
         out += [f"## {title}", ""]
-        out += _table([column, *head], [[f"`{e['name']}`" if column == "Model" else e["name"], *r]
+        out += _table([column, *head], [[code(e["name"]) if column == "Model" else text(e["name"]), *r]
                                         for e, r in zip(entries, rows, strict=True)], "l" + align)
         out.append("")
 
@@ -225,5 +260,7 @@ def render(doc: dict[str, Any]) -> str:
     out.append("")
     out += _bullets("### Sources", [s["text"] for s in doc["sources"]])
     out += _bullets("## Data quality", quality_notes(doc))
+    if doc.get("demo"):
+        out += [f"> {DEMO_BANNER}", ""]
     out.append(f"_Generated by tokenprint on {doc['generated_at']}._")
     return "\n".join(out) + "\n"

@@ -1,7 +1,9 @@
 """``tokenprint export``: the monthly (or yearly, or any range) summary to forward.
 
 Markdown to stdout by default; ``-o FILE`` writes a file (the format follows its
-suffix unless ``--format`` says otherwise). ``--ledger PATH`` (repeatable,
+suffix unless ``--format`` says otherwise) into a folder that must exist: a
+mistyped folder is an error, never created. An export of the demo ledger says
+"demo data" in every format. ``--ledger PATH`` (repeatable,
 ``NAME=PATH`` to set the label; a database URL for a server ledger) combines
 several people's ledgers into one team summary, counting an event found in two
 ledgers once.
@@ -86,7 +88,7 @@ def generated_at() -> str | None:
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMAT_NAMES), help="md (default), html, csv or json; "
               "with -o, the file's suffix when not given.")
 @click.option("--output", "-o", metavar="FILE", help="Write to FILE (a folder: a file named after the period "
-              "inside it; '-': stdout).")
+              "inside it; '-': stdout). The folder must exist.")
 @click.option("--tz", metavar="ZONE", help="IANA time zone for days (default: local).")
 @click.option("--ledger", "ledgers", multiple=True, metavar="[NAME=]PATH",
               help="A ledger file (or database URL) to include (repeatable: a team summary, each labelled "
@@ -97,7 +99,7 @@ def export(month: str | None, year: int | None, since: Any, until: Any, fmt: str
            tz: str | None, ledgers: tuple[str, ...]) -> None:
     """Write the summary of a month, a year or any range: md, html, csv or json."""
     from ledger.config import ConfigError, load
-    from ledger.export.api import export_text, output_path, write_atomic
+    from ledger.export.api import MissingFolder, export_text, output_path, write_atomic
     from ledger.store import StoreError
     from ledger.store import open_store as open_path
 
@@ -151,6 +153,8 @@ def export(month: str | None, year: int | None, since: Any, until: Any, fmt: str
     target = output_path(str(output), rng, fmt)
     try:
         write_atomic(target, text)
+    except MissingFolder as exc:
+        fail(f"-o {output}: {exc}")
     except OSError as exc:
         fail(f"cannot write {target}: {exc}", 1)
     click.echo(f"wrote {target} ({rng.title}, {fmt})", err=True)

@@ -35,7 +35,14 @@ from tui.common import common, fail, handles_errors, open_store
 @common()
 @handles_errors
 def log(json_path: str | None, quiet: bool, **flags: Any) -> None:
-    """Record usage: one event from flags, or a batch from JSON (interface.md)."""
+    """Record usage: one event from flags, or a batch from JSON (--json FILE, '-' for stdin).
+
+    The JSON is one object or an array of them: model (required), client (default
+    manual), timestamp (RFC 3339, default now), input_tokens, cache_write_tokens,
+    cache_read_tokens, output_tokens, reasoning_tokens (default 0), requests
+    (default 1), and optional cost_usd, provider, session, project and id (the same
+    id twice is one event). Other keys are ignored; one bad item refuses the batch.
+    """
     from ledger.events import EventError, event_from_json, now_ms
 
     items: list[Any]

@@ -39,7 +39,12 @@ DATABASE_URL_ENV = "TOKENPRINT_DATABASE_URL"
 @common(read=True)
 def report(period: str, since: Any, until: Any, tz: str | None, by: str | None, clients: tuple[str, ...],
            models: tuple[str, ...], projects: tuple[str, ...], as_json: bool) -> None:
-    """Token and impact totals per PERIOD: daily (default), weekly, monthly or session."""
+    """Token and impact totals per PERIOD: daily (default), weekly, monthly or session.
+
+    Without --since/--until, all history. The table fits the terminal (80 columns
+    when not on one); Cost is what the clients reported, ~ when partly estimated
+    from list prices. --json adds every token bucket and the impact ranges.
+    """
     from ledger.config import ConfigError, load
     from ledger.report import ReportQuery
 
