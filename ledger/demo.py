@@ -1,6 +1,8 @@
 """A realistic demo ledger: several clients, models of very different sizes,
 projects, a weekday rhythm and a few heavy agent sessions with large cached
-contexts. Deterministic for a seed. Written to ``demo.db`` (never ``ledger.db``).
+contexts, up to the current hour (a session is still running), with only models
+that the model table knows. Deterministic for a seed and a ``now``. Written to
+``demo.db`` (never ``ledger.db``).
 
 Fast enough for benchmarks: a million events in seconds (rows built as tuples,
 inserted with one ``executemany`` per chunk in a single transaction).
@@ -11,7 +13,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ledger.ingest import EVENT_COLUMNS
@@ -51,8 +53,15 @@ PROFILES: tuple[Profile, ...] = (
     Profile("llm", "llama3.1:8b", "ollama", 3, "cli", (1, 10)),
     Profile("chatgpt-export", "gpt-4o", "openai", 6, "chat", (2, 16)),
     Profile("chatgpt-export", "o3", "openai", 1, "chat", (1, 6)),
-    Profile("claude-export", "claude.ai", "anthropic", 2, "chat", (2, 14)),
+    # the claude.ai export names no model: the adapter records the app's default model
+    Profile("claude-export", "claude-sonnet-4-5", "anthropic", 2, "chat", (2, 14)),
 )
+
+#: Hours (UTC) at which sessions start, weighted by repetition: a working day and an evening.
+HOURS = (8, 9, 9, 10, 10, 11, 13, 14, 14, 15, 16, 17, 20, 21)
+DAY_MS = 86_400_000
+#: Clients whose counts come from a tokenizer (chat exports carry no usage).
+ESTIMATED = {"chatgpt-export": "tiktoken:o200k_base", "claude-export": "tiktoken:o200k_base"}
 
 INSERT_SQL = (
     f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
@@ -78,28 +87,52 @@ def _buckets(kind: str, i: int, n: int, rng: random.Random, base_ctx: int) -> tu
     return (int(200 + 4000 * r() ** 2), 0, 0, int(50 + 900 * r()), 0)
 
 
+def _now_ms(now: datetime | None) -> int:
+    if now is None:
+        now = datetime.now(tz=UTC)
+    elif now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    return int(now.timestamp() * 1000)
+
+
 def generate(
-    events: int = 20_000, days: int = 90, seed: int = 7, end: datetime | None = None
+    events: int = 20_000, days: int = 90, seed: int = 7, now: datetime | None = None
 ) -> Iterator[tuple]:
-    """Yield ``events`` rows (tuples in ``EVENT_COLUMNS`` order) over ``days`` days."""
+    """Yield ``events`` rows (tuples in ``EVENT_COLUMNS`` order) over ``days`` UTC days
+    ending with the day of ``now`` (default: the current time; naive means UTC).
+
+    No event is later than ``now``, and the last session is still running: its
+    last request is one to four minutes before ``now``, so "today" has data
+    from a few minutes past midnight on. The same ``seed`` and ``now`` give the
+    same rows.
+    """
+    if events < 1 or days < 1:
+        raise ValueError(f"a demo needs at least one event and one day (got {events} events, {days} days)")
     rng = random.Random(seed)
-    end = end or datetime.now(tz=UTC).replace(minute=0, second=0, microsecond=0)
-    start = (end - timedelta(days=days)).replace(hour=0)
+    now_ms = _now_ms(now)
+    today0 = now_ms - now_ms % DAY_MS  # UTC midnight of now
+    start_ms = today0 - (days - 1) * DAY_MS
     weights = []
     for d in range(days):
-        day = start + timedelta(days=d)
-        wd = day.weekday()
+        wd = datetime.fromtimestamp((start_ms + d * DAY_MS) / 1000, tz=UTC).weekday()
         w = 1.0 if wd < 5 else (0.25 if wd == 5 else 0.15)
         w *= 0.7 + 0.6 * d / max(days - 1, 1)  # usage grows over the quarter
         weights.append(w)
+    weights[-1] *= max((now_ms - today0) / DAY_MS, 0.01)  # today is only under way
     total_w = sum(weights)
     per_day = [int(events * w / total_w) for w in weights]
     per_day[-1] += events - sum(per_day)
+    if per_day[-1] < 1:  # the running session needs a request today
+        per_day[per_day.index(max(per_day))] -= 1
+        per_day[-1] = 1
     prof_weights = [p.weight for p in PROFILES]
     heavy_days = set(rng.sample(range(days), k=min(days, max(1, days // 15))))
     serial = 0
     for d, budget in enumerate(per_day):
-        day0 = int((start + timedelta(days=d)).timestamp() * 1000)
+        day0 = start_ms + d * DAY_MS
+        last_day = d == days - 1
+        # the rhythm's hours that have begun by now (today), else the whole day
+        hours = [h for h in HOURS if day0 + h * 3_600_000 < now_ms] if last_day else list(HOURS)
         while budget > 0:
             p = rng.choices(PROFILES, prof_weights)[0]
             lo, hi = p.length
@@ -110,12 +143,20 @@ def generate(
             budget -= n
             session = f"{rng.getrandbits(64):016x}-{d}"
             project = rng.choice(PROJECTS) if p.kind != "chat" else None
-            hour = rng.choice((8, 9, 9, 10, 10, 11, 13, 14, 14, 15, 16, 17, 20, 21))
-            t = day0 + hour * 3_600_000 + rng.randint(0, 3_599_999)
+            if hours:
+                t = day0 + rng.choice(hours) * 3_600_000 + rng.randint(0, 3_599_999)
+            else:  # today, before the first hour of the rhythm
+                t = day0 + rng.randint(0, max(now_ms - day0 - 1, 0))
+            gaps = [rng.randint(4_000, 90_000) for _ in range(n)]
+            span = sum(gaps)
+            if last_day and budget == 0:  # the running session: it ends just now
+                t = now_ms - rng.randint(60_000, 240_000) - span
+            elif t + span > now_ms:  # never in the future: the session ends before now
+                t = now_ms - rng.randint(240_000, 3_600_000) - span
             base_ctx = rng.randint(12_000, 40_000)
-            estimated = "tiktoken:o200k_base" if p.client in ("chatgpt-export", "claude-export") else None
+            estimated = ESTIMATED.get(p.client)
             for i in range(n):
-                t += rng.randint(4_000, 90_000)
+                t += gaps[i]
                 inp, cw, cr, out, reas = _buckets(p.kind, i, n, rng, base_ctx)
                 serial += 1
                 yield (
@@ -124,8 +165,11 @@ def generate(
                 )
 
 
-def write_demo(path: Path, events: int = 20_000, days: int = 90, seed: int = 7) -> int:
-    """Replace ``path`` with a fresh demo ledger; returns the number of events."""
+def write_demo(
+    path: Path, events: int = 20_000, days: int = 90, seed: int = 7, now: datetime | None = None
+) -> int:
+    """Replace ``path`` with a fresh demo ledger up to ``now`` (default: the current
+    time); returns the number of events."""
     for suffix in ("", "-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
     store = open_store(path=path)
@@ -133,7 +177,7 @@ def write_demo(path: Path, events: int = 20_000, days: int = 90, seed: int = 7) 
     try:
         with store.write() as conn:
             chunk: list[tuple] = []
-            for row in generate(events, days, seed):
+            for row in generate(events, days, seed, now):
                 chunk.append(row)
                 if len(chunk) >= 50_000:
                     conn.exec_driver_sql(INSERT_SQL, chunk)

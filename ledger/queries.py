@@ -1,5 +1,6 @@
 """Small read queries the dashboard needs beside ``ledger.report``: is the ledger
-empty, the requests of one session, and a cheap "has anything changed?" probe.
+empty, when was the newest event, the requests of one session (within a period
+and a filter), and a cheap "has anything changed?" probe.
 
 Aggregations stay in ``ledger.report.query_groups`` (SQL ``GROUP BY``); these
 queries touch only the rows they name (the ``session`` and ``ts`` indexes) or
@@ -27,17 +28,59 @@ def has_events(store: Store) -> bool:
         return conn.execute(text("SELECT 1 FROM events LIMIT 1")).first() is not None
 
 
-def session_requests(store: Store, session: str, limit: int = SESSION_ROW_LIMIT) -> list[dict[str, Any]]:
+def latest_ts(store: Store, before_ms: int | None = None) -> int | None:
+    """The newest event's instant (UTC ms), only among those before ``before_ms``
+    when given; None on an empty ledger (one probe of the ``ts`` index)."""
+    where = " WHERE ts < :hi" if before_ms is not None else ""
+    with store.read() as conn:
+        value = conn.execute(text(f"SELECT MAX(ts) FROM events{where}"), {"hi": before_ms}).scalar()
+    return None if value is None else int(value)
+
+
+#: The columns a session's requests can be narrowed on (the dashboard's filter).
+SCOPE_COLUMNS = ("client", "model", "project")
+
+
+def session_requests(
+    store: Store,
+    session: str,
+    limit: int = SESSION_ROW_LIMIT,
+    *,
+    since_ms: int | None = None,
+    until_ms: int | None = None,
+    where: dict[str, str | None] | None = None,
+) -> list[dict[str, Any]]:
     """The events of one session in time order: ``ts`` (UTC ms), client, model, project,
-    the count fields and ``cost_usd``. ``(none)`` selects the events without a session."""
+    the count fields and ``cost_usd``. ``(none)`` selects the events without a session.
+
+    ``since_ms`` (inclusive) and ``until_ms`` (exclusive) bound the instants; ``where``
+    keeps only the events whose client, model or project is the value given (None:
+    the column is empty), so the requests of "(none)" are those of one client and
+    filter, not every session-less event of the ledger.
+    """
     cols = ", ".join(COUNT_FIELDS)
-    where = "session IS NULL" if session == "(none)" else "session = :s"
+    clauses = ["session IS NULL" if session == "(none)" else "session = :s"]
+    params: dict[str, Any] = {"s": session, "n": limit}
+    if since_ms is not None:
+        clauses.append("ts >= :lo")
+        params["lo"] = since_ms
+    if until_ms is not None:
+        clauses.append("ts < :hi")
+        params["hi"] = until_ms
+    for col, value in (where or {}).items():
+        if col not in SCOPE_COLUMNS:
+            raise ValueError(f"cannot narrow a session on {col!r} (use {', '.join(SCOPE_COLUMNS)})")
+        if value is None:
+            clauses.append(f"{col} IS NULL")
+        else:
+            clauses.append(f"{col} = :w_{col}")
+            params[f"w_{col}"] = value
     sql = (
         f"SELECT ts, client, model, project, {cols}, cost_usd FROM events "
-        f"WHERE {where} ORDER BY ts, id LIMIT :n"
+        f"WHERE {' AND '.join(clauses)} ORDER BY ts, id LIMIT :n"
     )
     with store.read() as conn:
-        rows = conn.execute(text(sql), {"s": session, "n": limit}).mappings().all()
+        rows = conn.execute(text(sql), params).mappings().all()
     out = []
     for r in rows:
         d = dict(r)

@@ -1,12 +1,13 @@
 """The tokenprint dashboard app: a thin shell around :class:`DashboardScreen`.
 
 Everything the screens need to know about the run (home folder, demo, the fixed
-"today" and time zone that tests pass, live watching) lives here as attributes.
+"now" or "today" and time zone that tests pass, live watching) lives here as
+attributes. A fixed ``now`` also dates the demo ledger written on an empty home.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ class TokenprintApp(App[None]):
         *,
         demo: bool = False,
         today: date | None = None,
+        now: datetime | None = None,
         tz: str | None = None,
         live: bool = True,
         period: str = "month",
@@ -46,7 +48,8 @@ class TokenprintApp(App[None]):
 
         self.home = resolve_home(home)
         self.demo = demo
-        self.today = today
+        self.now = now
+        self.today = today if today is not None or now is None else _local_date(now, tz)
         self.tz = tz
         self.live = live
         self.period = period
@@ -69,3 +72,9 @@ class TokenprintApp(App[None]):
     @property
     def dashboard(self) -> Any:
         return self.screen_stack[0] if self.screen_stack else None
+
+
+def _local_date(now: datetime, tz: str | None) -> date:
+    from ledger.timeutil import get_zone
+
+    return now.astimezone(get_zone(tz)[1]).date()

@@ -213,6 +213,30 @@ def load_snapshots(
     )
 
 
+def first_period_with_data(store: Any, key: str, today: date, tz: str | None) -> str:
+    """``key`` when its window holds an event, else the shortest period that does
+    (``week`` on the first of a month used only last week), so the first screen is
+    never empty on a ledger with data. An empty ledger keeps ``key``."""
+    from ledger.queries import latest_ts
+    from ledger.timeutil import day_start_ms, get_zone
+
+    zone = get_zone(tz)[1]
+    newest = latest_ts(store, day_start_ms(today + timedelta(days=1), zone))
+    if newest is None:
+        return key
+    from datetime import datetime
+
+    newest_day = datetime.fromtimestamp(newest / 1000, tz=zone).date()
+
+    def since(k: str) -> date:
+        return period_bounds(k, today).since or date.min
+
+    if since(key) <= newest_day:
+        return key
+    covering = [k for k in PERIOD_KEYS if since(k) <= newest_day]
+    return max(covering, key=since)
+
+
 # -- summaries ------------------------------------------------------------------------
 def tokens(t: dict[str, Any]) -> int:
     return sum(int(t.get(b, 0)) for b in TOKEN_BUCKETS)
@@ -456,7 +480,9 @@ class SessionRow:
 def load_sessions(
     store: Any, period: Period, tz: str | None, settings: dict[str, Any], flt: Filter | None
 ) -> list[SessionRow]:
-    """One row per session of the period (SQL groups per session, client and model)."""
+    """One row per session (and client) of the period, with the filter applied (SQL
+    groups per session, client, model and project). The events without a session
+    make one "(none)" row per client."""
     from ledger.report import ReportQuery, query_groups
 
     filters: dict[str, tuple[str, ...]] = {}
@@ -469,13 +495,14 @@ def load_sessions(
     _zone, groups = query_groups(store, q)
     if groups:
         attach_impacts(groups, settings)
-    rows: dict[str, SessionRow] = {}
+    rows: dict[tuple[str, str], SessionRow] = {}
     for g in groups:
         if flt is not None and not flt.matches(g):
             continue
-        r = rows.get(g["key"])
+        # one row per session and client: "(none)" (no session id) is split by client
+        r = rows.get((g["key"], g["client"]))
         if r is None:
-            r = rows[g["key"]] = SessionRow(
+            r = rows[(g["key"], g["client"])] = SessionRow(
                 g["key"], g["client"], [], _dim_value(g, "project"), int(g["first_ts"]),
                 int(g["last_ts"]), zero(),
             )
@@ -488,11 +515,35 @@ def load_sessions(
     return out
 
 
-def load_session_requests(store: Any, session: str, settings: dict[str, Any]) -> list[dict[str, Any]]:
-    """The requests of one session with their impacts (each row is a one-event group)."""
+def session_scope(
+    row: SessionRow, period: Period | None, tz: str | None, flt: Filter | None
+) -> dict[str, Any]:
+    """What narrows a session's requests to those counted in its row of the sessions
+    list: its client, the period's instants in ``tz`` and the dashboard's filter."""
+    from ledger.timeutil import day_start_ms, get_zone
+
+    where: dict[str, str | None] = {"client": row.client}
+    if flt is not None:
+        where[flt.dim] = None if flt.value == "(none)" else flt.value
+    scope: dict[str, Any] = {"where": where}
+    if period is not None:
+        zone = get_zone(tz)[1]
+        if period.since is not None:
+            scope["since_ms"] = day_start_ms(period.since, zone)
+        scope["until_ms"] = day_start_ms(period.until + timedelta(days=1), zone)
+    return scope
+
+
+def load_session_requests(
+    store: Any, row: SessionRow, settings: dict[str, Any], period: Period | None = None,
+    tz: str | None = None, flt: Filter | None = None,
+) -> list[dict[str, Any]]:
+    """The requests of one session row with their impacts (each row is a one-event
+    group): exactly the events its row in the sessions list counts (same client,
+    period and filter), in time order."""
     from ledger.queries import session_requests
 
-    rows = session_requests(store, session)
+    rows = session_requests(store, row.session, **session_scope(row, period, tz, flt))
     for i, r in enumerate(rows):
         r["key"] = str(i)
     if rows:
@@ -546,8 +597,9 @@ def compute_savings(snap: Snapshot, flt: Filter | None, top: int = 3) -> Savings
 DEMO_BANNER = (
     "No usage recorded yet, showing demo data. Run: tokenprint hooks install --all"
 )
-#: A fallback demo ledger older than this is written again, so "this month" has data.
-DEMO_MAX_AGE_MS = 3 * 86_400_000
+#: A fallback demo ledger whose newest event is older than this is written again, so
+#: "today" has data (the demo runs up to the hour it is written).
+DEMO_MAX_AGE_MS = 3_600_000
 
 
 @dataclass
@@ -562,12 +614,25 @@ class LedgerChoice:
     fallback: bool = False  # showing the demo because the real ledger is empty
 
 
+def demo_now(today: date | None = None, now: Any = None) -> Any:
+    """The instant a demo is written up to: ``now``; else noon (UTC) of a fixed
+    ``today`` (tests); else None, the current time."""
+    from datetime import UTC, datetime, time
+
+    if now is not None:
+        return now
+    if today is not None:
+        return datetime.combine(today, time(12), tzinfo=UTC)
+    return None
+
+
 def resolve_ledger(
     home: Any, want_demo: bool, current: LedgerChoice | None = None, demo_events: int = 20_000,
-    today: date | None = None,
+    today: date | None = None, now: Any = None,
 ) -> LedgerChoice:
     """The ledger to show: ``demo.db`` when asked, else the real ledger, else (empty)
-    the demo ledger, written first if missing or stale, with a banner saying so.
+    the demo ledger, written first if missing or stale (up to ``now``, see
+    :func:`demo_now`), with a banner saying so.
 
     ``current`` is reused unless it is a fallback demo and the real ledger now has
     events (the first hook write switches the dashboard to real data).
@@ -583,9 +648,9 @@ def resolve_ledger(
         store = open_store(home_dir, demo=True)
         if not has_events(store):
             store.dispose()
-            _write_demo(ledger_path(home_dir, demo=True), demo_events)
+            _write_demo(ledger_path(home_dir, demo=True), demo_events, demo_now(today, now))
             store = open_store(home_dir, demo=True)
-        return LedgerChoice(store, True, "Demo ledger (tokenprint --demo).", store.path, None)
+        return LedgerChoice(store, True, "Demo data (tokenprint --demo): not your usage.", store.path, None)
     real = open_store(home_dir)
     if has_events(real):
         if current is not None:
@@ -595,8 +660,8 @@ def resolve_ledger(
         real.dispose()
         return current
     demo_path = ledger_path(home_dir, demo=True)
-    if not demo_path.exists() or _demo_stale(home_dir, today):
-        _write_demo(demo_path, demo_events)
+    if not demo_path.exists() or _demo_stale(home_dir, demo_now(today, now)):
+        _write_demo(demo_path, demo_events, demo_now(today, now))
     store = open_store(home_dir, demo=True)
     watch_store = real if real.path is None else None
     if real.path is not None:
@@ -604,27 +669,22 @@ def resolve_ledger(
     return LedgerChoice(store, True, DEMO_BANNER, real.path, watch_store, fallback=True)
 
 
-def _write_demo(path: Any, events: int) -> None:
+def _write_demo(path: Any, events: int, now: Any = None) -> None:
     from ledger.demo import write_demo
 
-    write_demo(path, events=events)
+    write_demo(path, events=events, now=now)
 
 
-def _demo_stale(home_dir: Any, today: date | None = None) -> bool:
+def _demo_stale(home_dir: Any, now: Any = None) -> bool:
     import time
-    from datetime import UTC, datetime
 
-    from sqlalchemy import text
-
+    from ledger.queries import latest_ts
     from ledger.store import open_store
 
     store = open_store(home_dir, demo=True)
     try:
-        with store.read() as conn:
-            newest = conn.execute(text("SELECT MAX(ts) FROM events")).scalar()
+        newest = latest_ts(store)
     finally:
         store.dispose()
-    now_ms = time.time() * 1000
-    if today is not None:
-        now_ms = datetime(today.year, today.month, today.day, tzinfo=UTC).timestamp() * 1000
-    return newest is None or int(newest) < now_ms - DEMO_MAX_AGE_MS
+    now_ms = now.timestamp() * 1000 if now is not None else time.time() * 1000
+    return newest is None or newest < now_ms - DEMO_MAX_AGE_MS

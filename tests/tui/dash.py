@@ -25,7 +25,7 @@ def write_fixture_ledger(path: Path) -> None:
     store = open_store(path=path)
     try:
         with store.write() as conn:
-            conn.exec_driver_sql(INSERT_SQL, list(generate(EVENTS, DAYS, SEED, end=END)))
+            conn.exec_driver_sql(INSERT_SQL, list(generate(EVENTS, DAYS, SEED, now=END)))
     finally:
         store.dispose()
 

@@ -314,7 +314,13 @@ def test_dashboard_command_line(home: Path) -> None:
 
 async def test_training_share_and_estimate_warnings_are_shown(dash_home: Path) -> None:
     pytest.importorskip("ledger.impact")
+    from tests.conftest import run
+
     (dash_home / "config.toml").write_text("[impact]\ninclude_training = true\n[grid]\nbasis = \"market\"\n")
+    # a model id the table does not know (the demo has none): sized by a family rule, with a warning
+    p = run("log", "--client", "claude-export", "--model", "claude.ai", "--timestamp", "2026-11-20T10:00:00Z",
+            "--input", "500", "--output", "200")
+    assert p.returncode == 0, p.stderr
     app = make_app(dash_home)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_loaded(pilot)

@@ -23,7 +23,9 @@ from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, get_current_worker
 
 from tui.data import (
+    DIMENSIONS,
     PERIOD_KEYS,
+    PERIOD_LABELS,
     Filter,
     LedgerChoice,
     Savings,
@@ -31,6 +33,7 @@ from tui.data import (
     Snapshot,
     Summary,
     compute_savings,
+    first_period_with_data,
     load_sessions,
     load_snapshots,
     period_bounds,
@@ -49,6 +52,9 @@ POLL_S = 0.4
 PERIOD_GROUP = Binding.Group("Period", compact=True)
 VIEW_GROUP = Binding.Group("View", compact=True)
 VIEWS = ("overview", "time", "drivers", "sessions", "shrink")
+#: What ``b`` cycles the chart's bars through (the drivers table cycles DIMENSIONS too).
+SPLITS = ("client", "model", "project")
+assert set(SPLITS) == set(DIMENSIONS)
 
 
 class DashboardScreen(BaseScreen):
@@ -78,10 +84,13 @@ class DashboardScreen(BaseScreen):
     class DataLoaded(Message):
         """A snapshot of the period (first the current window, then complete)."""
 
-        def __init__(self, choice: LedgerChoice, snapshot: Snapshot, summary: Summary) -> None:
+        def __init__(
+            self, choice: LedgerChoice, snapshot: Snapshot, summary: Summary, requested: str = ""
+        ) -> None:
             self.choice = choice
             self.snapshot = snapshot
             self.summary = summary
+            self.requested = requested or summary.period.key  # the period asked for
             super().__init__()
 
     class SummaryReady(Message):
@@ -108,8 +117,9 @@ class DashboardScreen(BaseScreen):
         """Another process committed to the ledger."""
 
     class Exported(Message):
-        def __init__(self, path: Path) -> None:
+        def __init__(self, path: Path, demo: bool = False) -> None:
             self.path = path
+            self.demo = demo
             super().__init__()
 
     # -- state ----------------------------------------------------------------------------
@@ -130,6 +140,8 @@ class DashboardScreen(BaseScreen):
         self.sessions_key: tuple[Any, ...] | None = None
         self.savings_key: tuple[Any, ...] | None = None
         self.loads_done = 0
+        #: Said in the status line when the first screen fell back to a period with data.
+        self.fallback_note = ""
 
     @property
     def today(self) -> date:
@@ -186,15 +198,22 @@ class DashboardScreen(BaseScreen):
 
         worker = get_current_worker()
         app: Any = self.app
-        choice = resolve_ledger(app.home, app.demo, self.choice, demo_events=app.demo_events, today=app.today)
+        first_open = self.choice is None
+        choice = resolve_ledger(
+            app.home, app.demo, self.choice, demo_events=app.demo_events, today=app.today,
+            now=getattr(app, "now", None),
+        )
         settings = load_config(app.home)
         today = self.today
-        period = period_bounds(self.period, today)
+        requested = self.period
+        # the first screen is never empty: an empty window opens a period with data
+        key = first_period_with_data(choice.store, requested, today, app.tz) if first_open else requested
+        period = period_bounds(key, today)
         for snap in load_snapshots(choice.store, period, today, app.tz, settings, choice.demo):
             if worker.is_cancelled:
                 return
             summary = summarize(snap, self.filter, self.split, self.step or None)
-            self.post_message(self.DataLoaded(choice, snap, summary))
+            self.post_message(self.DataLoaded(choice, snap, summary, requested))
 
     def worker_failed(self, worker: Worker[Any]) -> None:
         if worker.group == "load":
@@ -211,6 +230,12 @@ class DashboardScreen(BaseScreen):
             self.generation += 1
             self.loads_done += 1
         s = event.summary
+        if s.period.key != self.period and event.requested == self.period:
+            # the first screen falls back to a period with data, and says so
+            self.fallback_note = (
+                f"{PERIOD_LABELS[self.period].lower()} has no usage yet: showing {s.period.label.lower()}"
+            )
+            self.set_reactive(DashboardScreen.period, s.period.key)
         if s.period.key != self.period:
             return
         if s.filter != self.filter or s.chart.split != self.split or not self._step_matches(s):
@@ -250,8 +275,10 @@ class DashboardScreen(BaseScreen):
     def watch_summary(self, s: Summary | None) -> None:
         if s is None:
             return
-        source = "demo ledger" if s.demo else "your ledger"
+        source = "[b]demo data[/]" if s.demo else "your ledger"
         status = f"{source} · {s.period.label.lower()}"
+        if self.fallback_note:
+            status += f" · [$warning]{escape(self.fallback_note)}[/]"
         if s.filter is not None:
             status += f" · filter [b]{escape(s.filter.describe())}[/] ([b]f[/] clears)"
         if not s.complete:
@@ -357,8 +384,12 @@ class DashboardScreen(BaseScreen):
     def _session_chosen(self, event: SessionsTable.SessionChosen) -> None:
         from tui.screens.session import SessionScreen
 
+        app: Any = self.app
         assert self.choice is not None
-        self.app.push_screen(SessionScreen(self.choice.store, event.row, self._zone()))
+        self.app.push_screen(SessionScreen(
+            self.choice.store, event.row, self._zone(), period=period_bounds(self.period, self.today),
+            tz=app.tz, flt=self.filter, today=self.today, demo=self.choice.demo,
+        ))
 
     @work(thread=True, exclusive=True, group="savings", exit_on_error=False, name="working out savings")
     def load_savings(self, key: tuple[Any, ...]) -> None:
@@ -380,6 +411,7 @@ class DashboardScreen(BaseScreen):
 
     # -- reactions ---------------------------------------------------------------------------
     def watch_period(self) -> None:
+        self.fallback_note = ""
         self.set_reactive(DashboardScreen.step, "")  # each period has its natural bar width
         self.load_data()
 
@@ -415,7 +447,7 @@ class DashboardScreen(BaseScreen):
             self.query_one(DriversTable).cycle_dim()
             self._drivers_title()
         else:
-            self.split = "model" if self.split == "client" else "client"
+            self.split = SPLITS[(SPLITS.index(self.split) + 1) % len(SPLITS)]
 
     def action_step(self) -> None:
         from tui.data import STEPS
@@ -472,8 +504,9 @@ class DashboardScreen(BaseScreen):
             [(label, self.choice.store)], fmt, since or self.today - timedelta(days=30), period.until,
             folder, load_config(app.home), tz=app.tz,
         )
-        self.post_message(self.Exported(path))
+        self.post_message(self.Exported(path, self.choice.demo))
 
     @on(Exported)
     def _exported(self, event: Exported) -> None:
-        self.notify(f"Exported to {event.path}", title="Export", timeout=8)
+        what = "Exported demo data to" if event.demo else "Exported to"
+        self.notify(f"{what} {escape(str(event.path))}", title="Export", timeout=8)
