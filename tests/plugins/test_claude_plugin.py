@@ -228,7 +228,8 @@ def check_installed_copy_works_alone(install: Path, tmp_path: Path, home: Path) 
                "cwd": "/p/alpha", "hook_event_name": "Stop", "stop_hook_active": False}
     proc = run_plugin_hook("Stop", payload, env, plugin=install)
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
-    assert (home / "ledger.db").is_file(), (home / "logs" / "hook.log").read_text()
+    log = home / "logs" / "hook.log"
+    assert (home / "ledger.db").is_file(), log.read_text() if log.exists() else "no hook.log"
     day = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
     assert buckets(home / "ledger.db") == {(day, model): {
         "input_tokens": 12, "cache_write_tokens": 300, "cache_read_tokens": 4000,
