@@ -1,4 +1,7 @@
-"""CO2e (or tokens) over time, stacked by client or model (plotext via textual-plotext)."""
+"""CO2e (or tokens) over time, stacked by client or model (plotext via textual-plotext).
+
+The legend is a line of its own above the plot, never drawn inside it: plotext
+puts its legend in a corner of the canvas, over the first bars."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.markup import escape
 from textual.reactive import reactive
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
@@ -13,8 +17,22 @@ from textual_plotext import PlotextPlot
 from tui import format as fmt
 from tui.data import Chart, Summary
 
-#: Series colours that read on light and dark backgrounds.
-COLOURS = ("orange", "cyan", "magenta", "green", "blue", "gray")
+#: Series colours that read on light and dark backgrounds (RGB: the plot and the
+#: legend above it show exactly the same colour).
+COLOURS: tuple[tuple[int, int, int], ...] = (
+    (245, 150, 40), (70, 190, 220), (220, 60, 140), (130, 200, 60), (130, 120, 250), (150, 150, 150),
+)
+
+
+def hex_colour(rgb: tuple[int, int, int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+def legend_markup(names: list[str]) -> str:
+    """``■ claude-code  ■ codex …``, each square in its series' colour."""
+    return "  ".join(
+        f"[{hex_colour(COLOURS[i % len(COLOURS)])}]■[/] {escape(n)}" for i, n in enumerate(names)
+    )
 #: At most this many x labels ("11-26" is 5 columns; 80 columns leave ~70 for the plot).
 MAX_TICKS = 7
 
@@ -48,6 +66,7 @@ class TimeChart(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="chart-title")
+        yield Static("", id="chart-legend")
         yield PlotextPlot(id="chart-plot")
 
     def watch_summary(self, s: Summary | None) -> None:
@@ -65,6 +84,9 @@ class TimeChart(Vertical):
         plt: Any = plot.plt  # the bundled stubs lack stacked_bar's ``labels`` and colour lists
         plt.clear_data()
         plt.clear_figure()
+        legend = self.query_one("#chart-legend", Static)
+        legend.update(legend_markup(list(chart.series)))
+        legend.display = bool(chart.series)
         if not chart.labels or not chart.series:
             plt.title("nothing recorded")
             plot.refresh()
@@ -73,7 +95,8 @@ class TimeChart(Vertical):
         names = list(chart.series)
         values = [[v / factor for v in chart.series[n]] for n in names]
         xs = list(range(1, len(ticks) + 1))
-        plt.stacked_bar(xs, values, labels=names, color=list(COLOURS[: len(names)]), width=0.8)
+        colours = [COLOURS[i % len(COLOURS)] for i in range(len(names))]
+        plt.stacked_bar(xs, values, color=colours, width=0.8)  # no labels: the legend is above
         step_every = max(1, -(-len(ticks) // MAX_TICKS))  # labels never overlap at 80 columns
         shown = xs[::step_every]
         plt.xticks(shown, [ticks[i - 1] for i in shown])

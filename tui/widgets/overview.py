@@ -1,40 +1,68 @@
 """The overview: the period's CO2e with its range, energy, water, tokens and requests,
-two everyday equivalents, the change against the previous period, and the budget."""
+an everyday equivalent of each quantity (energy with energy, CO2e with CO2e, water
+with water), a chart of the period with axes, the top drivers with share bars, the
+change against the previous period, and the budget.
+
+It uses the terminal's size: from 100x30 on (the panel's size) the equivalents are
+large figures in cards and the drivers sit beside the totals; below, the
+equivalents go on the rows of the quantities they compare and the drivers beside
+the chart."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
+from textual import events
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
 from textual.reactive import reactive
-from textual.widgets import ProgressBar, Sparkline, Static
+from textual.widgets import ProgressBar, Static
 
 from tui import format as fmt
-from tui.data import Summary, metric, tokens
+from tui.data import Chart, Summary, metric, tokens
+from tui.widgets.barchart import BarChart
+from tui.widgets.cards import EquivalentCard
+from tui.widgets.chart import chart_unit
+from tui.widgets.sharebars import ShareBars
 
 BUDGET_HINT = "No budget set: [b]c[/] (settings) or tokenprint config set budget.monthly_kg 20"
+#: The panel's size from which the wide layout is used (columns, rows).
+WIDE = (100, 30)
 
 
-def headline_markup(s: Summary) -> str:
-    """The totals block as Textual markup (also what the tests read)."""
+def headline_markup(s: Summary, compact: bool = False, equivalents: list[dict[str, Any]] | None = None) -> str:
+    """The totals block as Textual markup (also what the tests read).
+
+    ``compact`` (a small terminal): the comparison on the period's line, no line
+    of token buckets, and each quantity's equivalent on its own row."""
     cur = s.current
     lines: list[str] = []
     period = f"[b]{s.period.label}[/] · {s.period.span()}"
     if s.filter is not None:
         period += f" · [i]{escape(s.filter.describe())}[/]"
-    lines.append(period)
+    lines.append(period + (f"  {comparison_markup(s)}" if compact else ""))
+    eq = {str(e.get("quantity") or "co2e"): e for e in (equivalents or [])} if compact else {}
+
+    def row(name: str, key: str, unit: str, extra: str = "", accent: bool = False) -> str:
+        r = cur.get(key)
+        central = fmt.central(r, unit)
+        label = f"[b]{name}[/]{' ' * (10 - len(name))}" if accent else f"{name:<10}"
+        figure = f"[b $accent]{central}[/]" if accent else central
+        pad = " " * max(0, 10 - len(central))
+        if not compact:
+            return f"{label}{figure}{pad}  range {fmt.rng(r, unit)}{extra}"
+        spread = f"({fmt.rng(r, unit)})"
+        quantity = {"co2e_g": "co2e", "energy_wh": "energy", "water_ml": "water"}[key]
+        if quantity not in eq:
+            return f"{label}{figure}{pad}{spread}"
+        return f"{label}{figure}{pad}{spread:<16} [dim]≈[/] {escape(str(eq[quantity]['phrase']))}"
+
     if s.has_impacts:
-        co2 = cur.get("co2e_g")
-        lines.append(
-            f"[b]CO2e[/]      [b $accent]{fmt.central(co2, 'g'):<10}[/]  range {fmt.rng(co2, 'g')}"
-            f"  [dim]{escape(s.basis)}-based[/]"
-        )
-        lines.append(
-            f"Energy    {fmt.central(cur.get('energy_wh'), 'Wh'):<10}  range {fmt.rng(cur.get('energy_wh'), 'Wh')}"
-        )
-        lines.append(
-            f"Water     {fmt.central(cur.get('water_ml'), 'mL'):<10}  range {fmt.rng(cur.get('water_ml'), 'mL')}"
-        )
+        lines.append(row("CO2e", "co2e_g", "g", f"  [dim]{escape(s.basis)}-based[/]", accent=True))
+        lines.append(row("Energy", "energy_wh", "Wh"))
+        lines.append(row("Water", "water_ml", "mL"))
         train = cur.get("co2e_training_g")
         if isinstance(train, dict):
             lines.append(
@@ -43,7 +71,11 @@ def headline_markup(s: Summary) -> str:
             )
     else:
         lines.append("[$warning]Impacts unavailable: showing tokens only[/]")
-    lines.append(f"Tokens    {fmt.count(tokens(cur)):<10}  Requests {cur['requests']:,}")
+    tokens_line = f"Tokens    {fmt.count(tokens(cur)):<10}  Requests {cur['requests']:,}"
+    if compact:
+        lines.append(tokens_line + (f"  [dim]{escape(s.basis)}-based CO2e[/]" if s.has_impacts else ""))
+        return "\n".join(lines)
+    lines.append(tokens_line)
     lines.append(
         "[dim]"
         f"in {fmt.count(cur['input_tokens'])} · cache w {fmt.count(cur['cache_write_tokens'])} · "
@@ -80,19 +112,38 @@ def comparison_markup(s: Summary) -> str:
     return f"[{colour}]{fmt.change(ratio)}[/] {what} vs {p.prev_span()} ({before})"
 
 
+def overview_equivalents(s: Summary) -> list[dict[str, Any]]:
+    """One equivalent per quantity, like with like: the CO2e and water ones the
+    summary picked (with the user's region), and the energy one for the energy."""
+    if not s.has_impacts:
+        return []
+    by_quantity: dict[str, dict[str, Any]] = {}
+    for e in s.equivalents:
+        by_quantity.setdefault(str(e.get("quantity") or "co2e"), e)
+    energy = s.current.get("energy_wh")
+    if isinstance(energy, dict) and float(energy.get("central", 0.0)) > 0:
+        try:
+            from ledger.equivalents import pick_equivalents
+        except ImportError:
+            pass
+        else:
+            for e in pick_equivalents(0.0, None, energy_wh=float(energy["central"]), limit=1):
+                by_quantity.setdefault("energy", e)
+    return [by_quantity[q] for q in ("co2e", "energy", "water") if q in by_quantity]
+
+
 def equivalents_markup(s: Summary) -> str:
+    """The equivalents as lines of text, each with the quantity it compares."""
     if not s.has_impacts:
         return ""
-    if not s.equivalents:
+    items = overview_equivalents(s)
+    if not items:
         return "[dim]Everyday equivalents unavailable.[/]"
     lines = []
-    for e in s.equivalents:
+    for e in items:
         label = e.get("label") or f"{fmt.num(float(e.get('value', 0.0)))} {e.get('unit', '')}"
-        basis = ""
-        if e.get("factor") is not None and e.get("factor_unit"):
-            basis = f"{fmt.plain(float(e['factor']))} {e['factor_unit']}"
-        note = ", ".join(str(x) for x in (basis, e.get("year")) if x)
-        lines.append(f"[b]≈ {escape(str(label))}[/]" + (f" [dim]({escape(note)})[/]" if note else ""))
+        what = str(e.get("compares") or "")
+        lines.append(f"{escape(what)} [b]≈ {escape(str(label))}[/]")
     return "\n".join(lines)
 
 
@@ -129,48 +180,102 @@ def budget_markup(s: Summary) -> str:
     )
 
 
+def chart_labels(chart: Chart) -> list[str]:
+    """Short x labels: ``Nov 3`` per day, ``W47`` per week, ``Nov`` per month (``Jan '27``)."""
+    out = []
+    for lab in chart.labels:
+        if chart.step == "weekly":
+            out.append(lab[5:])
+        elif chart.step == "monthly":
+            d = date.fromisoformat(lab + "-01")
+            out.append(f"{d:%b} '{d:%y}" if d.month == 1 else f"{d:%b}")
+        else:
+            d = date.fromisoformat(lab)
+            out.append(f"{d:%b} {d.day}")
+    return out
+
+
+def chart_series(chart: Chart) -> list[float]:
+    """The total of every series per bar."""
+    if not chart.series:
+        return []
+    return [sum(col) for col in zip(*chart.series.values(), strict=True)]
+
+
+def chart_title_markup(s: Summary, compact: bool = False) -> str:
+    chart = s.chart
+    totals = chart_series(chart)
+    if not totals or not any(totals):
+        return "[dim]Nothing to chart in this period.[/]"
+    factor, unit = chart_unit(chart)
+    what = "CO2e" if chart.metric == "co2e_g" else "Tokens"
+    step = {"monthly": "month", "weekly": "week"}.get(chart.step, "day")
+    labels = chart_labels(chart)
+    peak = max(range(len(totals)), key=lambda i: totals[i])
+    peak_note = f"peak {peak_text(totals[peak], chart.metric)} on {escape(labels[peak])}"
+    if compact:
+        return f"[b]{what} per {step}[/] ({escape(unit)}) · [dim]{peak_note}[/]"
+    return (
+        f"[b]{what} per {step}[/] ({escape(unit)}) · {escape(labels[0])} to {escape(labels[-1])}"
+        f" · [dim]{peak_note} · t: by client or model[/]"
+    )
+
+
 class OverviewPanel(VerticalScroll):
-    """Everything a user should grasp in five seconds."""
+    """Everything a user should grasp in five seconds, laid out to the screen."""
 
     summary: reactive[Summary | None] = reactive(None)
 
     def compose(self) -> ComposeResult:
-        yield Static("Loading the ledger…", id="ov-headline")
+        with Horizontal(id="ov-top"):
+            yield Static("Loading the ledger…", id="ov-headline")
+            yield ShareBars(id="ov-drivers")
         yield Static("", id="ov-warnings")
-        yield Static("", id="ov-equivalents")
-        yield Static("", id="ov-drivers")
-        yield Sparkline([], id="ov-spark")
-        yield Static("", id="ov-spark-label")
+        with Horizontal(id="ov-cards"):
+            for i in range(3):
+                yield EquivalentCard(id=f"ov-card-{i}")
+        with Horizontal(id="ov-chart-row"):
+            with Vertical(id="ov-chart-box"):
+                yield Static("", id="ov-chart-title")
+                yield BarChart(id="ov-chart")
+            yield ShareBars(id="ov-drivers-side")
         yield Static("", id="ov-budget")
         yield ProgressBar(total=100, show_eta=False, id="ov-budget-bar")
 
+    @property
+    def compact(self) -> bool:
+        width, height = self.size
+        return width < WIDE[0] or height < WIDE[1]
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.has_class("-compact") != self.compact:
+            self.show(self.summary)
+
     def watch_summary(self, s: Summary | None) -> None:
+        self.show(s)
+
+    def show(self, s: Summary | None) -> None:
+        compact = self.compact
+        self.set_class(compact, "-compact")
         if s is None:
             return
+        items = overview_equivalents(s)
+        headline = headline_markup(s, compact=compact, equivalents=items)
         if s.empty and not s.current["requests"]:
-            self.query_one("#ov-headline", Static).update(
-                headline_markup(s) + "\n\n[dim]Nothing recorded in this period.[/]"
-            )
-        else:
-            self.query_one("#ov-headline", Static).update(headline_markup(s))
+            headline += "\n\n[dim]Nothing recorded in this period.[/]"
+        self.query_one("#ov-headline", Static).update(headline)
         warn = self.query_one("#ov-warnings", Static)
         warn.update(warnings_markup(s))
         warn.display = bool(s.warnings)
-        self.query_one("#ov-equivalents", Static).update(equivalents_markup(s))
-        self.query_one("#ov-drivers", Static).update(drivers_markup(s))
-        totals = [sum(col) for col in zip(*s.chart.series.values(), strict=True)] if s.chart.series else []
-        spark = self.query_one("#ov-spark", Sparkline)
-        spark.data = totals
-        spark.display = bool(totals) and any(totals)
-        label = self.query_one("#ov-spark-label", Static)
-        label.display = spark.display
-        if totals:
-            unit = "CO2e" if s.chart.metric == "co2e_g" else "tokens"
-            step = {"monthly": "month", "weekly": "week"}.get(s.chart.step, "day")
-            label.update(
-                f"[dim]{unit} per {step}, {s.chart.labels[0]} to {s.chart.labels[-1]} "
-                f"(peak {peak_text(max(totals), s.chart.metric)})[/]"
-            )
+        for i in range(3):
+            self.query_one(f"#ov-card-{i}", EquivalentCard).show(items[i] if i < len(items) else None)
+        self.query_one("#ov-cards").display = bool(items) and not compact
+        self.query_one("#ov-drivers", ShareBars).show(s)
+        self.query_one("#ov-drivers-side", ShareBars).show(s)
+        totals = chart_series(s.chart)
+        factor, _unit = chart_unit(s.chart)
+        self.query_one("#ov-chart", BarChart).set_data([v / factor for v in totals], chart_labels(s.chart))
+        self.query_one("#ov-chart-title", Static).update(chart_title_markup(s, compact))
         self.query_one("#ov-budget", Static).update(budget_markup(s))
         bar = self.query_one("#ov-budget-bar", ProgressBar)
         bar.display = s.budget is not None and s.budget.used is not None
