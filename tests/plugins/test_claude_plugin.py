@@ -281,6 +281,23 @@ def test_plugin_hook_falls_back_to_its_copy_when_the_installed_one_cannot_start(
     assert [m for _d, m in buckets(home / "ledger.db")] == [corpus.OPUS]
 
 
+def test_plugin_hook_prefers_the_installed_cli(tmp_path: Path, home: Path) -> None:
+    """An installed tokenprint-hook owns the ledger (it may have migrated it past the
+    plugin's copy): when one runs, the plugin's copy does not."""
+    env = bare_env(tmp_path, home)
+    installed = tmp_path / "user" / ".local" / "bin" / "tokenprint-hook"
+    installed.parent.mkdir(parents=True)
+    seen = tmp_path / "seen"
+    installed.write_text(f'#!/bin/sh\necho "$@" > "{seen}"\ncat >> "{seen}"\n')
+    installed.chmod(0o755)
+    transcript = today_transcript(tmp_path, corpus.OPUS)
+    payload = {"hook_event_name": "Stop", "transcript_path": str(transcript)}
+    proc = run_plugin_hook("Stop", payload, env)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+    assert seen.read_text() == "claude-code\n" + json.dumps(payload)
+    assert not (home / "ledger.db").exists()
+
+
 def checkout_copy(dest: Path) -> Path:
     """The checkout as a clone has it (links kept as links), working tree included."""
     skip = shutil.ignore_patterns(".git", ".venv", "node", "node_modules", "build", "dist",
