@@ -167,22 +167,27 @@ SKIP_LABELS = {
 }
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 file``, ``2 files``, ``0 files`` (``many`` for irregular plurals)."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
 def summary(client: str, t: Totals) -> str:
     """The one line ``tokenprint import`` always prints."""
     parts = [
-        f"{client}: {t.files} files ({t.read} read, {t.unchanged} unchanged"
+        f"{client}: {plural(t.files, 'file')} ({t.read} read, {t.unchanged} unchanged"
         + (f", {t.restarted} truncated or replaced" if t.restarted else "")
         + (f", {t.missing} gone" if t.missing else "")
         + (f", {t.errors} unreadable" if t.errors else "")
         + ")",
-        f"{t.result.new} new events",
+        f"{plural(t.result.new, 'new event')}",
         f"{t.result.updated} updated",
     ]
     if t.skips:
         why = ", ".join(
             f"{n} {SKIP_LABELS.get(k, k)}" for k, n in sorted(t.skips.items(), key=lambda kv: -kv[1])
         )
-        parts.append(f"{t.skipped_lines} lines skipped ({why})")
+        parts.append(f"{plural(t.skipped_lines, 'line')} skipped ({why})")
     else:
         parts.append("0 lines skipped")
     mb = t.bytes / 1e6

@@ -8,6 +8,7 @@ what is stored.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Callable
@@ -29,6 +30,8 @@ class Key:
     default: Any
     help: str
     choices: tuple[str, ...] | None = None
+    #: What TOML type a hand-edited value must have: "str", "number" or "bool".
+    kind: str = "str"
 
 
 def _bool(text: str) -> bool:
@@ -40,9 +43,19 @@ def _bool(text: str) -> bool:
     raise ValueError(f"expected true or false, got {text!r}")
 
 
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"expected a finite number, got {text!r}")
+    return value
+
+
 def _nonneg_float(text: str) -> float:
-    value = float(text)
-    if value < 0 or value != value:
+    value = _number(text)
+    if value < 0:
         raise ValueError(f"expected a non-negative number, got {text!r}")
     return value
 
@@ -51,8 +64,61 @@ def _opt_nonneg_float(text: str) -> float | None:
     return None if text.strip().lower() in {"", "none", "auto"} else _nonneg_float(text)
 
 
+def _opt_budget(text: str) -> float | None:
+    if text.strip().lower() in {"", "none"}:
+        return None
+    value = _number(text)
+    if value <= 0:
+        raise ValueError(f"expected a positive number of kg ('none' to clear), got {text!r}")
+    return value
+
+
+def _close(word: str, choices: list[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
+    import difflib  # lazily: the status line reads this module on every message
+
+    return difflib.get_close_matches(word, choices, n=n, cutoff=cutoff)
+
+
 def _str(text: str) -> str:
     return text.strip()
+
+
+def known_regions() -> dict[str, str]:
+    """Every name a region can be given by (code, name, alias; lower case) -> its
+    zone code in ``ledger/impact/data/grids.toml``."""
+    from ledger.impact import loading
+
+    out: dict[str, str] = {}
+    for code, z in loading.grids()["zone"].items():
+        for name in (code, str(z.get("name", "")), *z.get("aliases", ())):
+            if name:
+                out[name.lower()] = code
+    return out
+
+
+def region_code(text: str, *, auto: bool = False) -> str:
+    """A zone code of grids.toml (``fr``, ``France`` -> ``FR``); ``auto`` if allowed."""
+    wanted = text.strip()
+    if auto and wanted.lower() == "auto":
+        return "auto"
+    names = known_regions()
+    code = names.get(wanted.lower())
+    if code is not None:
+        return code
+    codes = list(dict.fromkeys(names.values()))
+    close = _close(wanted.lower(), list(names), n=3, cutoff=0.6)
+    near = list(dict.fromkeys(names[c] for c in close))
+    hint = f" (did you mean {' or '.join(near)}?)" if near else ""
+    known = ", ".join((["auto"] if auto else []) + codes)
+    raise ValueError(f"unknown region {wanted!r}{hint}; known: {known}")
+
+
+def _user_region(text: str) -> str:
+    return region_code(text)
+
+
+def _grid_region(text: str) -> str:
+    return region_code(text, auto=True)
 
 
 #: Every known key. Other modules may add keys with :func:`register`.
@@ -64,12 +130,12 @@ def register(key: Key) -> None:
 
 
 for _k in (
-    Key("user.region", _str, "World", "Where you live: picks the car, grid and per-person figures of the equivalents (e.g. FR, US, GB, World)."),
-    Key("grid.region", _str, "auto", "Grid of the data centres: 'auto' uses each provider's default region, or a zone such as US, FR, SE."),
-    Key("grid.intensity_g_per_kwh", _opt_nonneg_float, None, "Override the grid intensity (gCO2e/kWh) for every model; 'auto' to clear."),
+    Key("user.region", _user_region, "World", "Where you live: picks the car, grid and per-person figures of the equivalents (e.g. FR, US, GB, World)."),
+    Key("grid.region", _grid_region, "auto", "Grid of the data centres: 'auto' uses each provider's default region, or a zone such as US, FR, SE."),
+    Key("grid.intensity_g_per_kwh", _opt_nonneg_float, None, "Override the grid intensity (gCO2e/kWh) for every model; 'auto' to clear.", kind="number"),
     Key("grid.basis", _str, "location", "Carbon accounting basis: location or market.", ("location", "market")),
-    Key("impact.include_training", _bool, False, "Add the amortised training share as a separate line."),
-    Key("budget.monthly_kg", _opt_nonneg_float, None, "Monthly CO2e budget in kg ('none' to clear)."),
+    Key("impact.include_training", _bool, False, "Add the amortised training share as a separate line.", kind="bool"),
+    Key("budget.monthly_kg", _opt_budget, None, "Monthly CO2e budget in kg ('none' to clear).", kind="number"),
 ):
     register(_k)
 
@@ -78,11 +144,8 @@ def config_path(home: Path) -> Path:
     return home / CONFIG_FILE
 
 
-def load(home: Path) -> dict[str, Any]:
-    """The settings as a flat dict of dotted keys (defaults filled in).
-
-    A file that is not valid TOML raises ``ConfigError`` naming the file and line.
-    """
+def _read(home: Path) -> dict[str, Any]:
+    """The file's settings as a flat dict of dotted keys (no defaults)."""
     path = config_path(home)
     data: dict[str, Any] = {}
     if path.exists():
@@ -101,6 +164,67 @@ def load(home: Path) -> dict[str, Any]:
                 flat[name] = v
 
     walk("", data)
+    return flat
+
+
+_KIND_TYPES: dict[str, tuple[type, ...]] = {"str": (str,), "number": (int, float), "bool": (bool,)}
+_KIND_WORDS = {"str": "a string", "number": "a number", "bool": "true or false"}
+
+
+def check_stored(name: str, value: Any) -> Any:
+    """The value of a known key as read from config.toml, validated as ``config set``
+    validates it (a hand-edited file may hold anything). Raises ``ValueError``."""
+    key = KEYS[name]
+    if not isinstance(value, _KIND_TYPES[key.kind]) or (key.kind != "bool" and isinstance(value, bool)):
+        raise ValueError(f"expected {_KIND_WORDS[key.kind]}, got {value!r}")
+    if key.kind == "bool":
+        return value
+    parsed = key.parse(str(value))
+    if key.choices and parsed not in key.choices:
+        raise ValueError(f"expected one of {', '.join(key.choices)}, got {value!r}")
+    return parsed
+
+
+def problems(home: Path) -> list[str]:
+    """What is wrong in config.toml, one sentence per setting, each with its fix:
+    a known key with a value ``config set`` would refuse, or an unknown key."""
+    path = config_path(home)
+    out = []
+    for name, value in _read(home).items():
+        if name not in KEYS:
+            close = _close(name, list(KEYS), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            out.append(f"{path}: unknown setting {name!r}{hint}, ignored; known settings: {', '.join(sorted(KEYS))}")
+            continue
+        try:
+            check_stored(name, value)
+        except ValueError as exc:
+            out.append(f"{path}: {name} = {value!r}: {exc}. Fix it with "
+                       f"`tokenprint config set {name} VALUE`, or delete the line")
+    return out
+
+
+def load(home: Path, *, strict: bool = True) -> dict[str, Any]:
+    """The settings as a flat dict of dotted keys (defaults filled in).
+
+    A file that is not valid TOML raises ``ConfigError`` naming the file and line.
+    So does, when ``strict``, a known key whose value ``config set`` would refuse
+    (an unknown region, a string where a number belongs): a report on the World
+    grid when the user asked for another is a wrong report, so it is not made.
+    Unknown keys are kept and ignored (a plugin may register them later).
+    ``strict=False`` gives the values as stored (for ``config get`` and ``list``).
+    """
+    flat = _read(home)
+    if strict:
+        for name, value in flat.items():
+            if name in KEYS:
+                try:
+                    flat[name] = check_stored(name, value)
+                except ValueError as exc:
+                    raise ConfigError(
+                        f"{config_path(home)}: {name} = {value!r}: {exc}. Fix it with "
+                        f"`tokenprint config set {name} VALUE`, or delete the line"
+                    ) from None
     out = {name: key.default for name, key in KEYS.items()}
     out.update(flat)
     return out
@@ -110,7 +234,9 @@ def parse_value(name: str, value: str) -> Any:
     key = KEYS.get(name)
     if key is None:
         known = ", ".join(sorted(KEYS))
-        raise ConfigError(f"unknown setting {name!r}; known settings: {known}")
+        close = _close(name, list(KEYS), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise ConfigError(f"unknown setting {name!r}{hint}; known settings: {known}")
     try:
         parsed = key.parse(value)
     except ValueError as exc:
@@ -142,7 +268,12 @@ def set_value(home: Path, name: str, value: str) -> Any:
             del node[leaf]
     else:
         node[leaf] = parsed
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o600
     tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        os.write(fd, tomlkit.dumps(doc).encode("utf-8"))
+    finally:
+        os.close(fd)
     os.replace(tmp, path)
     return parsed

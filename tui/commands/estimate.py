@@ -70,7 +70,7 @@ def estimate_payload(model: str, counts: dict[str, int], settings: Any, client: 
 @click.option("--region", metavar="ZONE", help="Run the model on this grid (e.g. FR, US, World); also your region for local models and equivalents.")
 @click.option("--client", metavar="CLIENT", help="The client that would call it (e.g. llm: 'llama3.1:8b' runs locally).")
 @click.option("--training/--no-training", default=None, help="Add the amortised training line (default: impact.include_training).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (interface.md).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (the fields of the text output, with low/central/high ranges).")
 @common()
 def estimate(model: str | None, input_: str | None, output: str | None, cache_read: str | None,
              cache_write: str | None, reasoning: str | None, requests: str | None, region: str | None,
@@ -94,13 +94,14 @@ def estimate(model: str | None, input_: str | None, output: str | None, cache_re
     except (ConfigError, ValueError) as exc:
         fail(str(exc))
     if region is not None:
-        from ledger.impact.coefficients import zone
+        from ledger.config import region_code
 
         if not region.strip():
             fail("--region: expected a zone such as FR, US or World")
-        if zone(region)[2]:
-            fail(f"--region: unknown zone {region!r}; try one of {', '.join(_zones())}")
-        settings = settings.with_region(region.strip())
+        try:
+            settings = settings.with_region(region_code(region))
+        except ValueError as exc:
+            fail(f"--region: {exc}")
     if training is not None:
         settings = replace(settings, include_training=training)
     payload = estimate_payload(model.strip(), counts, settings, client)
@@ -108,12 +109,6 @@ def estimate(model: str | None, input_: str | None, output: str | None, cache_re
         click.echo(json.dumps(payload, indent=2))
         return
     _print_human(payload)
-
-
-def _zones() -> list[str]:
-    from ledger.impact import loading
-
-    return list(loading.grids()["zone"])
 
 
 def _print_human(p: dict[str, Any]) -> None:
@@ -137,9 +132,11 @@ def _print_human(p: dict[str, Any]) -> None:
     t = Table(show_edge=False)
     for col in ("", "low", "central", "high"):
         t.add_column(col, justify="right" if col else "left")
-    rows = [("energy", "energy_wh", "Wh"), ("CO2e", "co2e_g", "g"), ("water", "water_ml", "mL"),
-            ("  on-site water", "water_onsite_ml", "mL"), ("  off-site water", "water_offsite_ml", "mL"),
-            ("  of which embodied CO2e", "co2e_embodied_g", "g")]
+    # each detail under its own metric: embodied CO2e is part of CO2e, not of water
+    rows = [("energy", "energy_wh", "Wh"),
+            ("CO2e", "co2e_g", "g"), ("  of which embodied CO2e", "co2e_embodied_g", "g"),
+            ("water", "water_ml", "mL"),
+            ("  on-site water", "water_onsite_ml", "mL"), ("  off-site water", "water_offsite_ml", "mL")]
     if "co2e_training_g" in p:
         rows += [("training energy (amortised)", "energy_training_wh", "Wh"),
                  ("training CO2e (amortised)", "co2e_training_g", "g"),

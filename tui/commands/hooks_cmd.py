@@ -244,15 +244,26 @@ def status(clients: tuple[str, ...], all_: bool, scope: str | None) -> None:
         except Exception as exc:  # the ledger may be locked or unreadable: say so
             click.echo(f"{client}: cannot compare the transcripts with the ledger: {exc}")
             continue
-        src = "default" if where == "default" else f"from {where}"
-        if risk["unread"] == 0:
-            click.echo(f"{client}: all {risk['files']} transcripts are in the ledger "
-                       f"(Claude Code deletes them after {cleanup} days, {src})")
-        else:
-            msg = (f"{client}: {risk['unread']} of {risk['files']} transcripts "
-                   f"({risk['unread_bytes'] / 1e6:.1f} MB) have usage not yet in the ledger")
-            if risk["soon"]:
-                msg = (f"{client}: warning: Claude Code deletes transcripts after {cleanup} days ({src}); "
-                       f"{risk['soon']} not yet in the ledger go within 7 days. "
-                       f"{risk['unread']} of {risk['files']} not yet read")
-            click.echo(msg + f": run `tokenprint import {client}`")
+        click.echo(f"{client}: {history_line(client, risk, cleanup, where)}")
+
+
+def history_line(client: str, risk: dict[str, Any], cleanup: int, where: str) -> str:
+    """What ``hooks status`` says about the transcripts and the ledger, in words that
+    match the counts (``1 transcript``, ``no transcripts found``)."""
+    from hooks.backfill import plural
+
+    src = "default" if where == "default" else f"from {where}"
+    files, unread, soon = int(risk["files"]), int(risk["unread"]), int(risk["soon"])
+    deletes = f"Claude Code deletes transcripts after {plural(cleanup, 'day')}"
+    if files == 0:
+        return f"no transcripts found in the default locations ({deletes}, {src})"
+    if unread == 0:
+        both = "the only transcript is" if files == 1 else f"all {files} transcripts are"
+        return f"{both} in the ledger ({deletes}, {src})"
+    fix = f": run `tokenprint import {client}`"
+    if soon:
+        return (f"warning: {deletes} ({src}); {soon} not yet in the ledger "
+                f"{'goes' if soon == 1 else 'go'} within 7 days. "
+                f"{unread} of {plural(files, 'transcript')} not yet read" + fix)
+    return (f"{unread} of {plural(files, 'transcript')} ({risk['unread_bytes'] / 1e6:.1f} MB) "
+            f"{'has' if unread == 1 else 'have'} usage not yet in the ledger" + fix)
