@@ -221,3 +221,37 @@ def test_the_issues_order_through_the_command(tmp_path: Path, home: Path, monkey
             assert proc.returncode == 0, proc.stderr
             assert json.loads(path.read_bytes().decode("utf-8-sig")) is not None
         assert path.read_bytes() == original, order
+
+
+def test_an_edit_between_installs_is_kept_by_the_uninstalls(tmp_path: Path) -> None:
+    s = Settings(tmp_path, "one-line-hook-objects")
+    s.do("hooks install")
+    s.do("statusline install")
+    data = json.loads(s.path.read_text())
+    data["theme"] = "light"
+    data["hooks"]["Stop"].append({"hooks": [{"type": "command", "command": "later.sh"}]})
+    s.path.write_text(json.dumps(data, indent=2) + "\n")
+    installer.uninstall_hooks(s.home, s.path, EVENTS)
+    installer.uninstall_statusline(s.home, s.path)
+    after = json.loads(s.path.read_text())
+    expected = s.original_data()
+    expected["theme"] = "light"
+    expected["hooks"]["Stop"].append({"hooks": [{"type": "command", "command": "later.sh"}]})
+    assert after == expected
+    assert not list((s.home / "backups").glob("*.original"))  # nothing of ours left: forgotten
+
+
+def test_a_snapshot_of_an_older_version_still_gives_the_bytes_back(tmp_path: Path) -> None:
+    """Before this version the hooks and the status line each kept their own snapshot."""
+    s = Settings(tmp_path, "one-line-hook-objects")
+    assert s.original is not None
+    old = installer.backup_dir(s.home) / f"{installer._key(s.path)}.hooks.original"
+    old.parent.mkdir(parents=True)
+    old.write_bytes(b"+" + s.original)
+    loaded = installer.load(s.path)
+    s.path.write_bytes(installer.dumps(loaded, installer.with_hooks(loaded.data, EVENTS, HOOK_COMMAND, 10)))
+    s.installed.add("hooks")
+    s.do("statusline install")
+    s.do("hooks uninstall")
+    s.do("statusline uninstall")
+    assert s.bytes() == s.original and not old.exists()
