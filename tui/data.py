@@ -508,6 +508,8 @@ def load_sessions(
             )
         if g["model"] not in r.models:
             r.models.append(g["model"])
+        if _dim_value(g, "project") != r.project:
+            r.project = "(several)"
         r.first_ts = min(r.first_ts, int(g["first_ts"]))
         r.last_ts = max(r.last_ts, int(g["last_ts"]))
         add_into(r.totals, g)

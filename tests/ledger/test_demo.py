@@ -46,3 +46,41 @@ def test_demo_command_writes_demo_db_only(home: Path) -> None:
     assert (home / "demo.db").exists() and not (home / "ledger.db").exists()
     p = run("report", "monthly", "--demo", "--json")
     assert p.returncode == 0 and '"requests": 3000' in p.stdout
+
+
+NOW = datetime(2026, 12, 1, 0, 30, tzinfo=UTC)  # half past midnight on the first of a month
+
+
+def test_demo_runs_up_to_now_and_is_deterministic_for_a_seed_and_now() -> None:
+    from ledger.demo import generate
+
+    rows = list(generate(5000, 30, 5, now=NOW))
+    assert len(rows) == 5000
+    now_ms = int(NOW.timestamp() * 1000)
+    stamps = [r[4] for r in rows]
+    assert max(stamps) <= now_ms  # nothing in the future
+    # a session is still running: its last request is minutes old, so "today" has data
+    assert now_ms - max(stamps) <= 5 * 60_000
+    midnight = int(datetime(2026, 12, 1, tzinfo=UTC).timestamp() * 1000)
+    assert any(midnight <= t for t in stamps)
+    # every one of the last 30 days has events (so every period does)
+    days = {datetime.fromtimestamp(t / 1000, tz=UTC).date() for t in stamps}
+    assert all(datetime.fromtimestamp((midnight - d * 86_400_000) / 1000, tz=UTC).date() in days for d in range(30))
+    assert list(generate(5000, 30, 5, now=NOW)) == rows
+    later = list(generate(5000, 30, 5, now=datetime(2026, 12, 1, 15, 0, tzinfo=UTC)))
+    assert max(r[4] for r in later) > max(stamps)
+
+
+def test_demo_models_are_all_in_the_model_table(tmp_path: Path) -> None:
+    """No demo model is sized by a rule or a size class: none carries a warning."""
+    from ledger.demo import PROFILES
+    from ledger.impact.models import resolve_model
+
+    db = tmp_path / "demo.db"
+    write_demo(db, events=5000, days=30, seed=2, now=NOW)
+    used = set(sqlite3.connect(db).execute("SELECT DISTINCT client, model FROM events").fetchall())
+    assert used <= {(p.client, p.model) for p in PROFILES}
+    for p in PROFILES:
+        entry = resolve_model(p.model, p.client)
+        assert entry.warnings == [], (p.client, p.model, entry.warnings)
+

@@ -331,3 +331,36 @@ async def test_training_share_and_estimate_warnings_are_shown(dash_home: Path) -
         assert any("claude.ai" in w for w in s.warnings)  # sized by a family rule
         warn = text_of(app.dashboard.query_one("#ov-warnings"))
         assert warn.startswith("⚠")
+
+
+@pytest.mark.parametrize("args", [(), ("dashboard",), ("dashboard", "--demo")], ids=["bare", "dashboard", "demo"])
+def test_no_terminal_is_refused_at_once(home: Path, args: tuple[str, ...]) -> None:
+    """Without a terminal (a pipe, cron, CI) the dashboard would write escape codes and
+    wait for keys forever: it exits 2 within a second and names the report command."""
+    import subprocess
+    import time
+
+    from tests.conftest import TOKENPRINT
+
+    t0 = time.monotonic()
+    p = subprocess.run([TOKENPRINT, *args], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=20)
+    assert time.monotonic() - t0 < 1.0
+    assert p.returncode == 2 and p.stdout == ""
+    assert "needs a terminal" in p.stderr and "tokenprint report" in p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1
+
+
+def test_a_terminal_on_stdin_only_is_not_enough(home: Path) -> None:
+    import os
+    import pty
+    import subprocess
+
+    from tests.conftest import TOKENPRINT
+
+    leader, follower = pty.openpty()
+    try:
+        p = subprocess.run([TOKENPRINT, "dashboard"], stdin=follower, capture_output=True, text=True, timeout=20)
+    finally:
+        os.close(leader)
+        os.close(follower)
+    assert p.returncode == 2 and "stdout is not one" in p.stderr
