@@ -103,6 +103,8 @@ def export_to_file(
     text = export_text(stores, fmt, rng, settings=settings, tz=tz)
     target = output_path(path, rng, fmt)
     if path is not None and target.parent == Path(path).expanduser() and not target.parent.exists():
+        if not target.parent.parent.is_dir():
+            raise MissingFolder(target.parent.parent)
         target.parent.mkdir(mode=0o700)  # a new folder named by the caller (not its parents)
     return write_atomic(target, text)
 

@@ -95,7 +95,7 @@ def cost_cell(doc: dict[str, Any]) -> tuple[str, str, bool]:
                      + (f", {fmt.money(est)} estimated from list prices" if est else ""))
     if unknown:
         notes.append(f"{unknown:,} request{'s' if unknown != 1 else ''} without a price not counted")
-    return ("~ " if est else "") + fmt.money(usd), "; ".join(n for n in notes if n), True
+    return ("~" if est else "") + fmt.money(usd), "; ".join(n for n in notes if n), True
 
 
 def breakdown_rows(entries: list[dict[str, Any]], impacts: bool) -> tuple[list[str], list[list[str]], str]:
@@ -197,7 +197,7 @@ def _bullets(heading: str, items: list[str]) -> list[str]:
     """A heading and a bulleted list, or nothing when there is no item."""
     if not items:
         return []
-    return [heading, "", *(f"- {item}" for item in items), ""]
+    return [heading, "", *(f"- {terminal_safe(item)}" for item in items), ""]
 
 
 DEMO_BANNER = ("**Demo data**: this summary is of the demo ledger written by `tokenprint demo`, "

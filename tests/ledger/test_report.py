@@ -96,3 +96,60 @@ def test_bad_queries_are_refused() -> None:
         ReportQuery(since=date(2026, 2, 1), until=date(2026, 1, 1))
     with pytest.raises(ValueError, match="--by"):
         ReportQuery(by="planet")
+
+
+# -- one query, two readers ------------------------------------------------------------
+@pytest.mark.parametrize(
+    "q",
+    [
+        ReportQuery(period="daily", tz="Europe/Paris"),
+        ReportQuery(period="weekly", tz="UTC", by="model"),
+        ReportQuery(period="monthly", tz="Europe/Paris", by="project", projects=("/p1",)),
+        ReportQuery(period="session", models=("gpt-5",)),
+        ReportQuery(period="daily", since=date(2026, 11, 1), until=date(2026, 11, 30), clients=("nobody",)),
+    ],
+)
+def test_stdlib_reader_gives_the_store_s_report(store: Store, q: ReportQuery) -> None:
+    from ledger.report import SqliteReader
+
+    assert store.path is not None
+    reader = SqliteReader(store.path)
+    try:
+        assert build_report(reader, q) == build_report(store, q)
+    finally:
+        reader.close()
+
+
+def test_stdlib_reader_never_creates_a_ledger(tmp_path: Path) -> None:
+    from ledger.report import SqliteReader
+
+    with pytest.raises(FileNotFoundError):
+        SqliteReader(tmp_path / "none.db")
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_filters_resolve_shown_names_and_paths(store: Store) -> None:
+    from ledger.report import resolve_filters
+
+    q, misses = resolve_filters(store, ReportQuery(projects=("/p1", "/p2/", "nope"), models=("gpt-5",)))
+    assert set(q.projects) == {"/p1", "/p2"} and q.models == ("gpt-5",) and len(misses) == 1
+    assert (misses[0].option, misses[0].value) == ("--project", "nope")
+    assert misses[0].known[0] == "/p1"  # the most used first, as reports show them
+    data = build_report(store, ReportQuery(projects=("nope",)))
+    assert data["rows"] == [] and data["unmatched"][0]["value"] == "nope"
+
+
+def test_cost_is_never_a_bare_zero_for_unknown(tmp_path: Path) -> None:
+    s = open_store(path=tmp_path / "ledger.db")
+    s.ingest([E("u", "2026-11-02T10:00:00Z", model="acme-mystery-7b"),  # no cost, no price
+              E("r", "2026-11-02T11:00:00Z", model="acme-mystery-7b", cost=0.1)])
+    try:
+        unknown = build_report(s, ReportQuery(period="daily", tz="UTC", until=date(2026, 11, 2),
+                                              since=date(2026, 11, 2), sessions=("s1",), models=("acme-mystery-7b",)))
+        row = unknown["rows"][0]
+        assert row["cost_usd"] == 0.1 and row["cost_usd_reported"] == 0.1 and row["requests_cost_unknown"] == 1
+        s.ingest([E("v", "2026-11-03T10:00:00Z", model="acme-mystery-7b", session="s9")])
+        none = build_report(s, ReportQuery(period="daily", tz="UTC", sessions=("s9",)))["rows"][0]
+        assert none["cost_usd"] is None and none["cost_usd_estimated"] is None and none["cost_usd_reported"] is None
+    finally:
+        s.dispose()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from tests.conftest import run
@@ -42,17 +41,3 @@ def test_report_bad_input_exits_2(home: Path) -> None:
 def test_report_table_on_empty_ledger_says_what_to_do(home: Path) -> None:
     p = run("report")
     assert p.returncode == 0 and "No usage recorded" in p.stdout
-
-
-def test_report_table_reads_at_80_columns(home: Path) -> None:
-    assert run("demo", "--events", "3000", "--days", "30").returncode == 0
-    p = run("report", "monthly", "--demo", env={"COLUMNS": "80"})
-    assert p.returncode == 0, p.stderr
-    lines = p.stdout.splitlines()
-    assert all(len(line) <= 80 for line in lines), max(lines, key=len)
-    totals = next(line for line in lines if line.strip().startswith("Total"))
-    # compact counts and central impacts, each figure whole on its line
-    cells = totals.split()
-    assert cells[0] == "Total" and "3.00 k" in totals  # 3,000 requests
-    assert re.fullmatch(r"Total( [\d.]+ [kMBT]| \d+){6} [\d.]+ k?Wh [\d.]+ k?g", " ".join(cells)), totals
-    assert "," not in totals

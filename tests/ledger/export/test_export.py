@@ -13,6 +13,7 @@ import io
 import json
 import os
 import re
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -122,7 +123,8 @@ def test_csv_columns_are_the_documented_ones(alice: Store) -> None:
     header = text.splitlines()[0].split(",")
     assert header[:10] == ["date", "client", "model", "input_tokens", "cache_write_tokens", "cache_read_tokens",
                            "output_tokens", "reasoning_tokens", "requests", "cost_usd"]
-    assert header[10:] == [f"{f}_{k}" for f in IMPACTS for k in ("low", "central", "high")] + ["cost_usd_estimated"]
+    assert header[10:] == [f"{f}_{k}" for f in IMPACTS for k in ("low", "central", "high")] + [
+        "cost_usd_estimated", "cost_usd_reported", "requests_cost_unknown", "demo"]
     doc_text = (Path(__file__).parents[3] / "docs" / "export.md").read_text(encoding="utf-8")
     for col in header:
         assert f"`{col}`" in doc_text or f"`{col.rsplit('_', 1)[0]}_low`" in doc_text, col
@@ -255,6 +257,7 @@ def test_cli_default_is_last_complete_month_markdown(alice: Store) -> None:
 
 def test_cli_year_and_output_file(alice: Store, tmp_path: Path) -> None:
     out = tmp_path / "out" / "summary.html"
+    out.parent.mkdir()
     proc = run("export", "--ledger", str(alice.path), "--year", "2026", "--tz", TZ, "-o", str(out))
     assert proc.returncode == 0, proc.stderr
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")  # format from the suffix
@@ -313,3 +316,95 @@ def test_export_to_file_for_the_dashboard(alice: Store, tmp_path: Path) -> None:
     assert everything.read_text(encoding="utf-8").splitlines()[1].startswith("2026-09-21,")
     with pytest.raises(ValueError, match="unknown export format"):
         export_to_file([("alice", alice)], "pdf", None, None, tmp_path, None)
+
+
+# -- where the file goes -------------------------------------------------------------------------
+@pytest.mark.parametrize("target", ["missing/dir/x.html", "missing/dir", "missing/x.csv"])
+def test_cli_output_into_a_missing_folder_is_an_error(alice: Store, tmp_path: Path, target: str) -> None:
+    proc = run("export", "--ledger", str(alice.path), "--month", "2026-10", "-o", str(tmp_path / target))
+    assert proc.returncode == 2, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert "does not exist" in proc.stderr and str(tmp_path / "missing") in proc.stderr
+    assert not (tmp_path / "missing").exists()  # nothing created
+
+
+def test_export_to_file_creates_the_named_folder_but_not_its_parents(alice: Store, tmp_path: Path) -> None:
+    from ledger.export.api import MissingFolder
+
+    with pytest.raises(MissingFolder):
+        export_to_file([("alice", alice)], "md", date(2026, 10, 1), date(2026, 10, 31), tmp_path / "a" / "b", None)
+    assert not (tmp_path / "a").exists()
+
+
+# -- demo data says so ---------------------------------------------------------------------------
+@pytest.fixture
+def demo_store(tmp_path: Path) -> Iterator[Store]:
+    from ledger.store import open_store
+    from tests.ledger.export.conftest import alice_events
+
+    store = open_store(path=tmp_path / "demo-home" / "demo.db")
+    store.ingest(alice_events())
+    yield store
+    store.dispose()
+
+
+def test_every_format_of_the_demo_ledger_says_demo(demo_store: Store, alice: Store) -> None:
+    md = export_text([("demo", demo_store)], "md", OCTOBER, tz=TZ)
+    assert md.startswith("# AI footprint: October 2026 (demo data)") and "> **Demo data**" in md
+    html = export_text([("demo", demo_store)], "html", OCTOBER, tz=TZ)
+    assert "<title>AI footprint: October 2026 (demo data)</title>" in html
+    assert html.count('class="notice demo"') == 2  # at the top and at the end
+    doc = json.loads(export_text([("demo", demo_store)], "json", OCTOBER, tz=TZ))
+    assert doc["demo"] is True
+    lines = list(csv.DictReader(io.StringIO(export_text([("demo", demo_store)], "csv", OCTOBER, tz=TZ))))
+    assert lines and all(x["demo"] == "1" for x in lines)
+    # and a real ledger does not
+    assert "demo" not in export_text([("alice", alice)], "md", OCTOBER, tz=TZ).split("\n")[0]
+    assert json.loads(export_text([("alice", alice)], "json", OCTOBER, tz=TZ))["demo"] is False
+    assert {x["demo"] for x in csv.DictReader(io.StringIO(export_text([("alice", alice)], "csv", OCTOBER, tz=TZ)))} == {"0"}
+
+
+def test_cli_demo_export_says_demo(home: Path) -> None:
+    assert run("demo", "--events", "300", "--days", "5").returncode == 0
+    proc = run("export", "--demo", "--since", "2020-01-01", "-f", "md")
+    assert proc.returncode == 0, proc.stderr
+    assert "(demo data)" in proc.stdout.splitlines()[0]
+
+
+# -- the cost agrees across formats --------------------------------------------------------------
+def test_cost_is_reported_plus_estimate_in_every_format(alice: Store) -> None:
+    doc = build_document([("alice", alice)], OCTOBER, tz=TZ)
+    tot, cost = doc["totals"], doc["cost"]
+    mystery = [r for r in doc["rows"] if r["model"] == "acme-mystery-7b"]  # the one client reporting a cost
+    assert tot["cost_usd_reported"] == pytest.approx(sum(r["cost_usd_reported"] for r in mystery))
+    assert cost["usd"] == tot["cost_usd"] == pytest.approx(tot["cost_usd_reported"] + tot["cost_usd_estimated"])
+    assert cost["usd_estimated"] == tot["cost_usd_estimated"] > 0
+    assert sum(r["cost_usd"] for r in doc["rows"] if r["cost_usd"] is not None) == pytest.approx(tot["cost_usd"])
+    lines = list(csv.DictReader(io.StringIO(export_text([("alice", alice)], "csv", OCTOBER, tz=TZ))))
+    assert sum(float(x["cost_usd"] or 0) for x in lines) == pytest.approx(tot["cost_usd"], rel=1e-8)
+    md = export_text([("alice", alice)], "md", OCTOBER, tz=TZ)
+    money = f"~${tot['cost_usd']:,.2f}"
+    assert f"| Cost | {money} |" in md
+    assert money in export_text([("alice", alice)], "html", OCTOBER, tz=TZ)
+    assert doc["change"]["cost_usd"]["current"] == pytest.approx(tot["cost_usd"])
+
+
+def test_names_are_escaped_for_each_medium(tmp_path: Path) -> None:
+    from ledger.events import Event
+    from ledger.store import open_store
+    from tests.ledger.export.conftest import ts
+
+    store = open_store(path=tmp_path / "x" / "ledger.db")
+    store.ingest([Event(client="manual", event_id="x1", model="=HYPERLINK(\"x\")<b>*m*</b>\x1b[31m",
+                        ts_ms=ts("2026-10-10T10:00:00"), project="/p/<script>|x", input_tokens=10)])
+    try:
+        md = export_text([("x", store)], "md", OCTOBER, tz=TZ)
+        html = export_text([("x", store)], "html", OCTOBER, tz=TZ)
+        text = export_text([("x", store)], "csv", OCTOBER, tz=TZ)
+    finally:
+        store.dispose()
+    assert "\x1b" not in md + html + text
+    assert "<script>" not in html and "&lt;script&gt;" in html and "<b>" not in html
+    assert "\\<script\\>" in md and "\\|x" in md
+    row = next(csv.DictReader(io.StringIO(text)))
+    assert row["model"].startswith("'=")  # never a spreadsheet formula
