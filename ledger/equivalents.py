@@ -226,16 +226,18 @@ def _distance_from_nice(value: float) -> float:
     return math.log10(lo / value) if value < lo else math.log10(value / hi)
 
 
-def _readable(e: dict[str, Any]) -> float:
-    # a share of one unit ("40 % of a shower") reads as well as its fraction of one
+def _readable(e: dict[str, Any]) -> tuple[float, bool]:
+    """How well an item reads: its distance from the readable range, then whether
+    it is well under one unit ("61 % of a shower" reads worse than "78 bottles";
+    "80 % of a glass" reads as well as "40 teaspoons")."""
     value = float(e["value"])
     if e["number"].endswith("%") and e["name"] != "budget":
         value /= 100.0
-    return _distance_from_nice(value)
+    return _distance_from_nice(value), value < 0.75
 
 
 def _best(names: tuple[str, ...], amount: float, region: str) -> dict[str, Any] | None:
-    best: tuple[float, int] | None = None
+    best: tuple[tuple[float, bool], int] | None = None
     pick = None
     for i, name in enumerate(names):
         e = equivalent(name, amount, region)

@@ -151,3 +151,9 @@ def test_pick_large_amounts_use_the_budget_and_flights() -> None:
     assert [p["name"] for p in picks] == ["budget", "flight_ldn_nyc"]
     assert picks[0]["value"] == pytest.approx(40.0)
     assert picks[1]["phrase"] == "60 % of a London-New York return flight (one passenger)"
+
+
+def test_pick_prefers_whole_units_to_parts_of_one() -> None:
+    # 38.9 L: 78 half-litre bottles, not "61 % of a shower of 8 minutes"
+    assert pick_equivalents(0.0, 38_900.0)[0]["phrase"] == "78 half-litre bottles"
+    assert pick_equivalents(0.0, 256_000.0)[0]["phrase"] == "4 showers of 8 minutes"

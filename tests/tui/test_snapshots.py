@@ -40,6 +40,11 @@ class TestOverview:
     def test_this_month(self, snap_compare: Any, dash_home: Path, size: tuple[int, int]) -> None:
         assert snap_compare(make_app(dash_home), terminal_size=size, run_before=steps())
 
+    @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+    def test_twelve_months(self, snap_compare: Any, dash_home: Path, size: tuple[int, int]) -> None:
+        # bars per month with month labels; the layout of each size
+        assert snap_compare(make_app(dash_home), terminal_size=size, run_before=steps("4"))
+
     def test_last_7_days_light_theme(self, snap_compare: Any, dash_home: Path) -> None:
         app = make_app(dash_home, theme="textual-light")
         assert snap_compare(app, terminal_size=(80, 24), run_before=steps("2"))

@@ -53,7 +53,7 @@ def headline_markup(s: Summary, compact: bool = False, equivalents: list[dict[st
         pad = " " * max(0, 10 - len(central))
         if not compact:
             return f"{label}{figure}{pad}  range {fmt.rng(r, unit)}{extra}"
-        spread = f"({fmt.rng(r, unit)})"
+        spread = f"({fmt.rng(r, unit)})" if r else ""
         quantity = {"co2e_g": "co2e", "energy_wh": "energy", "water_ml": "water"}[key]
         if quantity not in eq:
             return f"{label}{figure}{pad}{spread}"
