@@ -132,8 +132,8 @@ class BarChart(Widget):
         if y >= len(lines):
             return Strip.blank(self.size.width, self.rich_style)
         line, (a, b) = lines[y], self._spans[y]
-        axis = self.rich_style + self.get_component_rich_style("barchart--axis", partial=True)
-        bar = self.rich_style + self.get_component_rich_style("barchart--bar", partial=True)
+        axis = self.rich_style + self.get_component_rich_style("barchart--axis")
+        bar = self.rich_style + self.get_component_rich_style("barchart--bar")
         segments = [Segment(line[:a], axis), Segment(line[a:b], bar), Segment(line[b:], axis)]
         return Strip([s for s in segments if s.text], self.size.width)
 

@@ -100,7 +100,7 @@ class ShareBars(Widget):
     def render(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         styles = {
-            role: self.get_component_rich_style(f"sharebars--{role}", partial=True)
+            role: self.get_component_rich_style(f"sharebars--{role}")
             for role in ("bar", "rest", "dim", "title")
         }
         for i, line in enumerate(render_drivers(self.summary, self.size.width, self.size.height)):
