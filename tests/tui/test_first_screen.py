@@ -88,3 +88,8 @@ async def test_every_view_of_the_demo_says_demo_data(home: Path) -> None:
         await pilot.press("e")
         await wait_until(pilot, lambda: any("Exported" in n.message for n in app._notifications), timeout=20)
         assert any("Exported demo data to" in n.message for n in app._notifications)
+        await pilot.press("E")
+        folder = home / "exports"
+        await wait_until(pilot, lambda: len(list(folder.iterdir())) == 2, timeout=20)
+        for f in folder.iterdir():  # the files say so too (ledger.export marks a demo.db)
+            assert "demo data" in f.read_text().lower(), f.name
