@@ -662,7 +662,7 @@ def resolve_ledger(
         real.dispose()
         return current
     demo_path = ledger_path(home_dir, demo=True)
-    if not demo_path.exists() or _demo_stale(home_dir, demo_now(today, now)):
+    if not demo_path.exists() or _demo_stale(home_dir, demo_now(today, now), demo_events):
         _write_demo(demo_path, demo_events, demo_now(today, now))
     store = open_store(home_dir, demo=True)
     watch_store = real if real.path is None else None
@@ -677,8 +677,14 @@ def _write_demo(path: Any, events: int, now: Any = None) -> None:
     write_demo(path, events=events, now=now)
 
 
-def _demo_stale(home_dir: Any, now: Any = None) -> bool:
+def _demo_stale(home_dir: Any, now: Any = None, events: int = 20_000) -> bool:
+    """Whether the fallback demo should be written again: its newest event is more
+    than an hour old, and it is not a bigger demo someone wrote with ``tokenprint
+    demo --events N`` (that one is kept; the first screen still finds a period with
+    data)."""
     import time
+
+    from sqlalchemy import text
 
     from ledger.queries import latest_ts
     from ledger.store import open_store
@@ -686,7 +692,11 @@ def _demo_stale(home_dir: Any, now: Any = None) -> bool:
     store = open_store(home_dir, demo=True)
     try:
         newest = latest_ts(store)
+        with store.read() as conn:
+            size = conn.execute(text("SELECT MAX(id) FROM events")).scalar() or 0
     finally:
         store.dispose()
     now_ms = now.timestamp() * 1000 if now is not None else time.time() * 1000
-    return newest is None or newest < now_ms - DEMO_MAX_AGE_MS
+    if newest is None:
+        return True
+    return newest < now_ms - DEMO_MAX_AGE_MS and int(size) <= events

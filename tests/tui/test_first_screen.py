@@ -93,3 +93,26 @@ async def test_every_view_of_the_demo_says_demo_data(home: Path) -> None:
         await wait_until(pilot, lambda: len(list(folder.iterdir())) == 2, timeout=20)
         for f in folder.iterdir():  # the files say so too (ledger.export marks a demo.db)
             assert "demo data" in f.read_text().lower(), f.name
+
+
+def test_the_fallback_demo_is_written_again_when_an_hour_old(home: Path) -> None:
+    """An empty ledger's demo follows the clock (so "today" has data), but a bigger
+    demo written with ``tokenprint demo --events N`` is kept."""
+    import sqlite3
+
+    from ledger.demo import write_demo
+    from tui.data import resolve_ledger
+
+    def newest() -> int:
+        with sqlite3.connect(home / "demo.db") as conn:
+            return int(conn.execute("SELECT MAX(ts) FROM events").fetchone()[0])
+
+    write_demo(home / "demo.db", events=800, days=10, now=datetime(2026, 11, 30, 9, tzinfo=UTC))
+    later = datetime(2026, 12, 1, 0, 30, tzinfo=UTC)
+    choice = resolve_ledger(home, False, demo_events=1000, now=later)
+    choice.store.dispose()
+    assert choice.fallback and newest() > int(datetime(2026, 12, 1, tzinfo=UTC).timestamp() * 1000)
+    write_demo(home / "demo.db", events=5000, days=10, now=datetime(2026, 11, 30, 9, tzinfo=UTC))
+    before = newest()
+    resolve_ledger(home, False, demo_events=1000, now=later).store.dispose()
+    assert newest() == before
