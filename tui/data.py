@@ -278,7 +278,7 @@ class Chart:
     labels: list[str]
     series: dict[str, list[float]]  # name -> one value per label
     metric: str  # co2e_g | tokens
-    split: str  # client | model
+    split: str  # client | model | project
     step: str = "daily"  # daily | weekly | monthly
 
 
@@ -444,7 +444,7 @@ def summarize(
         warnings=snap.warnings,
         basis=str(snap.settings.get("grid.basis") or "location"),
     )
-    summary.equivalents = equivalents_for(current, snap.settings)
+    summary.equivalents = equivalents_for(current, snap.settings, n=3)
     return summary
 
 
@@ -458,11 +458,13 @@ def equivalents_for(totals: dict[str, Any], settings: dict[str, Any], n: int = 2
         from ledger.equivalents import pick_equivalents
     except ImportError:
         return []
+    energy = totals.get("energy_wh")
     region = settings.get("user.region") or "World"
     picked = pick_equivalents(
-        float(co2["central"]), float(water["central"]) if isinstance(water, dict) else 0.0, region
+        float(co2["central"]), float(water["central"]) if isinstance(water, dict) else 0.0, region,
+        energy_wh=float(energy["central"]) if isinstance(energy, dict) else None, limit=n,
     )
-    return list(picked)[:n]
+    return list(picked)
 
 
 # -- sessions -------------------------------------------------------------------------

@@ -57,20 +57,16 @@ def per_model(groups: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 # -- equivalents ---------------------------------------------------------------------------------
 def equivalents(totals: dict[str, Any], settings: dict[str, Any], limit: int = 3) -> list[dict[str, Any]]:
-    """The two or three most telling everyday equivalents of the totals: the best two
-    for CO2e (``pick_equivalents`` without water), then the best one for water."""
+    """The most telling everyday equivalents of the totals, like with like: the best
+    one for CO2e, for energy and for water (``pick_equivalents``)."""
     try:
         from ledger.equivalents import pick_equivalents
     except ImportError:
         return []
     co2, water = _central(totals.get("co2e_g")), _central(totals.get("water_ml"))
+    energy = _central(totals.get("energy_wh"))
     region = str(settings.get("user.region") or "World")
-    picked: list[dict[str, Any]] = []
-    if co2 > 0:
-        picked += list(pick_equivalents(co2, None, region))
-    if water > 0:
-        picked += [e for e in pick_equivalents(0.0, water, region) if e.get("name") not in {p["name"] for p in picked}]
-    picked = picked[: limit - 1] + picked[-1:] if len(picked) > limit and water > 0 else picked[:limit]
+    picked = pick_equivalents(co2, water, region, energy_wh=energy, limit=limit)
     return [{k: e.get(k) for k in ("name", "value", "unit", "label", "source", "year")} | dict(e) for e in picked]
 
 

@@ -364,3 +364,24 @@ def test_a_terminal_on_stdin_only_is_not_enough(home: Path) -> None:
         os.close(leader)
         os.close(follower)
     assert p.returncode == 2 and "stdout is not one" in p.stderr
+
+
+async def test_hand_edited_bad_region_is_named_and_fixed_in_settings(dash_home: Path) -> None:
+    """A config.toml holding an unknown region stops the figures (no silent World grid);
+    the settings screen still opens, names the problem, and saving a known region fixes it."""
+    from tui.screens.settings import SettingsScreen
+
+    (dash_home / "config.toml").write_text('[grid]\nregion = "XX"\n')
+    app = make_app(dash_home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen))
+        screen = app.screen
+        await wait_until(pilot, lambda: bool(screen.values))
+        error = text_of(screen.query_one("#settings-error"))
+        assert "grid.region" in error and "XX" in error
+        screen.query_one("#grid-region").value = "FR"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: app.screen is app.dashboard)
+        await wait_until(pilot, lambda: tomllib.loads((dash_home / "config.toml").read_text())["grid"]["region"] == "FR")
+        await wait_loaded(pilot)

@@ -175,6 +175,25 @@ async def test_over_time_legend_does_not_cover_the_bars(dash_home: Path) -> None
         assert legend.region.bottom <= plot.region.y
 
 
+async def test_over_time_legend_names_projects_as_the_tables_do(dash_home: Path) -> None:
+    from tui import format as fmt
+
+    app = make_app(dash_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("t")
+        await wait_loaded(pilot)
+        while app.dashboard.summary.chart.split != "project":
+            await pilot.press("b")
+            await wait_loaded(pilot)
+        await pilot.pause()
+        names = [n for n in app.dashboard.summary.chart.series if n != "other"]
+        assert names and all(n.startswith("/") for n in names)
+        legend = text_of(app.dashboard.query_one("#chart-legend"))
+        for name in names:
+            assert fmt.short_project(name) in legend and name not in legend
+
+
 # -- the pieces, without the app --------------------------------------------------------------
 def test_nice_ceiling() -> None:
     assert [nice_ceiling(v) for v in (0.0, 0.7, 1.0, 3.7, 370.0, 1234.0, 7_000.0)] == [

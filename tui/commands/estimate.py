@@ -51,7 +51,8 @@ def estimate_payload(model: str, counts: dict[str, int], settings: Any, client: 
         "pue": ctx["pue"].as_dict(),
     }
     out["equivalents"] = pick_equivalents(
-        impacts["co2e_g"]["central"], impacts["water_ml"]["central"], settings.user_region
+        impacts["co2e_g"]["central"], impacts["water_ml"]["central"], settings.user_region,
+        energy_wh=impacts["energy_wh"]["central"], limit=3,
     )
     out["methodology"] = METHODOLOGY_VERSION
     out["settings"] = settings.as_config()

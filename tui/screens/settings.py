@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -39,8 +40,9 @@ class SettingsScreen(BaseModal):
     ]
 
     class Loaded(Message):
-        def __init__(self, values: dict[str, Any]) -> None:
+        def __init__(self, values: dict[str, Any], problems: list[str]) -> None:
             self.values = values
+            self.problems = problems
             super().__init__()
 
     class Saved(Message):
@@ -78,11 +80,13 @@ class SettingsScreen(BaseModal):
 
     @work(thread=True, exclusive=True, group="settings", exit_on_error=False, name="reading settings")
     def load_values(self) -> None:
-        from ledger.config import load
+        from ledger.config import load, problems
 
-        values = load(self.home)
+        # as stored: a hand-edited bad value is shown (and named below) so it can be fixed here
+        values = load(self.home, strict=False)
+        found = problems(self.home)
         if not get_current_worker().is_cancelled:
-            self.post_message(self.Loaded(values))
+            self.post_message(self.Loaded(values, found))
 
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:
@@ -97,6 +101,10 @@ class SettingsScreen(BaseModal):
         self.query_one("#training", Switch).value = bool(v.get("impact.include_training"))
         budget = v.get("budget.monthly_kg")
         self.query_one("#budget", Input).value = "" if budget is None else f"{float(budget):g}"
+        if event.problems:
+            self.query_one("#settings-error", Static).update(
+                "[$error]" + escape("\n".join(event.problems)) + "[/]"
+            )
         self.query_one("#user-region", Select).focus()
 
     def form(self) -> dict[str, str]:

@@ -85,7 +85,8 @@ class TimeChart(Vertical):
         plt.clear_data()
         plt.clear_figure()
         legend = self.query_one("#chart-legend", Static)
-        legend.update(legend_markup(list(chart.series)))
+        names = [fmt.short_project(n) if chart.split == "project" and n != "other" else n for n in chart.series]
+        legend.update(legend_markup(names))
         legend.display = bool(chart.series)
         if not chart.labels or not chart.series:
             plt.title("nothing recorded")

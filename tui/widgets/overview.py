@@ -113,22 +113,13 @@ def comparison_markup(s: Summary) -> str:
 
 
 def overview_equivalents(s: Summary) -> list[dict[str, Any]]:
-    """One equivalent per quantity, like with like: the CO2e and water ones the
-    summary picked (with the user's region), and the energy one for the energy."""
+    """One equivalent per quantity, like with like (CO2e, energy, water), as the
+    summary picked them with the user's region."""
     if not s.has_impacts:
         return []
     by_quantity: dict[str, dict[str, Any]] = {}
     for e in s.equivalents:
         by_quantity.setdefault(str(e.get("quantity") or "co2e"), e)
-    energy = s.current.get("energy_wh")
-    if isinstance(energy, dict) and float(energy.get("central", 0.0)) > 0:
-        try:
-            from ledger.equivalents import pick_equivalents
-        except ImportError:
-            pass
-        else:
-            for e in pick_equivalents(0.0, None, energy_wh=float(energy["central"]), limit=1):
-                by_quantity.setdefault("energy", e)
     return [by_quantity[q] for q in ("co2e", "energy", "water") if q in by_quantity]
 
 
