@@ -101,5 +101,5 @@ class TimeChart(Vertical):
         step_every = max(1, -(-len(ticks) // MAX_TICKS))  # labels never overlap at 80 columns
         shown = xs[::step_every]
         plt.xticks(shown, [ticks[i - 1] for i in shown])
-        plt.ylabel(unit)
+        # the unit is in the title, not in a stray y label under the axis
         plot.refresh()
