@@ -18,3 +18,13 @@ def test_methodology_doc_matches_the_code() -> None:
         assert f"{r.ratio:.2f}" in text, f"{r.name}: regenerate the calibration table"
     for section in ("boundary", "Calibration", "EcoLogits", "Price cross-check", "Equivalents", "Settings"):
         assert section in text
+
+
+def test_methodology_doc_lists_the_equivalents_in_force() -> None:
+    """Every line of the equivalents table (factor, unit, source, year) is in the doc
+    exactly as the data file gives it: a changed factor means a regenerated table."""
+    from ledger.impact.describe import equivalents_md
+
+    text = DOC.read_text(encoding="utf-8")
+    for line in equivalents_md():
+        assert line in text, f"docs/methodology.md section 13 is out of date: {line}"
