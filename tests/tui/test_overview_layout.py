@@ -156,7 +156,7 @@ async def test_overview_of_twelve_months_labels_months(dash_home: Path) -> None:
 
 
 async def test_over_time_legend_does_not_cover_the_bars(dash_home: Path) -> None:
-    from textual_plotext import PlotextPlot
+    from tui.widgets.barchart import StackedBarChart
 
     app = make_app(dash_home)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -166,8 +166,9 @@ async def test_over_time_legend_does_not_cover_the_bars(dash_home: Path) -> None
         await pilot.pause()
         names = list(app.dashboard.summary.chart.series)
         assert len(names) >= 3
-        plot = app.dashboard.query_one("#chart-plot", PlotextPlot)
-        drawn = plot.render().plain  # type: ignore[union-attr]
+        plot = app.dashboard.query_one("#chart-plot", StackedBarChart)
+        drawn = "\n".join(plot.text_lines())
+        assert "█" in drawn and "└" in drawn  # the bars and their axis are drawn
         for name in names:
             assert name not in drawn, f"{name!r} is drawn inside the plot, over the bars"
         legend = app.dashboard.query_one("#chart-legend")

@@ -1,21 +1,22 @@
-"""CO2e (or tokens) over time, stacked by client or model (plotext via textual-plotext).
+"""CO2e (or tokens) over time, stacked by client, model or project.
 
-The legend is a line of its own above the plot, never drawn inside it: plotext
-puts its legend in a corner of the canvas, over the first bars."""
+Drawn by ``barchart.StackedBarChart`` to the widget's size: the overview's axes,
+ticks and labels, and each cell in the colour of the series that covers most of it
+(never one worth 0 in that bar). The legend is a line of its own above the plot,
+in the same colours."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.markup import escape
 from textual.reactive import reactive
 from textual.widgets import Static
-from textual_plotext import PlotextPlot
 
 from tui import format as fmt
 from tui.data import Chart, Summary
+from tui.widgets.barchart import StackedBarChart
 
 #: Series colours that read on light and dark backgrounds (RGB: the plot and the
 #: legend above it show exactly the same colour).
@@ -28,13 +29,14 @@ def hex_colour(rgb: tuple[int, int, int]) -> str:
     return "#{:02x}{:02x}{:02x}".format(*rgb)
 
 
+def series_colour(i: int) -> str:
+    """The colour of the ``i``-th series, in the plot and in the legend."""
+    return hex_colour(COLOURS[i % len(COLOURS)])
+
+
 def legend_markup(names: list[str]) -> str:
     """``■ claude-code  ■ codex …``, each square in its series' colour."""
-    return "  ".join(
-        f"[{hex_colour(COLOURS[i % len(COLOURS)])}]■[/] {escape(n)}" for i, n in enumerate(names)
-    )
-#: At most this many x labels ("11-26" is 5 columns; 80 columns leave ~70 for the plot).
-MAX_TICKS = 7
+    return "  ".join(f"[{series_colour(i)}]■[/] {escape(n)}" for i, n in enumerate(names))
 
 
 def chart_unit(chart: Chart) -> tuple[float, str]:
@@ -51,55 +53,58 @@ def chart_unit(chart: Chart) -> tuple[float, str]:
 def tick_labels(labels: list[str], step: str) -> list[str]:
     if step == "monthly":
         return [lab[2:] for lab in labels]  # 26-11
-    if step == "weekly":
-        return [lab[5:] for lab in labels]  # W47
-    return [lab[5:] for lab in labels]  # 11-26
+    return [lab[5:] for lab in labels]  # 11-26 per day, W47 per week
 
 
 STEP_NAMES = {"daily": "day", "weekly": "week", "monthly": "month"}
 
 
+def title_markup(chart: Chart, first: int = 0) -> str:
+    """What is drawn, in which unit, split how, over which span; ``first`` is the
+    first bar shown when the latest ones only fit."""
+    _factor, unit = chart_unit(chart)
+    what = "CO2e" if chart.metric == "co2e_g" else "Tokens"
+    step = STEP_NAMES.get(chart.step, chart.step)
+    labels = chart.labels
+    span = f"{labels[first]} to {labels[-1]}" if labels else ""
+    if labels and first > 0:
+        span += f" (the latest {len(labels) - first} of {len(labels)} {step}s)"
+    empty = "" if labels and chart.series else " · nothing recorded"
+    return (
+        f"[b]{what} per {step}[/] ({escape(unit)}) by {escape(chart.split)} · {escape(span)}{empty}"
+        " · [dim]b: split, g: step[/]"
+    )
+
+
 class TimeChart(Vertical):
-    """A stacked bar chart of the period, one bar per day (or month)."""
+    """A stacked bar chart of the period, one bar per day (or week, or month)."""
 
     summary: reactive[Summary | None] = reactive(None)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="chart-title")
         yield Static("", id="chart-legend")
-        yield PlotextPlot(id="chart-plot")
+        yield StackedBarChart(id="chart-plot")
 
     def watch_summary(self, s: Summary | None) -> None:
         if s is None:
             return
         chart = s.chart
-        factor, unit = chart_unit(chart)
-        what = "CO2e" if chart.metric == "co2e_g" else "Tokens"
-        step = STEP_NAMES.get(chart.step, chart.step)
-        span = f"{chart.labels[0]} to {chart.labels[-1]}" if chart.labels else ""
-        self.query_one("#chart-title", Static).update(
-            f"[b]{what} per {step}[/] ({unit}) by {chart.split} · {span} · [dim]b: split, g: step[/]"
-        )
-        plot = self.query_one(PlotextPlot)
-        plt: Any = plot.plt  # the bundled stubs lack stacked_bar's ``labels`` and colour lists
-        plt.clear_data()
-        plt.clear_figure()
         legend = self.query_one("#chart-legend", Static)
         names = [fmt.short_project(n) if chart.split == "project" and n != "other" else n for n in chart.series]
         legend.update(legend_markup(names))
         legend.display = bool(chart.series)
-        if not chart.labels or not chart.series:
-            plt.title("nothing recorded")
-            plot.refresh()
+        factor, _unit = chart_unit(chart)
+        series = [[v / factor for v in values] for values in chart.series.values()]
+        plot = self.query_one("#chart-plot", StackedBarChart)
+        plot.set_data(series, tick_labels(chart.labels, chart.step), [series_colour(i) for i in range(len(series))])
+        self.show_title()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.show_title()  # the span shown depends on the width
+
+    def show_title(self) -> None:
+        if self.summary is None:
             return
-        ticks = tick_labels(chart.labels, chart.step)
-        names = list(chart.series)
-        values = [[v / factor for v in chart.series[n]] for n in names]
-        xs = list(range(1, len(ticks) + 1))
-        colours = [COLOURS[i % len(COLOURS)] for i in range(len(names))]
-        plt.stacked_bar(xs, values, color=colours, width=0.8)  # no labels: the legend is above
-        step_every = max(1, -(-len(ticks) // MAX_TICKS))  # labels never overlap at 80 columns
-        shown = xs[::step_every]
-        plt.xticks(shown, [ticks[i - 1] for i in shown])
-        # the unit is in the title, not in a stray y label under the axis
-        plot.refresh()
+        frame = self.query_one("#chart-plot", StackedBarChart).drawn.frame
+        self.query_one("#chart-title", Static).update(title_markup(self.summary.chart, frame.first if frame else 0))
