@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from rich.segment import Segment
 
 from tests.tui.dash import make_app, text_of, wait_loaded
+from tui.data import Chart
 from tui.widgets.barchart import (
     BLOCKS,
     StackedBarChart,
@@ -23,7 +24,7 @@ from tui.widgets.barchart import (
     make_frame,
     stacked_layout,
 )
-from tui.widgets.chart import COLOURS
+from tui.widgets.chart import COLOURS, title_markup
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
@@ -127,6 +128,16 @@ def test_more_bars_than_columns_shows_the_latest() -> None:
     assert drawn.frame is not None and drawn.frame.first == 200 - drawn.frame.n
     assert drawn.lines[-1].split()[0] == str(drawn.frame.first)
     assert_stack_is_honest(series, 80, 12)
+
+
+def test_nothing_to_draw() -> None:
+    drawn = stacked_layout([], [], 40, 10)
+    assert drawn.frame is None and drawn.lines == [" " * 40] * 10 and drawn.runs == [[]] * 10
+    assert stacked_layout([[1.0]], ["a"], 11, 10).frame is None  # too narrow for axes
+    empty = Chart(labels=[], series={}, metric="co2e_g", split="client")
+    assert "nothing recorded" in title_markup(empty)
+    shown = Chart(labels=["2026-11-01", "2026-11-02"], series={"codex": [1.0, 2.0]}, metric="co2e_g", split="client")
+    assert "2026-11-01 to 2026-11-02 · " in title_markup(shown) and "nothing" not in title_markup(shown)
 
 
 @settings(max_examples=150, deadline=None)
@@ -260,3 +271,11 @@ async def test_over_time_redraws_on_resize_and_names_the_span_it_shows(dash_home
         assert f"{chart.labels[frame.first]} to {chart.labels[-1]}" in title
         assert f"the latest {frame.n} of {len(chart.labels)} days" in title
         assert_colours_are_honest(app)
+        await pilot.resize_terminal(80, 24)  # fewer columns, fewer days: the title follows
+        await pilot.pause()
+        await pilot.pause()
+        narrow_frame = plot.drawn.frame
+        assert narrow_frame is not None and narrow_frame.n < frame.n
+        title = text_of(app.dashboard.query_one("#chart-title"))
+        assert f"{chart.labels[narrow_frame.first]} to {chart.labels[-1]}" in title
+        assert f"the latest {narrow_frame.n} of {len(chart.labels)} days" in title
