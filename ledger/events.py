@@ -10,13 +10,203 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ledger.vocab import COUNT_FIELDS, TOKEN_BUCKETS
 
 _CLIENT_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+# --- Limits at the door -------------------------------------------------------
+# What cannot be real is refused before it reaches the ledger: by ``log`` (exit 2,
+# the whole batch) and by adapters (the line is skipped and counted under the
+# reason :func:`problem` gives). Reports stay robust anyway (sums that cannot
+# overflow), since a ledger may hold values written before these limits.
+
+#: Most tokens one API request can put in one bucket. The largest context
+#: windows are about 2 million tokens (2025), and a request reads or writes at
+#: most its context; 10**9 is 500 times that, so no real request comes near it,
+#: while 2**63 / 10**9 is still 9 billion maximal requests before a 64-bit sum
+#: could overflow.
+MAX_TOKENS_PER_REQUEST: int = 10**9
+#: Most API requests one event may group. A grouped event (``requests`` > 1)
+#: may hold up to ``requests * MAX_TOKENS_PER_REQUEST`` tokens per bucket.
+#: A million calls in one logged event is far beyond any real batch.
+MAX_REQUESTS_PER_EVENT: int = 10**6
+#: Most tokens any event may hold in one bucket (``MAX_REQUESTS_PER_EVENT``
+#: maximal requests).
+MAX_TOKENS_PER_EVENT: int = MAX_TOKENS_PER_REQUEST * MAX_REQUESTS_PER_EVENT
+#: The earliest instant an event may carry: 2015-01-01T00:00Z, before any LLM
+#: API existed (OpenAI's first API opened in 2020).
+EARLIEST: datetime = datetime(2015, 1, 1, tzinfo=UTC)
+EARLIEST_MS: int = int(EARLIEST.timestamp() * 1000)
+#: How far in the future an event may be, for clocks that disagree: the latest
+#: instant accepted is ``now + LATEST_SKEW``, evaluated at validation time.
+LATEST_SKEW: timedelta = timedelta(days=1)
+
+#: Reason codes :func:`problem` returns (adapters count skipped lines under them).
+BAD_COUNT = "bad-count"  # not a non-negative integer (float, bool, string, negative)
+ABSURD_COUNT = "absurd-count"  # above MAX_TOKENS_PER_REQUEST / MAX_REQUESTS_PER_EVENT
+BAD_INSTANT = "bad-instant"  # not an integer millisecond instant
+FAR_INSTANT = "far-instant"  # before EARLIEST or after latest()
+LONG_TEXT = "long-text"  # a stored string longer than MAX_TEXT_CHARS
+
+#: Longest string an event may store in one field (model, project, session, id,
+#: source...): PATH_MAX on Linux is 4,096 bytes, and no model id or session id
+#: comes near it.
+MAX_TEXT_CHARS: int = 4096
+
+
+def latest(now: int | None = None) -> int:
+    """The latest instant accepted, in UTC epoch milliseconds: ``now + LATEST_SKEW``."""
+    base = now if now is not None else now_ms()
+    return base + int(LATEST_SKEW.total_seconds() * 1000)
+
+
+def count_problem(name: str, value: Any, requests: int = 1) -> str | None:
+    """None if ``value`` is an acceptable ``name`` count (a bucket, or ``requests``)
+    of an event grouping ``requests`` API calls; else a reason code."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return BAD_COUNT
+    if name == "requests":
+        return ABSURD_COUNT if value > MAX_REQUESTS_PER_EVENT else None
+    allowed = MAX_TOKENS_PER_REQUEST * min(max(requests, 1), MAX_REQUESTS_PER_EVENT)
+    return ABSURD_COUNT if value > allowed else None
+
+
+def instant_problem(ts_ms: Any, now: int | None = None) -> str | None:
+    """None if ``ts_ms`` (UTC epoch milliseconds) lies in [EARLIEST, latest()]; else a reason code."""
+    if isinstance(ts_ms, bool) or not isinstance(ts_ms, int):
+        return BAD_INSTANT
+    if ts_ms < EARLIEST_MS or ts_ms > latest(now):
+        return FAR_INSTANT
+    return None
+
+
+def problem(event: Event, now: int | None = None) -> str | None:
+    """None if ``event`` can be real; else a short reason code (``absurd-count``,
+    ``far-instant``, ``bad-count``, ``bad-instant``) an adapter counts a skip under.
+
+    ``now`` (UTC epoch milliseconds, default the clock) sets the latest instant.
+    """
+    requests = event.requests
+    reason = count_problem("requests", requests)
+    if reason:
+        return reason
+    for name in TOKEN_BUCKETS:
+        reason = count_problem(name, getattr(event, name), requests)
+        if reason:
+            return reason
+    reason = instant_problem(event.ts_ms, now)
+    if reason:
+        return reason
+    if _long_field(event):
+        return LONG_TEXT
+    return None
+
+
+def _long_field(event: Event) -> str | None:
+    for name in TEXT_FIELDS:
+        value = getattr(event, name)
+        if isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
+            return name
+    return None
+
+
+#: The same check under the other name adapters may look for.
+check_event = problem
+
+
+def describe_problem(event: Event, now: int | None = None) -> str | None:
+    """Like :func:`problem`, as a sentence naming the value and the limit (for ``log``)."""
+    requests = event.requests
+    fields = ("requests", *TOKEN_BUCKETS)
+    for name in fields:
+        value = getattr(event, name)
+        reason: str | None = count_problem(name, value, requests if name != "requests" else 1)
+        if reason == BAD_COUNT:
+            return f"{name} must be a non-negative integer, got {_short_repr(value)}"
+        if reason == ABSURD_COUNT:
+            if name == "requests":
+                return f"requests {value} is above the maximum of {MAX_REQUESTS_PER_EVENT:,} per event"
+            return (
+                f"{name} {_short_repr(value)} is above the maximum of {MAX_TOKENS_PER_REQUEST:,} "
+                f"tokens per request (x {max(requests, 1)} request(s))"
+            )
+    reason = instant_problem(event.ts_ms, now)
+    if reason == BAD_INSTANT:
+        return f"timestamp must be an instant, got {_short_repr(event.ts_ms)}"
+    if reason == FAR_INSTANT:
+        return (
+            f"timestamp {_instant_text(event.ts_ms)} is outside the accepted window "
+            f"{format_ts(EARLIEST_MS)} .. now + {_skew_text()}"
+        )
+    long_name = _long_field(event)
+    if long_name:
+        return f"{long_name} is {len(getattr(event, long_name)):,} characters long, above the maximum of {MAX_TEXT_CHARS:,}"
+    return None
+
+
+def _skew_text() -> str:
+    hours = int(LATEST_SKEW.total_seconds() // 3600)
+    return "1 day" if hours == 24 else f"{hours} h"
+
+
+def _short_repr(value: Any, limit: int = 40) -> str:
+    """``repr(value)`` cut to ``limit`` characters (a 10**30 count stays one short line)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**24:
+        return f"about 10**{len(str(abs(value))) - 1}" if value > 0 else f"about -10**{len(str(-value)) - 1}"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _instant_text(ts_ms: int) -> str:
+    try:
+        return format_ts(ts_ms)
+    except (ValueError, OverflowError, OSError):
+        return f"{ts_ms} ms since 1970"
+
+
+# --- Names stored neutralised ----------------------------------------------------
+#: Characters never stored raw: C0 controls (U+0000-U+001F, tab and newline
+#: included), DEL, C1 controls (U+0080-U+009F), and the bidirectional embedding,
+#: override and isolate controls (U+202A-U+202E, U+2066-U+2069). Each is
+#: *replaced* by ``?`` (the same mark ``ledger.names.terminal_safe`` shows), so a
+#: neutralised name still shows that something was there and two names that differ
+#: only by a control character stay distinguishable in most cases.
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+NEUTRAL_MARK = "?"
+
+
+def neutralise(text: str) -> str:
+    """``text`` with every control character (see ``_CONTROL_RE``) replaced by ``?``."""
+    return _CONTROL_RE.sub(NEUTRAL_MARK, text)
+
+
+#: The string fields of an event that are stored (``client`` is already a safe name).
+TEXT_FIELDS: tuple[str, ...] = (
+    "event_id",
+    "model",
+    "provider",
+    "session",
+    "project",
+    "source",
+    "tokens_estimated",
+)
+
+
+def neutralised(event: Event) -> Event:
+    """``event`` itself when no stored string holds a control character; else a
+    copy with each such string passed through :func:`neutralise`."""
+    changes: dict[str, Any] = {}
+    for name in (*TEXT_FIELDS, "client"):
+        value = getattr(event, name)
+        if isinstance(value, str) and _CONTROL_RE.search(value):
+            changes[name] = neutralise(value)
+    if not changes:
+        return event
+    return replace(event, **changes)
 
 
 class EventError(ValueError):
@@ -98,8 +288,8 @@ def parse_timestamp(value: Any) -> int:
 
 def format_ts(ts_ms: int) -> str:
     """UTC epoch milliseconds as RFC 3339 with millisecond precision."""
-    dt = datetime.fromtimestamp(ts_ms / 1000, tz=UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts_ms % 1000:03d}Z"
+    dt = datetime.fromtimestamp(ts_ms // 1000, tz=UTC)
+    return f"{dt.year:04d}-" + dt.strftime("%m-%dT%H:%M:%S.") + f"{ts_ms % 1000:03d}Z"
 
 
 def now_ms() -> int:
@@ -112,10 +302,10 @@ def _count(item: Mapping[str, Any], name: str, where: str) -> int:
         return 0
     if isinstance(value, bool) or not isinstance(value, int):
         if isinstance(value, float) and value.is_integer() and value >= 0:
-            return int(value)
-        raise EventError(f"{where}: {name} must be a non-negative integer, got {value!r}")
+            return int(value)  # 12.0 from a float-only JSON writer; 1e300 is refused as absurd
+        raise EventError(f"{where}: {name} must be a non-negative integer, got {_short_repr(value)}")
     if value < 0:
-        raise EventError(f"{where}: {name} must be a non-negative integer, got {value}")
+        raise EventError(f"{where}: {name} must be a non-negative integer, got {_short_repr(value)}")
     return value
 
 
@@ -155,7 +345,7 @@ def event_from_json(
     client = item.get("client", default_client)
     if not isinstance(client, str) or not _CLIENT_RE.match(client):
         raise EventError(
-            f"{where}: client must be a lowercase name such as 'manual' or 'claude-code', got {client!r}"
+            f"{where}: client must be a lowercase name such as 'manual' or 'claude-code', got {_short_repr(client)}"
         )
     model = item.get("model")
     if not isinstance(model, str) or not model.strip():
@@ -168,7 +358,7 @@ def event_from_json(
             ts_ms = parse_timestamp(raw_ts)
         except (ValueError, OverflowError, OSError):
             raise EventError(
-                f"{where}: timestamp {raw_ts!r} is not RFC 3339 (e.g. 2026-11-02T09:30:00Z)"
+                f"{where}: timestamp {_short_repr(raw_ts)} is not RFC 3339 (e.g. 2026-11-02T09:30:00Z)"
             ) from None
     counts = [_count(item, name, where) for name in TOKEN_BUCKETS]
     requests = _count(item, "requests", where) if "requests" in item else 1
@@ -190,5 +380,12 @@ def event_from_json(
     for name, value in zip(TOKEN_BUCKETS, counts, strict=True):
         setattr(event, name, value)
     event_id = _opt_str(item, "id", where)
-    event.event_id = event_id if event_id else content_id(event)
+    if event_id:
+        event.event_id = event_id
+    reason = describe_problem(event, now)
+    if reason:
+        raise EventError(f"{where}: {reason}")
+    event = neutralised(event)
+    if not event_id:
+        event.event_id = content_id(event)
     return event

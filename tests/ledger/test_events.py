@@ -62,3 +62,112 @@ def test_timestamps_round_trip(ts_ms: int) -> None:
 def test_naive_timestamps_are_utc_and_offsets_are_honoured() -> None:
     assert parse_timestamp("2026-03-01T12:00:00") == parse_timestamp("2026-03-01T12:00:00Z")
     assert parse_timestamp("2026-03-01T13:00:00+01:00") == parse_timestamp("2026-03-01T12:00:00Z")
+
+
+# --- Limits at the door (issue 10, defect 2) -------------------------------------
+
+from ledger.events import (  # noqa: E402
+    ABSURD_COUNT,
+    BAD_COUNT,
+    EARLIEST_MS,
+    FAR_INSTANT,
+    MAX_REQUESTS_PER_EVENT,
+    MAX_TOKENS_PER_REQUEST,
+    Event,
+    check_event,
+    latest,
+    neutralise,
+    now_ms,
+    problem,
+)
+
+NOW = parse_timestamp("2026-06-01T12:00:00Z")
+
+
+def _ev(**kw: object) -> Event:
+    base: dict[str, object] = {"client": "manual", "event_id": "e", "model": "m", "ts_ms": NOW}
+    base.update(kw)
+    return Event(**base)  # type: ignore[arg-type]
+
+
+def test_a_real_event_has_no_problem() -> None:
+    assert problem(_ev(input_tokens=MAX_TOKENS_PER_REQUEST, cache_read_tokens=200_000), NOW) is None
+    assert check_event is problem
+
+
+@pytest.mark.parametrize(
+    ("kw", "reason"),
+    [
+        ({"input_tokens": MAX_TOKENS_PER_REQUEST + 1}, ABSURD_COUNT),
+        ({"output_tokens": 9223372036854775807}, ABSURD_COUNT),
+        ({"cache_read_tokens": 10**30}, ABSURD_COUNT),
+        ({"requests": MAX_REQUESTS_PER_EVENT + 1}, ABSURD_COUNT),
+        ({"reasoning_tokens": -1}, BAD_COUNT),
+        ({"input_tokens": 1.5}, BAD_COUNT),
+        ({"input_tokens": True}, BAD_COUNT),
+        ({"ts_ms": EARLIEST_MS - 1}, FAR_INSTANT),
+        ({"ts_ms": parse_timestamp("0001-01-01T00:00:00Z")}, FAR_INSTANT),
+        ({"ts_ms": parse_timestamp("9999-12-31T23:59:59.999Z")}, FAR_INSTANT),
+        ({"ts_ms": NOW + 86_400_000 + 1}, FAR_INSTANT),
+    ],
+)
+def test_what_cannot_be_real_has_a_reason(kw: dict[str, object], reason: str) -> None:
+    assert problem(_ev(**kw), NOW) == reason
+
+
+def test_a_grouped_event_may_hold_its_requests_worth() -> None:
+    ok = _ev(requests=10, input_tokens=10 * MAX_TOKENS_PER_REQUEST)
+    assert problem(ok, NOW) is None
+    assert problem(_ev(requests=10, input_tokens=10 * MAX_TOKENS_PER_REQUEST + 1), NOW) == ABSURD_COUNT
+
+
+def test_the_window_is_earliest_to_a_day_after_now() -> None:
+    assert problem(_ev(ts_ms=EARLIEST_MS), NOW) is None
+    assert problem(_ev(ts_ms=latest(NOW)), NOW) is None
+    assert latest(NOW) == NOW + 86_400_000
+    assert abs(latest() - now_ms() - 86_400_000) < 5_000
+
+
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        ({"model": "m", "input_tokens": 9223372036854775807}, "above the maximum of 1,000,000,000 tokens per request"),
+        ({"model": "m", "output_tokens": 10**30}, "about 10\\*\\*30 is above the maximum"),
+        ({"model": "m", "output_tokens": 1e300}, "above the maximum"),
+        ({"model": "m", "output_tokens": float("inf")}, "must be a non-negative integer"),
+        ({"model": "m", "output_tokens": float("nan")}, "must be a non-negative integer"),
+        ({"model": "m", "requests": 10**7}, "requests 10000000 is above the maximum of 1,000,000 per event"),
+        ({"model": "m", "timestamp": "0001-01-01T00:00:00Z"}, "0001-01-01T00:00:00.000Z is outside the accepted window"),
+        ({"model": "m", "timestamp": "9999-12-31T23:59:59.999Z"}, "outside the accepted window 2015-01-01"),
+        ({"model": "m", "timestamp": 10**30}, "outside the accepted window"),
+        ({"model": "m", "timestamp": 10**400}, "not RFC 3339"),
+        ({"model": "m", "project": "x" * 5000}, "project is 5,000 characters long"),
+    ],
+)
+def test_log_items_beyond_the_limits_are_refused(item: object, message: str) -> None:
+    with pytest.raises(EventError, match=message) as err:
+        event_from_json(item, "stdin: item 2", now=NOW)
+    assert str(err.value).startswith("stdin: item 2: ")
+    assert len(str(err.value)) < 200 and "\n" not in str(err.value)
+
+
+# --- Names stored neutralised (issue 10, defect 4, storage half) -------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "stored"),
+    [
+        ("\x1b[2J\x1b[31mRED", "?[2J?[31mRED"),
+        ("\x1b]0;pwned\x07", "?]0;pwned?"),
+        ("a\x00b\x7fc\x85d\x9be", "a?b?c?d?e"),
+        ("left\u202eright\u2066x\u2069", "left?right?x?"),
+        ("tab\there\nnl", "tab?here?nl"),
+        ("café ☕ 漢字 👩‍💻", "café ☕ 漢字 👩‍💻"),
+    ],
+)
+def test_control_characters_are_replaced(raw: str, stored: str) -> None:
+    assert neutralise(raw) == stored
+    ev = event_from_json(
+        {"model": raw, "project": raw, "session": raw, "provider": raw, "id": raw}, "x", now=NOW
+    )
+    assert (ev.model, ev.project, ev.session, ev.provider, ev.event_id) == (stored,) * 5
