@@ -17,8 +17,8 @@ What it holds, so no bench writes its own:
   whether it had already finished);
 - :func:`integrity_check`: ``PRAGMA integrity_check`` on a read-only connection
   (``"ok"`` or the problems, one per line);
-- :func:`totals` / :func:`diff_totals`: the ledger's totals per (UTC day, model,
-  bucket) and a readable difference between two of them;
+- :func:`totals` / :func:`diff_totals` / :func:`event_count`: the ledger's totals
+  per (UTC day, model, bucket) and a readable difference between two of them;
 - :func:`claude_corpus`: a generated Claude Code config dir of a given size
   (``bench/gen_claude_corpus.py``), made once per size and seed and reused;
 - :func:`percentile` and :func:`ms`.
@@ -86,6 +86,7 @@ def spawn(args: list[str], env: dict[str, str], stdin: bytes | None = None) -> s
             proc.stdin.close()
         except BrokenPipeError:
             pass
+        proc.stdin = None  # written and closed: communicate() must not flush it
     return proc
 
 
@@ -172,6 +173,17 @@ def totals(db: Path, client: str | None = None) -> Totals:
         for b, v in zip(BUCKETS, vals, strict=True):
             out[(day, model, b)] = int(v or 0)
     return out
+
+
+def event_count(db: Path) -> int:
+    """How many events ``db`` holds (0 when it has no events table yet)."""
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+    try:
+        return int(con.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0
+    finally:
+        con.close()
 
 
 def diff_totals(got: Totals, want: Totals, limit: int = 5) -> list[str]:
