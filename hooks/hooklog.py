@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ledger.files import PRIVATE_FILE, atomic_write, private_dir
 from ledger.paths import LOGS_DIR
 
 LOG_FILE = "hook.log"
@@ -33,14 +34,19 @@ def log(home: Path, client: str, message: str) -> None:
     """Append one line to the hook log; never raises."""
     try:
         path = log_path(home)
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(path.parent)
         try:
             if path.stat().st_size > MAX_LOG_BYTES:
                 os.replace(path, path.with_name(LOG_FILE + ".1"))
         except FileNotFoundError:
             pass
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-        line = f"{stamp} {client} pid={os.getpid()} {message}".replace("\n", " | ")
+        from ledger.names import terminal_safe
+        from ledger.redact import redact_text
+
+        # one line, no escape sequence for whoever reads it in a terminal, no credential
+        text = terminal_safe(redact_text(message).replace("\n", " | ").replace("\t", " "))
+        line = f"{stamp} {terminal_safe(client)} pid={os.getpid()} {text}"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         try:
             os.write(fd, (line + "\n").encode("utf-8", "replace"))
@@ -54,20 +60,12 @@ def record_run(home: Path, client: str, info: dict[str, Any]) -> None:
     """Remember this run (instant, outcome, counts); never raises."""
     try:
         path = last_run_path(home, client)
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(path.parent)
         data = {"ts": time.time(), **info}
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, json.dumps(data, sort_keys=True).encode())
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
+        # atomic and 0600 (a temporary file removed on any error); no fsync on the hot path
+        atomic_write(path, json.dumps(data, sort_keys=True).encode(), PRIVATE_FILE, durable=False)
     except Exception:
-        try:
-            tmp.unlink()  # type: ignore[possibly-undefined]
-        except Exception:
-            pass
+        pass
 
 
 def last_run(home: Path, client: str) -> dict[str, Any] | None:

@@ -18,9 +18,24 @@ Standard library only. Follows pre-commit's installer, and goes further:
   its own indentation and line endings, with foreign hooks and unknown keys kept;
 - a file that is not valid JSON, or whose ``hooks`` are not in the documented
   shape, is refused with the exact problem (line and column) and left untouched;
-- every write goes to a temporary file in the same folder, is flushed to disk and
-  renamed over the original (atomic), after copying the previous bytes to a
-  timestamped backup in ``$TOKENPRINT_HOME/backups/``.
+  so are ``NaN``/``Infinity`` literals (not JSON), nesting deeper than
+  :data:`MAX_DEPTH` and a dangling symbolic link;
+- numbers are written back as the very tokens the file holds (``1e999``, ``1.50``,
+  a 5,000-digit integer): :class:`RawNumber` keeps the token, and :func:`dumps`
+  writes it as is, never ``Infinity``;
+- a symbolic link (``settings.json -> ~/dotfiles/claude/settings.json``, relative,
+  or a chain) is edited through: the target's bytes change, the link stays; the
+  backups and the saved original stay in ``$TOKENPRINT_HOME/backups/`` (0700),
+  never beside the target, where the user's dotfiles repository would see them;
+- every write goes to a temporary file in the target's folder, is flushed to disk
+  and renamed over the target (atomic, ``ledger.files``), after copying the
+  previous bytes to a timestamped 0600 backup in ``$TOKENPRINT_HOME/backups/``;
+  the file keeps its own mode. Right before the rename the file is read again: if
+  another program changed it since we read it, nothing is written, the edit is
+  made once more on the new bytes, and refused if it changes again. Our own
+  edits are serialised by a lock in ``backups/``. A write that fails (a full disk,
+  a read-only folder) leaves the file, the backups and the saved original as they
+  were, and no temporary file.
 
 The shape is Claude Code's (``{"hooks": {"Stop": [{"hooks": [{"type": "command",
 "command": ..., "timeout": ...}]}]}}``), which Gemini CLI and Codex's hooks.json share.
@@ -31,14 +46,18 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
 import os
 import re
 import shlex
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from ledger.files import PRIVATE_FILE, atomic_write, private_dir
 
 MARKER = "# tokenprint-managed"
 _MARKER_RE = re.compile(r"#\s*tokenprint-managed\b")
@@ -46,8 +65,109 @@ _OUR_PROGRAMS = {"tokenprint-hook", "tokenprint-hook.exe"}
 STATUSLINE_KEY = "statusLine"
 
 
+#: Deeper nesting than this is refused (no client's settings nest beyond a handful).
+MAX_DEPTH = 64
+
+
 class SettingsError(Exception):
     """A settings file we refuse to edit; the message says where and how to fix it."""
+
+
+class SettingsChanged(SettingsError):
+    """Another program changed the file while we edited it (twice): nothing written."""
+
+
+class _Changed(Exception):
+    """The file on disk is no longer the one we read (raised right before the rename)."""
+
+
+class RawNumber(float):
+    """A JSON number kept as the token the file holds, for the numbers a float or an
+    int would not write back as they were (``1e999``, ``-1e999``, ``1.50``, ``-0``,
+    integers too long for Python's int parser). Compares by token; its float value
+    (``inf`` for ``1e999``) is there for readers such as ``cleanupPeriodDays``."""
+
+    token: str
+
+    def __new__(cls, token: str) -> RawNumber:
+        try:
+            value = float(token)
+        except (ValueError, OverflowError):  # pragma: no cover - float() saturates to inf
+            value = -math.inf if token.startswith("-") else math.inf
+        obj = super().__new__(cls, value)
+        obj.token = token
+        return obj
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RawNumber) and self.token == other.token
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        return hash(("RawNumber", self.token))
+
+    def __repr__(self) -> str:
+        return f"RawNumber({self.token!r})"
+
+    def __copy__(self) -> RawNumber:
+        return self
+
+    def __deepcopy__(self, _memo: Any) -> RawNumber:
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (RawNumber, (self.token,))
+
+
+def _parse_float(token: str) -> float:
+    value = float(token)
+    return value if math.isfinite(value) and float.__repr__(value) == token else RawNumber(token)
+
+
+def _parse_int(token: str) -> int | float:
+    try:
+        value = int(token)
+    except ValueError:  # longer than sys.get_int_max_str_digits()
+        return RawNumber(token)
+    return RawNumber(token) if token == "-0" else value  # the only int token str() changes
+
+
+class _NotJson(Exception):
+    def __init__(self, literal: str) -> None:
+        super().__init__(literal)
+        self.literal = literal
+
+
+def _constant(literal: str) -> Any:
+    raise _NotJson(literal)
+
+
+_STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _where_literal(text: str, literal: str) -> str:
+    """``line L column C`` of the first ``literal`` outside a string, or ''."""
+    spans = [m.span() for m in _STRING_RE.finditer(text)]
+    for m in re.finditer(re.escape(literal), text):
+        if not any(a <= m.start() < b for a, b in spans):
+            line = text.count("\n", 0, m.start()) + 1
+            col = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
+            return f" at line {line} column {col}"
+    return ""
+
+
+def _depth(data: Any) -> int:
+    """How deeply ``data`` nests (iteratively: a deep file must not exhaust the stack)."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        node, d = stack.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, d)
+            if d > MAX_DEPTH:
+                return d
+            stack.extend((v, d + 1) for v in (node.values() if isinstance(node, dict) else node))
+    return deepest
 
 
 def is_ours(command: Any) -> bool:
@@ -116,12 +236,25 @@ def parse(path: Path, raw: bytes | None) -> Loaded:
     if not text.strip():
         return Loaded(path, {}, raw)
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_float=_parse_float, parse_int=_parse_int, parse_constant=_constant)
     except json.JSONDecodeError as exc:
         raise SettingsError(
             f"{path}: not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}; "
             "left untouched (fix the file, then run this again)"
         ) from None
+    except _NotJson as exc:
+        raise SettingsError(
+            f"{path}: not valid JSON{_where_literal(text, exc.literal)}: {exc.literal} is not a JSON "
+            "value (write a number or a string); left untouched"
+        ) from None
+    except RecursionError:
+        raise SettingsError(
+            f"{path}: nested deeper than {MAX_DEPTH} levels; left untouched (is this a settings file?)"
+        ) from None
+    if _depth(data) > MAX_DEPTH:
+        raise SettingsError(
+            f"{path}: nested deeper than {MAX_DEPTH} levels; left untouched (is this a settings file?)"
+        )
     if not isinstance(data, dict):
         raise SettingsError(
             f"{path}: the top level is a JSON {type(data).__name__}, expected an object; left untouched"
@@ -129,20 +262,77 @@ def parse(path: Path, raw: bytes | None) -> Loaded:
     return Loaded(path, data, raw, _indent_of(text), text.endswith("\n"), "\r\n" in text)
 
 
-def load(path: Path) -> Loaded:
-    """Read ``path`` (absent = empty settings). Raises :class:`SettingsError`."""
+def real_path(path: Path) -> Path:
+    """The file ``path`` names: itself, or the end of its chain of symbolic links
+    (relative ones resolved from their own folder). Raises :class:`SettingsError`
+    for a link that leads nowhere."""
+    if not os.path.islink(path):
+        return path
+    target = Path(os.path.realpath(path))
+    if not os.path.exists(path):
+        raise SettingsError(
+            f"{path}: a symbolic link to {os.readlink(path)}, which does not exist (or links in a loop); "
+            "left untouched (create the file it points to, or remove the link)"
+        )
+    return target
+
+
+def _read(path: Path) -> bytes | None:
     try:
-        raw = path.read_bytes()
+        return real_path(path).read_bytes()
     except FileNotFoundError:
-        raw = None
+        return None
+
+
+def load(path: Path) -> Loaded:
+    """Read ``path`` through any symbolic link (absent = empty settings). Raises
+    :class:`SettingsError`."""
+    try:
+        raw = _read(path)
     except OSError as exc:
         raise SettingsError(f"{path}: cannot read: {exc.strerror}") from None
     return parse(path, raw)
 
 
+def _encode(value: Any, indent: str, level: int, out: list[str]) -> None:
+    """``json.dumps(value, indent=indent, ensure_ascii=False)``, with each
+    :class:`RawNumber` written as its token."""
+    if isinstance(value, RawNumber):
+        out.append(value.token)
+    elif value is True or value is False or value is None:
+        out.append("true" if value is True else "false" if value is False else "null")
+    elif isinstance(value, str):
+        out.append(json.dumps(value, ensure_ascii=False))
+    elif isinstance(value, int):
+        out.append(int.__repr__(value))
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{value!r} cannot be written as JSON")
+        out.append(float.__repr__(value))
+    elif isinstance(value, dict | list):
+        if not value:
+            out.append("{}" if isinstance(value, dict) else "[]")
+            return
+        inner = "\n" + indent * (level + 1)
+        out.append("{" if isinstance(value, dict) else "[")
+        items = value.items() if isinstance(value, dict) else ((None, v) for v in value)
+        for i, (key, item) in enumerate(items):
+            out.append(("," if i else "") + inner)
+            if key is not None:
+                out.append(json.dumps(key, ensure_ascii=False) + ": ")
+            _encode(item, indent, level + 1, out)
+        out.append("\n" + indent * level + ("}" if isinstance(value, dict) else "]"))
+    else:
+        raise TypeError(f"{type(value).__name__} is not JSON")
+
+
 def dumps(loaded: Loaded, data: dict[str, Any]) -> bytes:
-    """``data`` serialised in the style of ``loaded`` (indent, final newline, CRLF)."""
-    text = json.dumps(data, indent=loaded.indent, ensure_ascii=False)
+    """``data`` serialised in the style of ``loaded`` (indent, final newline, CRLF);
+    numbers as the tokens they were read from."""
+    out: list[str] = []
+    indent = loaded.indent if isinstance(loaded.indent, str) else " " * loaded.indent
+    _encode(data, indent, 0, out)
+    text = "".join(out)
     text += "\n" if loaded.newline else ""
     if loaded.crlf:
         text = text.replace("\n", "\r\n")  # JSON strings hold no raw newline
@@ -159,50 +349,103 @@ def _key(path: Path) -> str:
 
 
 def _write_private(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, content)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    """A file of ours in ``backups/``: 0600 in a 0700 folder, atomic, never partial."""
+    private_dir(path.parent)
+    atomic_write(path, content, PRIVATE_FILE)
 
 
-def write_atomic(path: Path, content: bytes | None, home: Path) -> Path | None:
-    """Replace ``path`` by ``content`` (None: delete it) atomically; returns the backup."""
-    backup: Path | None = None
-    mode = 0o644
+#: Tests set this to run something (another program's write) right before the rename.
+_before_replace_hook: Callable[[Path], None] | None = None
+
+#: The mode of a settings file we create (an existing one keeps its own).
+NEW_FILE_MODE = 0o644
+
+
+def write_atomic(path: Path, content: bytes | None, home: Path, expected: Any = ...) -> Path | None:
+    """Replace the file ``path`` names (through symbolic links) by ``content`` (None:
+    delete it) atomically, keeping its mode; returns the backup of its previous bytes.
+
+    With ``expected`` (the bytes we read, None for no file), nothing is written when
+    the file no longer holds them right before the rename (raises ``_Changed``).
+    Raises ``OSError`` (nothing changed, no temporary file, no new backup)."""
+    real = real_path(path)
+    old = _read(path)
+    if expected is not ... and old != expected:
+        raise _Changed
     try:
-        old = path.read_bytes()
-        mode = path.stat().st_mode & 0o777
+        mode = os.stat(real).st_mode & 0o7777
     except FileNotFoundError:
-        old = None
+        mode = NEW_FILE_MODE & ~_umask()
+    backup: Path | None = None
     if old is not None:
         stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{time.time_ns() % 1_000_000_000:09d}"
         backup = backup_dir(home) / f"{_key(path)}.{stamp}.bak"
         _write_private(backup, old)
-    if content is None:
-        path.unlink(missing_ok=True)
-        return backup
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tokenprint-{os.getpid()}.tmp")
+
+    def still_ours(_tmp: Path | None = None) -> None:
+        if _before_replace_hook is not None:
+            _before_replace_hook(real)
+        if expected is not ... and (real_path(path) != real or _read(path) != expected):
+            raise _Changed
+
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-        try:
-            os.write(fd, content)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+        if content is None:
+            still_ours()
+            real.unlink(missing_ok=True)
+        else:
+            real.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(real, content, mode, before_replace=still_ours)
+    except BaseException:
+        if backup is not None:
+            backup.unlink(missing_ok=True)  # the file is as it was: its copy is not a backup
+        raise
     return backup
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@contextmanager
+def edit_lock(home: Path) -> Iterator[None]:
+    """Serialise our own edits of settings files (two ``tokenprint hooks install`` at
+    once). Clients do not lock their settings: the re-read before the rename covers
+    them. A home where the lock cannot be made (read-only) is not locked: the write
+    then fails there and says why."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    try:
+        private_dir(backup_dir(home))
+        fd = os.open(backup_dir(home) / ".edit.lock", os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _edit(home: Path, path: Path, edit: Callable[[Loaded], str]) -> str:
+    """Run ``edit`` on the file as read now; if another program changes the file before
+    our write, run it once more on the new bytes, then refuse (never overwrite theirs)."""
+    with edit_lock(home):
+        for _attempt in range(2):
+            loaded = load(path)
+            try:
+                return edit(loaded)
+            except _Changed:
+                continue
+    raise SettingsChanged(
+        f"{path}: another program changed this file while tokenprint edited it, twice; "
+        "left as that program wrote it (run this again once it is done)"
+    )
 
 
 # -- the original, for an exact uninstall ---------------------------------------------
@@ -219,11 +462,29 @@ def _snapshot_path(home: Path, path: Path, what: str) -> Path:
 
 def save_original(home: Path, loaded: Loaded) -> None:
     """Keep the bytes of a file that holds nothing of ours, before we install into it."""
-    # A leading byte says whether the file existed.
+    # A leading byte says whether the file existed: "-" alone is "there was no file"
+    # (given back by deleting ours, never by writing 0 bytes); "+" then the bytes.
     blob = b"-" if loaded.raw is None else b"+" + loaded.raw
     _write_private(_snapshot_path(home, loaded.path, _SNAPSHOT), blob)
     for old in _OLD_SNAPSHOTS:
         _snapshot_path(home, loaded.path, old).unlink(missing_ok=True)
+
+
+def _install(home: Path, loaded: Loaded, content: bytes) -> None:
+    """Write ``content`` over a file we install into, saving its original first when it
+    holds nothing of ours; a failed write leaves no saved original behind."""
+    fresh = not has_ours(loaded.data)
+    if fresh:
+        save_original(home, loaded)
+    try:
+        write_atomic(loaded.path, content, home, expected=loaded.raw)
+    except BaseException:
+        if fresh:
+            try:
+                forget_originals(home, loaded.path)
+            except OSError:
+                pass
+        raise
 
 
 def originals(home: Path, path: Path) -> list[Loaded]:
@@ -235,8 +496,10 @@ def originals(home: Path, path: Path) -> list[Loaded]:
             blob = _snapshot_path(home, path, what).read_bytes()
         except OSError:
             continue
+        if blob != b"-" and blob[:1] != b"+":
+            continue  # truncated (0 bytes) or not ours: never "restore" from it
         try:
-            out.append(parse(path, None if blob[:1] == b"-" else blob[1:]))
+            out.append(parse(path, None if blob == b"-" else blob[1:]))
         except SettingsError:
             continue
     return out
@@ -307,15 +570,19 @@ def _write_without(home: Path, loaded: Loaded, target: dict[str, Any], fallback:
         if content is False:
             continue
         assert not isinstance(content, bool)
+        if content is None and os.path.islink(loaded.path):
+            # the file we created is now a link (to the user's dotfiles): keep both,
+            # without our entries
+            break
         if content != loaded.raw:
-            write_atomic(loaded.path, content, home)
+            write_atomic(loaded.path, content, home, expected=loaded.raw)
         if left:
             return "removed our entries"
         forget_originals(home, loaded.path)
         return "removed the file we had created" if content is None else "restored the original content"
     content = dumps(loaded, fallback)
     if content != loaded.raw:
-        write_atomic(loaded.path, content, home)
+        write_atomic(loaded.path, content, home, expected=loaded.raw)
     if not left:
         forget_originals(home, loaded.path)
     return "removed our entries"
@@ -447,19 +714,24 @@ def install_hooks(
     home: Path, path: Path, events: list[str], command: str, timeout: int | None = 10
 ) -> str:
     """Add (or update) our hook entries in ``path``. Returns what was done."""
-    loaded = load(path)
+    return _edit(home, path, lambda loaded: _install_hooks(home, loaded, events, command, timeout))
+
+
+def _install_hooks(home: Path, loaded: Loaded, events: list[str], command: str, timeout: int | None) -> str:
     _check_shape(loaded, events)
     new = with_hooks(loaded.data, events, command, timeout)
     if new == loaded.data and loaded.raw is not None:
         return "already installed"
-    if not has_ours(loaded.data):
-        save_original(home, loaded)
-    write_atomic(path, dumps(loaded, new), home)
+    _install(home, loaded, dumps(loaded, new))
     return "installed"
 
 
 def uninstall_hooks(home: Path, path: Path, events: list[str]) -> str:
-    loaded = load(path)
+    return _edit(home, path, lambda loaded: _uninstall_hooks(home, loaded, events))
+
+
+def _uninstall_hooks(home: Path, loaded: Loaded, events: list[str]) -> str:
+    path = loaded.path
     if loaded.raw is None:
         return "nothing installed (no settings file)"
     _check_shape(loaded, events)
@@ -491,7 +763,10 @@ def install_statusline(
 ) -> str:
     """Point ``statusLine`` at us; an existing command stays reachable through us
     (``make_command(previous_command)`` builds ours, e.g. with ``--then``)."""
-    loaded = load(path)
+    return _edit(home, path, lambda loaded: _install_statusline(home, loaded, make_command))
+
+
+def _install_statusline(home: Path, loaded: Loaded, make_command: Callable[[str | None], str]) -> str:
     current = loaded.data.get(STATUSLINE_KEY)
     if current is not None and not isinstance(current, dict):
         raise SettingsError(
@@ -510,9 +785,7 @@ def install_statusline(
     new[STATUSLINE_KEY] = entry
     if new == loaded.data and loaded.raw is not None:
         return "already installed"
-    if not has_ours(loaded.data):
-        save_original(home, loaded)
-    write_atomic(path, dumps(loaded, new), home)
+    _install(home, loaded, dumps(loaded, new))
     return "installed" + (" (the previous status line is shown after ours)" if previous else "")
 
 
@@ -531,7 +804,11 @@ def _previous_statusline(home: Path, path: Path, ours: dict[str, Any]) -> Any:
 
 
 def uninstall_statusline(home: Path, path: Path) -> str:
-    loaded = load(path)
+    return _edit(home, path, lambda loaded: _uninstall_statusline(home, loaded))
+
+
+def _uninstall_statusline(home: Path, loaded: Loaded) -> str:
+    path = loaded.path
     current = loaded.data.get(STATUSLINE_KEY)
     if not isinstance(current, dict) or not statusline_is_ours(current):
         if not has_ours(loaded.data):

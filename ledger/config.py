@@ -9,13 +9,13 @@ what is stored.
 from __future__ import annotations
 
 import math
-import os
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ledger.files import PRIVATE_FILE, atomic_write, private_dir
 from ledger.paths import CONFIG_FILE
 
 
@@ -136,8 +136,16 @@ for _k in (
     Key("grid.basis", _str, "location", "Carbon accounting basis: location or market.", ("location", "market")),
     Key("impact.include_training", _bool, False, "Add the amortised training share as a separate line.", kind="bool"),
     Key("budget.monthly_kg", _opt_budget, None, "Monthly CO2e budget in kg ('none' to clear).", kind="number"),
+    Key("backup.keep", lambda text: _backup_keep(text), 7, "How many daily ledger backups to keep in backups/ (1 to 1000).", kind="number"),
 ):
     register(_k)
+
+
+def _backup_keep(text: str) -> int:
+    value = _number(text)
+    if value != int(value) or not 1 <= value <= 1000:
+        raise ValueError(f"{text!r} is not a whole number from 1 to 1000")
+    return int(value)
 
 
 def config_path(home: Path) -> Path:
@@ -252,7 +260,10 @@ def set_value(home: Path, name: str, value: str) -> Any:
 
     parsed = parse_value(name, value)
     path = config_path(home)
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    try:
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 (byte {exc.start}); fix or delete the file") from None
     try:
         doc = tomlkit.parse(text)
     except Exception as exc:
@@ -268,12 +279,9 @@ def set_value(home: Path, name: str, value: str) -> Any:
             del node[leaf]
     else:
         node[leaf] = parsed
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o600
-    tmp = path.with_suffix(".toml.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    try:
-        os.write(fd, tomlkit.dumps(doc).encode("utf-8"))
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+    # 0600 whatever the umask or the file's mode so far; atomic (a full disk leaves the
+    # file as it was and no temporary file): raises OSError (see ledger.files.write_error)
+    private_dir(path.parent)
+    atomic_write(path, tomlkit.dumps(doc).encode("utf-8"), PRIVATE_FILE)
+    path.with_suffix(".toml.tmp").unlink(missing_ok=True)  # left by versions before 0600 writes
     return parsed

@@ -10,12 +10,14 @@ inserted with one ``executemany`` per chunk in a single transaction).
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ledger.files import create_private, fsync_dir, private_dir
 from ledger.ingest import EVENT_COLUMNS
 from ledger.store import open_store
 
@@ -169,25 +171,46 @@ def write_demo(
     path: Path, events: int = 20_000, days: int = 90, seed: int = 7, now: datetime | None = None
 ) -> int:
     """Replace ``path`` with a fresh demo ledger up to ``now`` (default: the current
-    time); returns the number of events."""
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(path) + suffix).unlink(missing_ok=True)
-    store = open_store(path=path)
+    time); returns the number of events.
+
+    Written whole into a 0600 temporary file beside ``path`` (its ``-wal`` and
+    ``-shm`` get the same mode) and renamed over ``path`` once complete: a reader
+    never sees half a demo, and a failure (a full disk) leaves the previous demo and
+    no temporary file."""
+    path = Path(path)
+    private_dir(path.parent)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    parts = [Path(str(tmp) + suffix) for suffix in ("", "-wal", "-shm", "-journal")]
+    for part in parts:
+        part.unlink(missing_ok=True)
     count = 0
     try:
-        with store.write() as conn:
-            chunk: list[tuple] = []
-            for row in generate(events, days, seed, now):
-                chunk.append(row)
-                if len(chunk) >= 50_000:
+        create_private(tmp)
+        store = open_store(path=tmp)
+        try:
+            with store.write() as conn:
+                chunk: list[tuple] = []
+                for row in generate(events, days, seed, now):
+                    chunk.append(row)
+                    if len(chunk) >= 50_000:
+                        conn.exec_driver_sql(INSERT_SQL, chunk)
+                        count += len(chunk)
+                        chunk = []
+                if chunk:
                     conn.exec_driver_sql(INSERT_SQL, chunk)
                     count += len(chunk)
-                    chunk = []
-            if chunk:
-                conn.exec_driver_sql(INSERT_SQL, chunk)
-                count += len(chunk)
-        with store.engine.connect() as conn:
-            conn.exec_driver_sql("ANALYZE")
+            with store.engine.connect() as conn:
+                conn.exec_driver_sql("ANALYZE")
+        finally:
+            store.dispose()
+        wal = parts[1]
+        if wal.exists() and wal.stat().st_size:  # pragma: no cover - the last close checkpoints it
+            raise OSError(f"{wal}: the demo's write-ahead log was not checkpointed")
+        for suffix in ("-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        os.replace(tmp, path)
+        fsync_dir(path.parent)
     finally:
-        store.dispose()
+        for part in parts:
+            part.unlink(missing_ok=True)
     return count

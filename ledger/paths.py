@@ -40,9 +40,17 @@ def resolve_home(home: str | os.PathLike[str] | None = None) -> Path:
 
 
 def ensure_home(home: Path) -> Path:
-    """Create the home folder (private to the user) and its ``logs/``."""
-    home.mkdir(parents=True, exist_ok=True, mode=0o700)
-    (home / LOGS_DIR).mkdir(exist_ok=True, mode=0o700)
+    """Create the home folder and its ``logs/``, both 0700 whatever the umask (an
+    existing one of ours that is looser is tightened). A home that exists but cannot
+    be written (a read-only mount) is returned as is: reading still works, and each
+    write says why it failed. Raises ``OSError`` when the home cannot be created."""
+    from ledger.files import private_dir
+
+    private_dir(home)
+    try:
+        private_dir(home / LOGS_DIR)
+    except OSError:
+        pass
     return home
 
 

@@ -2,7 +2,8 @@
 
 ``set`` validates before it writes: an unknown key, a value of the wrong type, a
 negative budget or an unknown region exits 2 with the reason (and the closest
-known names) and leaves config.toml byte for byte as it was. ``get`` and ``list``
+known names) and leaves config.toml byte for byte as it was; a write that fails (a full
+disk, a read-only home) exits 1 with one line and leaves it as it was too. ``get`` and ``list``
 show what the file holds even when a value is wrong (so it can be fixed), and
 say on stderr what is wrong; the reports refuse such a file (``ledger.config.load``).
 """
@@ -60,12 +61,16 @@ def get(key: str) -> None:
 @common()
 def set_(key: str, value: str) -> None:
     """Set KEY to VALUE; impacts of all history follow the new setting."""
-    from ledger.config import ConfigError, set_value
+    from ledger.config import ConfigError, config_path, set_value
+    from ledger.files import write_error
 
+    home = ctx_obj().home_path()
     try:
-        parsed = set_value(ctx_obj().home_path(), key, value)
+        parsed = set_value(home, key, value)
     except ConfigError as exc:
         fail(str(exc))
+    except OSError as exc:  # a full disk, a read-only home: config.toml is as it was
+        fail(write_error(exc, config_path(home)), 1)
     click.echo(f"{key} = {_show(parsed)}")
 
 

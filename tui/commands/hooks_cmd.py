@@ -59,13 +59,16 @@ def edit_settings(path: Path, edit: Callable[[], str]) -> str:
     """Run one edit of a client's settings file and return what it did; a file it does
     not understand exits 2 with the reason, one it cannot write exits 1."""
     from hooks.installer import SettingsError
+    from ledger.files import write_error
 
     try:
         return edit()
     except SettingsError as exc:
         fail(str(exc))
-    except OSError as exc:
-        fail(f"{path}: cannot write: {exc.strerror}", 1)
+    except OSError as exc:  # a full disk, a read-only folder: the file is as it was
+        failing = Path(exc.filename) if isinstance(exc.filename, str) else path
+        tail = "" if failing == path else f" ({path} left as it was)"
+        fail(write_error(exc, failing) + tail, 1)
 
 
 def _clients(clients: tuple[str, ...], all_: bool) -> list[str]:
