@@ -164,6 +164,12 @@ SKIP_LABELS = {
     "no-id": "no id",
     "bad-timestamp": "bad timestamp",
     "bad-usage": "bad usage counts",
+    "too-deep": "nested too deep",
+    "undecodable": "undecodable",
+    "not-assistant": "usage on a non-assistant line",
+    "absurd-count": "count above the maximum per request",
+    "far-instant": "instant outside the accepted window",
+    "long-text": "field too long",
 }
 
 
@@ -178,6 +184,8 @@ def summary(client: str, t: Totals) -> str:
         f"{client}: {plural(t.files, 'file')} ({t.read} read, {t.unchanged} unchanged"
         + (f", {t.restarted} truncated or replaced" if t.restarted else "")
         + (f", {t.missing} gone" if t.missing else "")
+        + (f", {t.vanished} removed or replaced while read" if t.vanished else "")
+        + (f", {plural(t.irregular, 'not a regular file', 'not regular files')}" if t.irregular else "")
         + (f", {t.errors} unreadable" if t.errors else "")
         + ")",
         f"{plural(t.result.new, 'new event')}",

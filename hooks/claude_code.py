@@ -17,8 +17,15 @@ counting rules of ``shared/reference/clients.md``:
 - ``<synthetic>`` models and ``isApiErrorMessage`` lines are skipped;
 - ``output_tokens`` includes thinking: where ``output_tokens_details.thinking_tokens``
   is stated it becomes ``reasoning_tokens`` and the rest stays output;
-- unparsable lines are skipped and counted, never fatal; an unterminated last line
-  is consumed only when it is already a complete JSON object;
+- a line that carries ``message.usage`` is counted whatever its ``type``, unless
+  its type says it is not an assistant record (lines without a ``type`` key, as
+  some Claude Code versions and ccusage's fixtures write, are counted);
+- every line with usage that is passed over is counted under its reason: invalid
+  JSON, nested too deep to decode, counts that are not integers or above
+  ``ledger.events.MAX_TOKENS_PER_REQUEST``, an instant outside the accepted
+  window, ... Nothing a line holds can stop the read: the lines around it are
+  recorded and the position moves past it; an unterminated last line is consumed
+  only when it is already a complete JSON object;
 - no text is kept: ids, model, instant, session id, the session's ``cwd`` as the
   project, and counts.
 """
@@ -26,13 +33,16 @@ counting rules of ``shared/reference/clients.md``:
 from __future__ import annotations
 
 import json
+import math
 import os
+import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from hooks.tail import Parsed
+from ledger import events as _events
 from ledger.events import Event
 
 CLIENT = "claude-code"
@@ -43,6 +53,19 @@ HOOK_EVENTS: tuple[str, ...] = ("Stop", "SubagentStop", "SessionEnd")
 _USAGE = b'"usage"'
 _loads = json.loads
 _fromiso = datetime.fromisoformat
+
+# The limits at the ledger's door (``ledger.events``): what cannot be real is a
+# counted skip here, never an error. The values beside each name are the ones
+# ``ledger.events`` states; they are used only with a ledger package that predates them.
+MAX_TOKENS: int = getattr(_events, "MAX_TOKENS_PER_REQUEST", 10**9)
+EARLIEST_MS: int = getattr(_events, "EARLIEST_MS", 1420070400000)  # 2015-01-01T00:00Z
+_SKEW = getattr(_events, "LATEST_SKEW", None)
+#: How far ahead of the clock an instant may be, in ms (``ledger.events.LATEST_SKEW``).
+LATEST_SKEW_MS: int = int(_SKEW.total_seconds() * 1000) if _SKEW is not None else 86_400_000
+MAX_TEXT: int = getattr(_events, "MAX_TEXT_CHARS", 4096)
+ABSURD_COUNT: str = getattr(_events, "ABSURD_COUNT", "absurd-count")
+FAR_INSTANT: str = getattr(_events, "FAR_INSTANT", "far-instant")
+LONG_TEXT: str = getattr(_events, "LONG_TEXT", "long-text")
 
 
 # -- the pure part --------------------------------------------------------------------
@@ -85,21 +108,33 @@ def _skip(skips: dict[str, int], reason: str) -> None:
     skips[reason] = skips.get(reason, 0) + 1
 
 
-def event_from_record(obj: Any, skips: dict[str, int]) -> Event | None:
-    """The event of one parsed transcript line, or None (``skips`` says why when it matters)."""
+def latest_ms() -> int:
+    """The latest instant a line may carry (UTC epoch ms): the clock plus the skew."""
+    return int(time.time() * 1000) + LATEST_SKEW_MS
+
+
+def event_from_record(
+    obj: Any, skips: dict[str, int], latest: int | None = None
+) -> Event | None:
+    """The event of one parsed transcript line, or None (``skips`` says why when the
+    line carried usage). ``latest``: the latest instant accepted (default: now + skew)."""
     if type(obj) is not dict:
         _skip(skips, "not-an-object")
         return None
     kind = obj.get("type")
-    if kind != "assistant":
-        if kind == "progress":
-            _skip(skips, "progress-copy")
+    if kind == "progress":
+        _skip(skips, "progress-copy")
         return None
     msg = obj.get("message")
     if type(msg) is not dict:
-        return None
+        return None  # no message.usage: a line like any other
     usage = msg.get("usage")
     if type(usage) is not dict:
+        if usage is not None and (kind is None or kind == "assistant"):
+            _skip(skips, "bad-usage")
+        return None
+    if kind is not None and kind != "assistant":
+        _skip(skips, "not-assistant")  # usage on a line whose type says it is something else
         return None
     if obj.get("isApiErrorMessage") is True:
         _skip(skips, "api-error")
@@ -120,6 +155,9 @@ def event_from_record(obj: Any, skips: dict[str, int]) -> Event | None:
         ts_ms = _ts_ms(obj.get("timestamp"))
     except (ValueError, TypeError, OverflowError):
         _skip(skips, "bad-timestamp")
+        return None
+    if ts_ms < EARLIEST_MS or ts_ms > (latest if latest is not None else latest_ms()):
+        _skip(skips, FAR_INSTANT)
         return None
     get = usage.get
     inp, cw, cr, out = (
@@ -142,26 +180,43 @@ def event_from_record(obj: Any, skips: dict[str, int]) -> Event | None:
     except ValueError:
         _skip(skips, "bad-usage")
         return None
-    cost = obj.get("costUSD")
-    if not (type(cost) is float or type(cost) is int) or cost < 0:
-        cost = None
+    if inp > MAX_TOKENS or cw > MAX_TOKENS or cr > MAX_TOKENS or out > MAX_TOKENS:
+        _skip(skips, ABSURD_COUNT)
+        return None
+    session, project = _text(obj.get("sessionId")), _text(obj.get("cwd"))
+    if (len(model) > MAX_TEXT or len(event_id) > MAX_TEXT
+            or (session is not None and len(session) > MAX_TEXT)
+            or (project is not None and len(project) > MAX_TEXT)):
+        _skip(skips, LONG_TEXT)
+        return None
     return Event(
         CLIENT,
         event_id,
         model,
         ts_ms,
         "anthropic",
-        _text(obj.get("sessionId")),
-        _text(obj.get("cwd")),
+        session,
+        project,
         inp,
         cw,
         cr,
         out - reasoning,
         reasoning,
         1,
-        None if cost is None else float(cost),
+        _cost(obj.get("costUSD")),
         SOURCE,
     )
+
+
+def _cost(value: Any) -> float | None:
+    """``costUSD`` when it is a finite non-negative number, else None."""
+    if type(value) is not float and type(value) is not int:
+        return None
+    try:
+        cost = float(value)
+    except OverflowError:  # an integer too large for a float
+        return None
+    return cost if 0.0 <= cost and math.isfinite(cost) else None
 
 
 def _keep(ev: Event, events: list[Event], seen: dict[str, Event]) -> bool:
@@ -204,10 +259,16 @@ def parse(data: bytes, at_eof: bool, loads: Callable[[bytes], Any] = _loads) -> 
     by splitting every line. So ``invalid-json`` counts the broken lines that
     could have carried usage; a broken line that could not is passed over, as
     any other line without usage (counting them cost 40% of a backfill).
+
+    Never raises on what a line holds: a line the decoder cannot take (``too-deep``:
+    nesting beyond the interpreter's recursion limit; ``undecodable``: anything
+    else it raises) or that the rules refuse is skipped and counted, and the lines
+    around it are read as usual.
     """
     events: list[Event] = []
     skips: dict[str, int] = {}
     seen: dict[str, Event] = {}
+    latest = latest_ms()
     consumed = data.rfind(b"\n") + 1
     find, rfind = data.find, data.rfind
     # Where the last response began, if nothing but its own lines followed it
@@ -218,20 +279,23 @@ def parse(data: bytes, at_eof: bool, loads: Callable[[bytes], Any] = _loads) -> 
     while i != -1:
         start = rfind(b"\n", 0, i) + 1
         stop = find(b"\n", i)
-        line = data[start:stop]
         try:
-            obj = loads(line)
+            ev = event_from_record(loads(data[start:stop]), skips, latest)
         except ValueError:  # JSONDecodeError and UnicodeDecodeError
             _skip(skips, "invalid-json")
+            ev = None
+        except RecursionError:
+            _skip(skips, "too-deep")
+            ev = None
+        except Exception:  # noqa: BLE001 - whatever a line provokes, it is one skipped line
+            _skip(skips, "undecodable")
+            ev = None
+        if ev is None:
+            tail_start = -1  # another line came after the response: it is complete
+        elif _keep(ev, events, seen):
+            tail_start = start
+        elif ev.event_id != events[-1].event_id:
             tail_start = -1
-        else:
-            ev = event_from_record(obj, skips)
-            if ev is None:
-                tail_start = -1  # another line came after the response: it is complete
-            elif _keep(ev, events, seen):
-                tail_start = start
-            elif ev.event_id != events[-1].event_id:
-                tail_start = -1
         i = find(_USAGE, stop + 1, consumed)
     if not at_eof and tail_start >= 0 and stop + 1 >= consumed:
         # More of the file follows: the last response may go on in the next chunk.
@@ -243,12 +307,23 @@ def parse(data: bytes, at_eof: bool, loads: Callable[[bytes], Any] = _loads) -> 
     if at_eof and consumed < len(data):
         stripped = data[consumed:].strip()
         if stripped[:1] == b"{" and stripped[-1:] == b"}":
+            obj: Any = None
             try:
                 obj = _loads(stripped)
             except ValueError:
-                obj = None
+                pass  # maybe still being written: left for the next read
+            except RecursionError:
+                _skip(skips, "too-deep")
+                consumed = len(data)
+            except Exception:  # noqa: BLE001
+                _skip(skips, "undecodable")
+                consumed = len(data)
             if obj is not None:
-                ev = event_from_record(obj, skips)
+                try:
+                    ev = event_from_record(obj, skips, latest)
+                except Exception:  # noqa: BLE001
+                    _skip(skips, "undecodable")
+                    ev = None
                 if ev is not None:
                     _keep(ev, events, seen)
                 consumed = len(data)
@@ -260,9 +335,10 @@ def fast_loads() -> Callable[[bytes], Any] | None:
 
     It decodes only the fields :func:`event_from_record` reads (the content blocks,
     where the bytes are, are validated but not built into objects) and returns
-    the same dict shape as ``json.loads``. A line msgspec rejects (a lone surrogate
-    escape, ``NaN``...) is decoded again by ``json.loads``, so the result, and
-    what counts as invalid, is that of the standard library.
+    the same dict shape as ``json.loads`` (a line without ``type`` included). A line
+    msgspec rejects (a lone surrogate escape, ``NaN``...) is decoded again by
+    ``json.loads``, so the result, and what counts as invalid, is that of the
+    standard library; nesting too deep raises ``RecursionError`` in both.
     """
     try:
         import msgspec
@@ -301,7 +377,7 @@ def fast_loads() -> Callable[[bytes], Any] | None:
         except errors:
             return _loads(line)  # the stdlib decides (and raises ValueError if it is not JSON)
         msg = rec.message
-        if rec.type != "assistant" or msg is None:
+        if msg is None:
             return {"type": rec.type}
         return {
             "type": rec.type,
@@ -338,7 +414,11 @@ def default_roots(env: Mapping[str, str] | None = None) -> list[Path]:
 
 
 def walk_transcripts(root: Path) -> Iterator[str]:
-    """Every ``*.jsonl`` under ``root`` (recursively: subagent files included), sorted."""
+    """Every ``*.jsonl`` under ``root`` (recursively: subagent files included), sorted.
+
+    Regular files only (``is_file()`` follows a link to its target): a FIFO or a
+    socket named ``*.jsonl`` is not listed, and the reader refuses one swapped in later.
+    """
     stack = [str(root)]
     found: list[str] = []
     while stack:
@@ -384,7 +464,8 @@ def transcripts(paths: list[Path]) -> list[str]:
 
 def hook_paths(payload: Mapping[str, Any]) -> list[str]:
     """Transcripts a hook payload points at: the session's, the subagent's, and the
-    session's other subagent files (so a missed SubagentStop is caught up)."""
+    session's other subagent files (so a missed SubagentStop is caught up). Regular
+    files only (the reader checks again on the open file)."""
     out: list[str] = []
     for key in ("transcript_path", "agent_transcript_path"):
         value = payload.get(key)
@@ -395,15 +476,21 @@ def hook_paths(payload: Mapping[str, Any]) -> list[str]:
     main = payload.get("transcript_path")
     if isinstance(main, str) and main.endswith(".jsonl"):
         sub = os.path.join(os.path.realpath(os.path.expanduser(main))[: -len(".jsonl")], "subagents")
+        names: list[str] = []
         try:
-            names = sorted(os.listdir(sub))
+            with os.scandir(sub) as it:
+                for entry in it:
+                    try:  # a regular file (or a link to one): never a FIFO, which would block
+                        if entry.name.endswith(".jsonl") and entry.is_file():
+                            names.append(entry.name)
+                    except OSError:
+                        continue
         except OSError:
-            names = []
-        for name in names:
-            if name.endswith(".jsonl"):
-                path = os.path.join(sub, name)
-                if path not in out:
-                    out.append(path)
+            pass
+        for name in sorted(names):
+            path = os.path.join(sub, name)
+            if path not in out:
+                out.append(path)
     return out
 
 

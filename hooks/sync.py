@@ -8,6 +8,12 @@ so it also works on PostgreSQL): the adapter's ``parse`` is the same code for bo
 Events and the positions of the files they came from are committed together, in
 batches of about ``flush_bytes`` of input: a process killed at any point loses
 nothing and doubles nothing, and memory stays bounded whatever the corpus size.
+
+One file never stops the others: a file that vanished, is not a regular file
+(a FIFO named ``agent-x.jsonl``), cannot be read, was removed or replaced while
+it was read, or made the adapter raise, is counted (and named in
+``Totals.error_messages``, which the hook logs and ``import`` prints) and the
+sync goes on; what was read from it before is kept.
 """
 
 from __future__ import annotations
@@ -18,7 +24,16 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from hooks.tail import CHUNK_BYTES, Parser, Position, Step, read_steps, unchanged
+from hooks.tail import (
+    CHUNK_BYTES,
+    NotRegularFile,
+    Parser,
+    Position,
+    Step,
+    open_regular,
+    read_steps,
+    unchanged,
+)
 from ledger import fastpath
 from ledger.events import Event
 from ledger.ingest import IngestResult
@@ -92,7 +107,9 @@ class Totals:
     read: int = 0
     missing: int = 0
     errors: int = 0
-    restarted: int = 0  # truncated or replaced files read again from the start
+    restarted: int = 0  # truncated, replaced or rewritten files read again from the start
+    irregular: int = 0  # FIFOs, sockets, devices, folders named like a source: not read
+    vanished: int = 0  # removed or replaced while they were being read
     bytes: int = 0
     result: IngestResult = field(default_factory=IngestResult)
     skips: dict[str, int] = field(default_factory=dict)
@@ -146,20 +163,59 @@ class Syncer:
             if self.exhausted:
                 return
             budget = None if self.max_bytes is None else self.max_bytes - t.bytes
-            with open(path, "rb") as f:
+            f, opened = open_regular(path)  # its fstat: what is read is what was checked
+            with f:
                 t.read += 1
                 steps = read_steps(
-                    f, st, pos, self.parse, chunk_bytes=self.chunk_bytes, max_bytes=budget
+                    f, opened, pos, self.parse, chunk_bytes=self.chunk_bytes, max_bytes=budget
                 )
-                for i, step in enumerate(steps):
-                    self.absorb(path, step, first=i == 0)
+                first = True
+                while True:
+                    try:
+                        step = next(steps)
+                    except StopIteration:
+                        break
+                    except OSError:
+                        raise
+                    except Exception as exc:  # noqa: BLE001 - the adapter raised: this file stops here
+                        self.adapter_failed(path, exc)
+                        break
+                    self.absorb(path, step, first=first)  # a failed commit propagates
+                    first = False
+            self.check_still_there(path, opened)
+        except NotRegularFile as exc:
+            t.irregular += 1
+            t.error_messages.append(f"{path}: {exc}")
         except OSError as exc:
             self.failed(path, exc)
+
+    def check_still_there(self, path: str, opened: os.stat_result) -> None:
+        """Count (and name) a file removed or replaced while it was read: what was read
+        from it is kept; a replacement is read from its start next time."""
+        try:
+            now = os.stat(path)
+        except FileNotFoundError:
+            what = "removed while it was read (what was read is kept)"
+        else:
+            if (now.st_ino, now.st_dev) == (opened.st_ino, opened.st_dev):
+                return
+            what = "replaced while it was read (what was read is kept; the new file is read next time)"
+        self.totals.vanished += 1
+        self.totals.error_messages.append(f"{path}: {what}")
+
+    def adapter_failed(self, path: str, exc: Exception) -> None:
+        """The adapter raised (a bug): the file is left where its last good chunk ended."""
+        t = self.totals
+        t.errors += 1
+        t.error_messages.append(
+            f"{path}: the {self.client} adapter failed ({type(exc).__name__}: {exc}); "
+            "the rest of this file is left for the next run"
+        )
 
     def absorb(self, path: str, step: Step, first: bool) -> None:
         """Queue one parsed chunk of ``path`` (committed with its position by ``flush``)."""
         t = self.totals
-        if first and step.position.state.get("last_read") in ("truncated", "replaced"):
+        if first and step.position.state.get("last_read") in ("truncated", "replaced", "rewritten"):
             t.restarted += 1
         self._events.extend(step.parsed.events)
         self._positions[path] = step.position

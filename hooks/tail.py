@@ -12,6 +12,14 @@ plus a hash of the first bytes). With it:
 - a file that shrank (truncated) or whose first bytes or inode changed (replaced,
   rotated) is read again from the start; ingestion is idempotent, so re-reading
   never double counts;
+- so is a file whose last bytes before the stored offset changed (``rewritten``):
+  truncated and regrown past the old size with the same inode and the same first
+  bytes, which size and head alone cannot tell from an append. The position keeps
+  a hash of the :data:`TAIL_BYTES` before its offset (``state["tail"]``), checked
+  with one 4 KiB read before reading on;
+- only regular files are opened, without blocking (:func:`open_regular`): a FIFO,
+  socket or device named like a transcript is refused, even one swapped in after
+  a ``stat()``;
 - the adapter consumes complete lines only: a half-written last line stays for
   the next read. Large files are read in chunks, each committed with its
   position, so memory is bounded and a killed import resumes where it stopped.
@@ -25,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
@@ -33,6 +42,8 @@ from ledger.events import Event
 
 #: How many leading bytes identify a file (with its inode).
 HEAD_BYTES = 4096
+#: How many bytes before the stored offset are hashed, to notice a rewrite.
+TAIL_BYTES = 4096
 #: Bytes read (and committed) at once: bounds memory on large files.
 CHUNK_BYTES = 8 << 20
 
@@ -80,6 +91,54 @@ def identity_of(st: os.stat_result, head: bytes) -> str:
     return f"{st.st_ino}:{len(head)}:{digest}"
 
 
+def tail_sig(last: bytes) -> str:
+    """``length:hash`` of the bytes just before an offset (``state["tail"]``)."""
+    return f"{len(last)}:{hashlib.blake2b(last, digest_size=8).hexdigest()}"
+
+
+class NotRegularFile(OSError):
+    """A path that is not a regular file (FIFO, socket, device, folder): never read."""
+
+
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISDIR, "a folder"),
+)
+
+
+def kind_of(mode: int) -> str:
+    """What a non-regular file is, in words."""
+    for test, words in _KINDS:
+        if test(mode):
+            return words
+    return "not a regular file"
+
+
+#: ``open()`` flags: never block (a FIFO without a writer blocks a plain ``open``).
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
+def open_regular(path: str) -> tuple[BinaryIO, os.stat_result]:
+    """Open ``path`` for reading if it is a regular file, with its ``fstat()``.
+
+    The file is opened non-blocking and checked on the open descriptor, so a FIFO
+    swapped in after an earlier ``stat()`` neither blocks nor is read. Raises
+    :class:`NotRegularFile` (an ``OSError``) for anything but a regular file.
+    """
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotRegularFile(f"{kind_of(st.st_mode)}, not a regular file: not read")
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "rb"), st
+
+
 def unchanged(pos: Position | None, st: os.stat_result) -> bool:
     """True when nothing can have been appended since ``pos`` (stat only)."""
     return (
@@ -106,6 +165,21 @@ def resume_offset(pos: Position | None, st: os.stat_result, head: bytes) -> tupl
     if n > len(head) or hashlib.blake2b(head[:n], digest_size=8).hexdigest() != digest:
         return 0, "replaced"
     return pos.offset, "append"
+
+
+def check_tail(f: BinaryIO, pos: Position, offset: int) -> tuple[bool, bytes]:
+    """Whether the bytes before ``offset`` are still those ``pos`` hashed, and those bytes.
+
+    A position written before the hash existed has nothing to compare: it is trusted
+    (as its head and size were), and the hash is stored from this read on.
+    """
+    n = min(offset, TAIL_BYTES)
+    f.seek(offset - n)
+    last = f.read(n)
+    expected = pos.state.get("tail")
+    if not isinstance(expected, str):
+        return len(last) == n, last
+    return len(last) == n and tail_sig(last) == expected, last
 
 
 @dataclass(slots=True)
@@ -138,6 +212,11 @@ def read_steps(
     head = f.read(min(size, HEAD_BYTES))
     offset, why = resume_offset(pos, st, head)
     identity = identity_of(st, head)
+    last = b""  # the TAIL_BYTES before ``offset``
+    if offset > 0 and pos is not None:
+        same, last = check_tail(f, pos, offset)
+        if not same:
+            offset, why, last = 0, "rewritten", b""
     if offset == 0 or pos is None:
         skipped, reasons = 0, {}
         state: dict[str, Any] = {}
@@ -149,6 +228,7 @@ def read_steps(
     done = 0
 
     def position(size_seen: int) -> Position:
+        state["tail"] = tail_sig(last)
         return Position(
             identity=identity,
             offset=offset,
@@ -172,8 +252,10 @@ def read_steps(
             want *= 2  # one line longer than a chunk: read more at once
             continue
         want = chunk_bytes
-        offset += parsed.consumed
-        done += parsed.consumed
+        used = parsed.consumed
+        last = data[used - TAIL_BYTES : used] if used >= TAIL_BYTES else (last + data[:used])[-TAIL_BYTES:]
+        offset += used
+        done += used
         for reason, count in parsed.skips.items():
             reasons[reason] = reasons.get(reason, 0) + count
             skipped += count
