@@ -53,6 +53,7 @@ class Loop:
     mismatches: list[str] = field(default_factory=list)
     episode_checks: int = 0
     partial: int = 0  # kills that left some but not all of the events stored
+    mid_write: int = 0  # kills after the ledger's files grew, before anything new was committed
 
     def report(self, head: str) -> list[str]:
         pts = ", ".join(f"{p:.0f}" for p in self.points_ms)
@@ -60,7 +61,8 @@ class Loop:
             head,
             f"  runs: {self.runs} (killed mid-run: {self.killed}, finished before the kill: {self.finished})",
             f"  kill points (ms): {pts}",
-            f"  kills that left a partly filled ledger (some events, not all): {self.partial}",
+            f"  kills that left a partly filled ledger (some events, not all): {self.partial}; "
+            f"kills while writing (ledger files grown, nothing new committed): {self.mid_write}",
             f"  integrity failures: {len(self.integrity_failures)}",
             f"  mismatches: {len(self.mismatches)} (final run and {self.episode_checks} finished run(s) "
             "vs a clean run into a fresh ledger)",
@@ -97,6 +99,11 @@ def big_transcript(corpus: Path, mb: float, dest: Path) -> Path:
     return dest
 
 
+def footprint(db: Path) -> int:
+    """Bytes of the ledger and its WAL (0 when absent)."""
+    return sum(p.stat().st_size for p in (db, db.with_name(db.name + "-wal")) if p.exists())
+
+
 def kill_loop(loop: Loop, runs: int, rng: random.Random, work: Path, window_ms: float,
               ref: harness.Totals, attempt: Callable[[Path, float], harness.Kill],
               finish: Callable[[Path], None]) -> None:
@@ -106,18 +113,23 @@ def kill_loop(loop: Loop, runs: int, rng: random.Random, work: Path, window_ms: 
     home = work / f"{loop.name}-{episode}"
     for _ in range(runs):
         at = rng.uniform(0, window_ms)
+        db = home / "ledger.db"
+        size0, events0 = footprint(db), harness.event_count(db) if db.exists() else 0
         k = attempt(home, at)
         loop.runs += 1
         loop.points_ms.append(at)
-        db = home / "ledger.db"
         if k.killed:
             loop.killed += 1
             if db.exists():  # a kill before the ledger was created leaves nothing to check
                 res = harness.integrity_check(db)
                 if res != "ok":
                     loop.integrity_failures.append(f"run {loop.runs} (killed at {at:.0f} ms): {res}")
-                elif 0 < harness.event_count(db) < want_events:
+                    continue
+                n = harness.event_count(db)
+                if 0 < n < want_events:
                     loop.partial += 1
+                if n == events0 and footprint(db) > size0:
+                    loop.mid_write += 1
             continue
         loop.finished += 1
         if k.returncode != 0:

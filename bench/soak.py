@@ -38,6 +38,7 @@ import multiprocessing as mp
 import os
 import random
 import re
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -154,40 +155,55 @@ GENERATORS: dict[str, Callable[[Path, int, random.Random], Feeder]] = {
 }
 
 
+def child_cpu() -> float:
+    """CPU seconds (user + system) used so far by this process's finished children."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def think(rng: random.Random, mean: float) -> None:
+    """A pause of uniform(0, 2 * mean) seconds between a writer's operations."""
+    if mean > 0:
+        time.sleep(rng.uniform(0, 2 * mean))
+
+
 def wait_until(t: float) -> None:
     while (left := t - time.time()) > 0:
         time.sleep(min(left, 0.05))
 
 
-def hook_writer(client: str, index: int, work: str, home: str, start: float, stop: float, seed: int) -> None:
+def hook_writer(client: str, index: int, work: str, home: str, start: float, stop: float, seed: int,
+                pause: float) -> None:
     """Append turns and run the client's hook after each until ``stop``; results to JSON."""
     rng = random.Random(seed)
     feeder = GENERATORS[client](Path(work), index, rng)
     env = harness.tool_env(Path(home))
-    turns, times, anomalies = [], [], []
+    turns, times, cpu, anomalies = [], [], [], []
     wait_until(start)
     n = 0
     while time.time() < stop:
         data, project, events = feeder.turn(n)
         feeder.append(data)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), child_cpu()
         proc = subprocess.run(feeder.hook_args(), input=feeder.payload(), capture_output=True, env=env)
         times.append(time.perf_counter() - t0)
+        cpu.append(child_cpu() - c0)
         if proc.returncode != 0 or proc.stdout or proc.stderr:
             anomalies.append(f"exit {proc.returncode}, stdout {proc.stdout[:200]!r}, stderr {proc.stderr[:200]!r}")
         turns.append({"project": project, "events": events})
         n += 1
-    out = {"kind": "hook", "client": client, "index": index, "turns": turns, "times": times,
+        think(rng, pause)
+    out = {"kind": "hook", "client": client, "index": index, "turns": turns, "times": times, "cpu": cpu,
            "anomalies": anomalies, "payload": feeder.payload().decode(), "args": feeder.hook_args()}
     Path(work, f"writer-{index}.json").write_text(json.dumps(out))
 
 
-def log_writer(index: int, work: str, home: str, start: float, stop: float, seed: int) -> None:
+def log_writer(index: int, work: str, home: str, start: float, stop: float, seed: int, pause: float) -> None:
     """``tokenprint log --json -`` of batches of 1-8 events until ``stop``; results to JSON."""
     rng = random.Random(seed)
     env = harness.tool_env(Path(home))
     tp = harness.exe("tokenprint")
-    batches, refused, times, anomalies = [], [], [], []
+    batches, refused, times, cpu, anomalies = [], [], [], [], []
     wait_until(start)
     n = 0
     while time.time() < stop:
@@ -203,10 +219,11 @@ def log_writer(index: int, work: str, home: str, start: float, stop: float, seed
             items.append({"client": "manual", "model": rng.choice(CLAUDE_MODELS), "timestamp": ts,
                           "session": f"soak-log-w{index}", "project": project, "id": eid, **c})
             events[eid] = {**c, "requests": 1}
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), child_cpu()
         proc = subprocess.run([tp, "log", "--json", "-", "-q"], input=json.dumps(items).encode(),
                               capture_output=True, env=env)
         times.append(time.perf_counter() - t0)
+        cpu.append(child_cpu() - c0)
         rec = {"project": project, "events": events}
         if proc.returncode == 0:
             batches.append(rec)
@@ -216,7 +233,8 @@ def log_writer(index: int, work: str, home: str, start: float, stop: float, seed
             rec["stderr"] = proc.stderr.decode(errors="replace").strip()[-300:]
             refused.append(rec)
         n += 1
-    out = {"kind": "log", "index": index, "turns": batches, "refused": refused, "times": times,
+        think(rng, pause)
+    out = {"kind": "log", "index": index, "turns": batches, "refused": refused, "times": times, "cpu": cpu,
            "anomalies": anomalies}
     Path(work, f"writer-{index}.json").write_text(json.dumps(out))
 
@@ -283,9 +301,15 @@ def reader(work: str, home: str, start: float, stop_file: str, hard_stop: float)
 
 
 def hook_budget() -> tuple[float, str]:
-    """The hook's time budget in seconds, and where it comes from."""
+    """The hook's wall-time budget in seconds, and where it comes from."""
     import hooks.entry as entry
 
+    if isinstance(getattr(entry, "BUDGET_S", None), int | float):
+        value = float(entry.budget_s()) if callable(getattr(entry, "budget_s", None)) else float(entry.BUDGET_S)
+        src = "hooks.entry.BUDGET_S"
+        if value != entry.BUDGET_S:
+            src += f" ({entry.BUDGET_S:g} s) lowered by ${getattr(entry, 'BUDGET_ENV', '?')}"
+        return value, src
     for name in sorted(vars(entry)):
         value = getattr(entry, name)
         if "BUDGET" in name and name.endswith("_S") and isinstance(value, int | float):
@@ -334,7 +358,9 @@ def check(results: list[dict[str, Any]], rd: dict[str, Any], db: Path, seconds: 
     want: dict[tuple[str, str], Buckets] = {}
     refused_ids: set[tuple[str, str]] = set()
     hook_times: list[float] = []
+    hook_cpu: list[float] = []
     log_times: list[float] = []
+    log_cpu: list[float] = []
     turns = batches = refused = 0
     anomalies: list[str] = []
     for res in results:
@@ -345,9 +371,11 @@ def check(results: list[dict[str, Any]], rd: dict[str, Any], db: Path, seconds: 
                 want[(client, eid)] = b
         if res["kind"] == "hook":
             hook_times.extend(res["times"])
+            hook_cpu.extend(res["cpu"])
             turns += len(res["turns"])
         else:
             log_times.extend(res["times"])
+            log_cpu.extend(res["cpu"])
             batches += len(res["turns"])
             refused += len(res["refused"])
             for t in res["refused"]:
@@ -381,10 +409,12 @@ def check(results: list[dict[str, Any]], rd: dict[str, Any], db: Path, seconds: 
         f"{', '.join(no_gen) or 'none'}",
         f"  events written: {len(want)} ({hook_events} by hooks in {turns} turns, {log_events} by log in "
         f"{batches} batches): {len(want) / seconds:.0f} events/s",
-        f"  hook wall time: p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms over {len(hook_times)} runs "
-        f"(budget {budget * 1000:.0f} ms: {budget_src})",
+        f"  hook wall time (whole process, start-up included): p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms over {len(hook_times)} runs "
+        f"(budget {budget * 1000:.0f} ms: {budget_src}); its CPU time p50 "
+        f"{statistics.median(hook_cpu) * 1000 if hook_cpu else 0:.0f} ms, p99 {harness.percentile(hook_cpu, 99) * 1000:.0f} ms",
         f"  log calls: {len(log_times)} ({len(log_times) / seconds:.1f}/s), p50 "
-        f"{statistics.median(log_times) * 1000 if log_times else 0:.0f} ms; refused: {refused}",
+        f"{statistics.median(log_times) * 1000 if log_times else 0:.0f} ms (CPU p50 "
+        f"{statistics.median(log_cpu) * 1000 if log_cpu else 0:.0f} ms); refused: {refused}",
         f"  reader: {len(api_ms)} report API + {len(cli_ms)} tokenprint report refreshes (p50 "
         f"{statistics.median(api_ms) if api_ms else 0:.0f} ms / {statistics.median(cli_ms) if cli_ms else 0:.0f} ms,"
         f" up to {rd.get('seen_batches', 0)} batches each); report errors: {len(rd.get('errors', []))}",
@@ -429,6 +459,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--writers", type=int, default=16)
     ap.add_argument("--hook-share", type=float, default=0.5, help="share of writers that are hooks (default 0.5)")
+    ap.add_argument("--think", type=float, default=0.0, metavar="SECONDS",
+                    help="mean pause of each writer between its operations (default 0: back to back)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--keep", action="store_true", help="keep the work folder (its path is printed)")
     a = ap.parse_args(argv)
@@ -446,6 +478,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.hook_share < 1 and n_hooks == a.writers > 1:
         n_hooks -= 1  # and at least one log writer
     budget, budget_src = hook_budget()
+    load0 = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="tokenprint-soak-"))
     home = work / "home"
     db = home / "ledger.db"
@@ -460,9 +493,9 @@ def main(argv: list[str] | None = None) -> int:
         if i < n_hooks:
             client = clients[i % len(clients)]
             plan[client] = plan.get(client, 0) + 1
-            p = ctx.Process(target=hook_writer, args=(client, i, str(work), str(home), start, stop, seed))
+            p = ctx.Process(target=hook_writer, args=(client, i, str(work), str(home), start, stop, seed, a.think))
         else:
-            p = ctx.Process(target=log_writer, args=(i, str(work), str(home), start, stop, seed))
+            p = ctx.Process(target=log_writer, args=(i, str(work), str(home), start, stop, seed, a.think))
         procs.append(p)
     rd_proc = ctx.Process(target=reader, args=(str(work), str(home), start, str(stop_file), stop + 120))
     try:
@@ -483,6 +516,8 @@ def main(argv: list[str] | None = None) -> int:
         rd = json.loads((work / "reader.json").read_text())
         left = catch_up(results, home, db)
         out = check(results, rd, db, a.seconds, budget, budget_src, a.writers, plan, no_gen, left)
+        out.lines.insert(1, f"  machine: {os.cpu_count()} CPUs, load average {load0:.2f} at the start; "
+                            f"writers' pause between operations: {a.think:g} s mean")
     finally:
         for p in [*procs, rd_proc]:
             if p.is_alive():

@@ -68,7 +68,7 @@ def _ledger(tmp_path: Path, events: dict[str, dict[str, int]], project: str) -> 
 
 def _log_result(events: dict[str, dict[str, int]], project: str) -> dict[str, Any]:
     return {"kind": "log", "index": 0, "turns": [{"project": project, "events": events}], "refused": [],
-            "times": [0.1], "anomalies": []}
+            "times": [0.1], "cpu": [0.05], "anomalies": []}
 
 
 def _check(results: list[dict[str, Any]], db: Path) -> soak.Outcome:
