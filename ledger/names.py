@@ -60,14 +60,37 @@ def matches_model(typed: str, stored: str) -> bool:
     return typed == stored or typed == short_model(stored)
 
 
-def terminal_safe(text: Any) -> str:
-    """``text`` without control or formatting characters (escape sequences, bidi
-    overrides, newlines): each becomes ``?``, so a name cannot move the cursor,
-    recolour the terminal or break a table line."""
+#: Line breaks, folded to one mark by :func:`terminal_safe` when ``newline`` is given.
+_NEWLINES = re.compile("\r\n|[\n\r\v\f\x85\u2028\u2029]")
+
+
+def terminal_safe(text: Any, mark: str = "?", newline: str | None = None) -> str:
+    """``text`` without control or formatting characters: each becomes ``mark``.
+
+    THE one place that decides what may reach a terminal, a table line or an export
+    (text reports, ``/footprint``, the dashboard, error messages, every export
+    format). Replaced: every character Python does not call printable, that is the
+    C0 controls (NUL to US, tab and newline included), DEL, the C1 controls
+    (U+0080-U+009F, CSI U+009B among them), the bidirectional embeddings, overrides
+    and isolates (U+202A-U+202E, U+2066-U+2069) and every other format character,
+    line and paragraph separators, surrogates. ESC and BEL go with them, so an
+    escape sequence (``ESC [ 2 J``, ``ESC ] 0 ; title BEL``) is left as inert
+    printable text: it cannot move the cursor, recolour the terminal, set a window
+    title or break a table line.
+
+    ``mark`` is ``?`` by default (the mark the ledger stores for a neutralised
+    name, so a name shows the same whether it was written before or after the
+    door neutralised it); ``""`` drops them (Markdown, HTML). ``newline``, when
+    given, is what each line break becomes instead (``" "``: folded to a space).
+    """
     s = str(text)
     if s.isprintable():
         return s
-    return "".join(c if c.isprintable() else "?" for c in s)
+    if newline is not None:
+        s = _NEWLINES.sub(newline, s)
+        if s.isprintable():
+            return s
+    return "".join(c if c.isprintable() else mark for c in s)
 
 
 def width(text: str) -> int:

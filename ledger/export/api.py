@@ -52,13 +52,19 @@ class MissingFolder(ValueError):
         self.folder = folder
 
 
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+
+
 def write_atomic(path: Path, text: str) -> Path:
     """Write ``text`` to ``path`` through a temporary file in the same folder, which
-    must exist (raises :class:`MissingFolder`)."""
+    must exist (raises :class:`MissingFolder`). The file is 0600 whatever the umask
+    (an export holds private usage data)."""
     if not path.parent.is_dir():
         raise MissingFolder(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.fchmod(fd, PRIVATE_FILE)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
         os.replace(tmp, path)
@@ -76,6 +82,7 @@ def export_to_file(
     path: str | os.PathLike[str] | None,
     settings: dict[str, Any] | None,
     tz: str | None = None,
+    private_folder: bool = False,
 ) -> Path:
     """Export ``since``..``until`` (inclusive local days in ``tz``) of ``stores``
     (``[(label, Store), ...]``) as ``fmt`` to ``path``; returns the file written.
@@ -84,7 +91,9 @@ def export_to_file(
     with data; ``until`` missing: to today. ``path`` missing or a folder (existing, or
     new and without a suffix: it is created): a file named ``tokenprint-<period>.<fmt>``
     there (the current folder when missing).
-    Raises ``ValueError`` on a bad format or range.
+    A folder created here is 0700 whatever the umask; with ``private_folder`` (the
+    dashboard's ``<home>/exports/``) an existing one of ours is tightened to 0700 too.
+    The file is 0600. Raises ``ValueError`` on a bad format or range.
     """
     from ledger.export.gather import last_complete_month, opened, query_first_day
     from ledger.timeutil import get_zone
@@ -105,8 +114,23 @@ def export_to_file(
     if path is not None and target.parent == Path(path).expanduser() and not target.parent.exists():
         if not target.parent.parent.is_dir():
             raise MissingFolder(target.parent.parent)
-        target.parent.mkdir(mode=0o700)  # a new folder named by the caller (not its parents)
+        target.parent.mkdir(mode=PRIVATE_DIR)  # a new folder named by the caller (not its parents)
+        os.chmod(target.parent, PRIVATE_DIR)
+    elif private_folder and target.parent.is_dir():
+        _tighten_dir(target.parent)
     return write_atomic(target, text)
+
+
+def _tighten_dir(folder: Path) -> None:
+    """``folder`` (one of ours) 0700 if it is looser; never someone else's."""
+    try:
+        st = folder.stat()
+        if hasattr(os, "getuid") and st.st_uid != os.getuid():
+            return
+        if st.st_mode & 0o077:
+            os.chmod(folder, PRIVATE_DIR)
+    except OSError:
+        pass  # a read-only mount: the write below says why
 
 
 def output_path(path: str | os.PathLike[str] | None, rng: Range, fmt: str) -> Path:

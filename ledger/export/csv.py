@@ -43,11 +43,23 @@ def number(v: Any) -> str:
     return f"{float(v):.10g}"
 
 
+#: What makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection"):
+#: ``=``, ``+``, ``-``, ``@``, and TAB or CR before them.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Characters a spreadsheet may skip before looking for a formula: a cell such as
+#: ``"=1+1`` or `` =1+1`` is read as a formula by some of them.
+_LEADING = " \"'"
+
+
 def name(v: Any) -> str:
-    """A text cell: no control characters, and never read as a formula by a
-    spreadsheet (a leading ``=``, ``+``, ``-``, ``@`` gets a ``'``)."""
+    """A text cell (client, model): no control characters (each is ``?``, as in the
+    terminal and the ledger), and never read as a formula by a spreadsheet: a cell
+    that starts with ``=``, ``+``, ``-``, ``@``, TAB or CR, also after leading quotes
+    or spaces, gets a leading ``'`` (OWASP's recommendation; the csv module then
+    quotes the cell as CSV requires). Numbers never go through here: they are
+    written by :func:`number` and stay numbers."""
     t = terminal_safe(v)
-    return "'" + t if t[:1] in ("=", "+", "-", "@") else t
+    return "'" + t if t.lstrip(_LEADING)[:1] in FORMULA_START and t.lstrip(_LEADING) else t
 
 
 def line(row: dict[str, Any], demo: bool = False) -> list[str]:

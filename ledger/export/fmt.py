@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ledger import units
+from ledger.names import terminal_safe
 from ledger.units import count, share
 
 __all__ = ["IMPACT_LABELS", "central", "count", "money", "pct", "qty", "rng", "setting", "share", "short_source"]
@@ -73,3 +74,10 @@ def short_source(text: Any, limit: int = 72) -> str:
     if len(t) > limit:
         t = t[: limit - 1].rsplit(" ", 1)[0].rstrip(",:;") + "…"
     return t
+
+
+def span(name: Any) -> str:
+    """A user-controlled name as a `code` span inside one of the document's sentences
+    (the convention Markdown and HTML render as code): on one line, control bytes
+    dropped, backticks as ``'`` so the name cannot close the span."""
+    return "`" + terminal_safe(name, mark="", newline=" ").replace("`", "'") + "`"

@@ -93,8 +93,10 @@ footer { margin-top: 28px; color: var(--muted); font-size: 12px; border-top: 1px
 
 
 def _e(text: Any) -> str:
-    """Text for HTML: escaped, without control characters."""
-    return escape(terminal_safe(text), quote=True)
+    """Text for HTML, in an element or an attribute: control bytes dropped, line
+    breaks folded to spaces, then ``html.escape`` with ``quote=True`` (``& < > " '``),
+    so no element or attribute can come from the data."""
+    return escape(terminal_safe(text, mark="", newline=" "), quote=True)
 
 
 def _delta(p: float | None, prev_title: str) -> str:

@@ -125,8 +125,8 @@ def shrink(groups: Rows, settings: dict[str, Any]) -> list[dict[str, Any]]:
             "co2e_g": current, "alternative_co2e_g": alt_co2, "saving_co2e_g": saving,
             "saving_share": saving / total,
             "text": (
-                f"Moving the {a.client} requests on `{a.model}` ({fmt.share(current / total)} of the CO2e) "
-                f"to `{alt.id}` would save about {qty(saving, 'g')} CO2e, {fmt.share(saving / total)} of the "
+                f"Moving the {fmt.span(a.client)} requests on {fmt.span(a.model)} ({fmt.share(current / total)} of the CO2e) "
+                f"to {fmt.span(alt.id)} would save about {qty(saving, 'g')} CO2e, {fmt.share(saving / total)} of the "
                 f"total (the same tokens on {alt.params_active.central:.3g} B instead of "
                 f"{a.entry.params_active.central:.3g} B active parameters)."
             ),
@@ -244,7 +244,7 @@ def sources(groups: Rows, settings: dict[str, Any], meta: dict[str, Any]) -> lis
                     "text": text})
     for eid, (requested, e) in sorted(entries.items()):
         p = e.params_active
-        text = (f"Model `{eid}`" + (f" (as `{requested}`)" if requested != eid else "")
+        text = (f"Model {fmt.span(eid)}" + (f" (as {fmt.span(requested)})" if requested != eid else "")
                 + f": {p.central:.3g} B active parameters ({p.low:.3g} to {p.high:.3g})")
         if e.arch == "moe":
             text += f", {e.params_total.central:.3g} B in total"

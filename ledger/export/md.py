@@ -16,33 +16,89 @@ BAR_WIDTH = 40
 BLOCKS = " ▏▎▍▌▋▊▉█"
 
 
+def _clean(name: Any) -> str:
+    """``name`` on one line (line breaks folded to spaces), control bytes dropped."""
+    return terminal_safe(name, mark="", newline=" ")
+
+
+def _entities(t: str) -> str:
+    return t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+#: Every character Markdown (CommonMark and GitHub's extensions) may read as syntax.
+_SPECIALS = re.compile(r"[\\`*_{}\[\]()#+\-.!|~]")
+
+
 def text(name: Any) -> str:
-    """A name as Markdown text: no control characters, Markdown's specials escaped (``|`` in tables)."""
-    return _SPECIALS.sub(r"\\\g<0>", terminal_safe(name))
+    """A user-controlled string (project, client, session, member label, file name)
+    as Markdown text that renders as exactly those characters: on one line, control
+    bytes dropped, HTML's ``& < >`` as entities (no tag, no autolink), and every
+    Markdown metacharacter (``\\ ` * _ { } [ ] ( ) # + - . ! | ~``) backslash-escaped,
+    so no emphasis, heading, list, table cell or link (``[x](javascript:...)``)
+    can come from the data."""
+    return _SPECIALS.sub(r"\\\g<0>", _entities(_clean(name)))
 
 
 def code(name: Any) -> str:
-    """A name as a Markdown code span (a longer fence when it holds backticks)."""
-    t = terminal_safe(name)
-    fence = "``" if "`" in t else "`"
-    pad = " " if t.startswith("`") or t.endswith("`") or fence == "``" else ""
+    """A name as a Markdown code span, where nothing is syntax: on one line, control
+    bytes dropped, fenced by one backtick more than the longest run inside it
+    (CommonMark), padded when it starts or ends with one. Inside a table, ``|`` is
+    escaped by :func:`_table` (GitHub reads ``\\|`` in a code span as ``|``).
+
+    A name holding ``<``, ``>`` or ``&`` is :func:`text` instead: a code span is inert
+    in CommonMark, but not every renderer (mail clients, HTML-in-Markdown pipelines)
+    honours that for tags, so no raw tag ever appears in the file."""
+    t = _clean(name)
+    if any(c in t for c in "<>&"):
+        return text(t)
+    if not t:
+        return "` `"
+    longest = max((len(r) for r in re.findall("`+", t)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if t.startswith(("`", " ")) or t.endswith(("`", " ")) else ""
     return f"{fence}{pad}{t}{pad}{fence}"
 
 
-def note_name(name: Any) -> str:
-    """A name inside a data-quality note (shared with HTML, where `...` becomes code)."""
-    return terminal_safe(name).replace("`", "'")
+def _plain(sentence: Any) -> str:
+    """A sentence we did not write (an impact warning quoting a model id) for the
+    notes: one line, no control byte, no backtick (so no `code` span)."""
+    return _clean(sentence).replace("`", "'")
 
 
-_SPECIALS = re.compile(r"[\\`*_\[\]<>#~]")  # "|" is escaped by _table
+#: What our own sentences (notes, sources, suggestions) escape outside their `code`
+#: spans: they are prose we wrote, with user-controlled names only inside the spans,
+#: so a lighter escape keeps them readable as plain text while no link, tag or
+#: emphasis can form.
+_PROSE_SPECIALS = re.compile(r"[\\*_\[\]~|]")
+_BLOCK_START = re.compile(r"^(?:[#>+=\-]|\d+[.)])")
+
+
+def prose(sentence: Any) -> str:
+    """One of our sentences with `code` spans (the convention the export document's
+    texts follow) as Markdown: each span through :func:`code`, the text between
+    escaped (entities, ``\\ * _ [ ] ~ |``); never starts a block (heading, quote,
+    list)."""
+    parts = _clean(sentence).split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: no span at all
+        parts = ["'".join(parts)]
+    out = "".join(code(p) if i % 2 else _PROSE_SPECIALS.sub(r"\\\g<0>", _entities(p))
+                  for i, p in enumerate(parts))
+    return "\\" + out if _BLOCK_START.match(out) else out
 
 
 def _table(head: list[str], rows: list[list[str]], align: str) -> list[str]:
-    """A GitHub table; ``align`` has one letter per column (l or r)."""
+    """A GitHub table; ``align`` has one letter per column (l or r). A ``|`` not
+    already escaped by :func:`text` is escaped here (in code spans too)."""
     sep = ["---:" if a == "r" else "---" for a in align]
     out = ["| " + " | ".join(head) + " |", "| " + " | ".join(sep) + " |"]
-    out += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows]
+    out += ["| " + " | ".join(_pipes(c) for c in r) + " |" for r in rows]
     return out
+
+
+def _pipes(cell: str) -> str:
+    """``cell`` with every ``|`` escaped once (one already after an odd run of
+    backslashes is left as it is)."""
+    return re.sub(r"(\\*)\|", lambda m: m.group(0) if len(m.group(1)) % 2 else m.group(1) + "\\|", cell)
 
 
 def _bar(value: float, top: float) -> str:
@@ -146,23 +202,25 @@ def quality_notes(doc: dict[str, Any]) -> list[str]:
     notes = []
     for u in q["unknown_models"]:
         notes.append(
-            f"Model `{note_name(u['model'])}` is not in the model table ({u['requests']:,} requests): {u['note']}"
+            f"Model {fmt.span(u['model'])} is not in the model table ({u['requests']:,} requests): "
+            + _plain(u["note"])
         )
     listed = [u["model"] for u in q["unknown_models"]]
     for w in doc.get("warnings") or []:
         if isinstance(w, str) and not any(repr(m) in w or f"`{m}`" in w for m in listed):
+            w = _plain(w)  # a warning may quote a name: never a code span, no control byte
             notes.append(w if w.endswith(".") else w + ".")
     for e in q["estimated_tokens"]:
         notes.append(
-            f"{note_name(e['client'])}: tokens of {e['requests']:,} requests ({fmt.count(e['tokens'])} tokens) were "
-            f"estimated with {note_name(e['method'])}, not reported by the client."
+            f"{fmt.span(e['client'])}: tokens of {e['requests']:,} requests ({fmt.count(e['tokens'])} tokens) were "
+            f"estimated with {fmt.span(e['method'])}, not reported by the client."
         )
     for s in q["skipped_sources"]:
         reasons = ", ".join(f"{k}: {v}" for k, v in sorted(s["reasons"].items()))
-        who = f" [{note_name(s['ledger'])}]" if len(doc["ledgers"]) > 1 else ""
+        who = f" ({fmt.span(s['ledger'])})" if len(doc["ledgers"]) > 1 else ""
         notes.append(
-            f"{note_name(s['client'])}{who}: {s['skipped_lines']:,} unreadable lines skipped in `{note_name(s['path'])}`"
-            + (f" ({reasons})" if reasons else "")
+            f"{fmt.span(s['client'])}{who}: {s['skipped_lines']:,} unreadable lines skipped in {fmt.span(s['path'])}"
+            + (f" ({_plain(reasons)})" if reasons else "")
             + "."
         )
     if q["duplicates_counted_once"]:
@@ -197,7 +255,7 @@ def _bullets(heading: str, items: list[str]) -> list[str]:
     """A heading and a bulleted list, or nothing when there is no item."""
     if not items:
         return []
-    return [heading, "", *(f"- {terminal_safe(item)}" for item in items), ""]
+    return [heading, "", *(f"- {prose(item)}" for item in items), ""]
 
 
 DEMO_BANNER = ("**Demo data**: this summary is of the demo ledger written by `tokenprint demo`, "
@@ -208,12 +266,12 @@ def render(doc: dict[str, Any]) -> str:
     impacts = doc["metric"] == "co2e_g"
     tot = doc["totals"]
     mark = " (demo data)" if doc.get("demo") else ""
-    out: list[str] = [f"# AI footprint: {doc['title']}{mark}", ""]
+    out: list[str] = [f"# AI footprint: {prose(doc['title'])}{mark}", ""]
     if doc.get("demo"):
         out += [f"> {DEMO_BANNER}", ""]
-    meta = [f"**Period:** {describe_range(doc)}"]
+    meta = [f"**Period:** {prose(describe_range(doc))}"]
     if doc.get("methodology"):
-        meta.append(f"**Methodology:** {doc['methodology']}")
+        meta.append(f"**Methodology:** {text(doc['methodology'])}")
     if len(doc["ledgers"]) > 1:
         meta.append("**Ledgers:** " + ", ".join(text(e["name"]) for e in doc["ledgers"]))
     out += ["  \n".join(meta), ""]
@@ -252,15 +310,15 @@ def render(doc: dict[str, Any]) -> str:
 
     out += ["## Methodology", ""]
     if doc.get("methodology"):
-        out += [f"Methodology version {doc['methodology']}.", ""]
+        out += [f"Methodology version {text(doc['methodology'])}.", ""]
     boundary = doc.get("boundary") or {}
     if boundary.get("text"):
-        out += [f"Boundary: {boundary['text']}", ""]
-    out += _table(["Setting", "Value"], [[f"`{k}`", fmt.setting(v)] for k, v in doc["settings"].items()], "ll")
+        out += [f"Boundary: {prose(boundary['text'])}", ""]
+    out += _table(["Setting", "Value"], [[code(k), text(fmt.setting(v))] for k, v in doc["settings"].items()], "ll")
     out.append("")
     out += _bullets("### Sources", [s["text"] for s in doc["sources"]])
     out += _bullets("## Data quality", quality_notes(doc))
     if doc.get("demo"):
         out += [f"> {DEMO_BANNER}", ""]
-    out.append(f"_Generated by tokenprint on {doc['generated_at']}._")
+    out.append(f"_Generated by tokenprint on {prose(doc['generated_at'])}._")
     return "\n".join(out) + "\n"

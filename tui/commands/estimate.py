@@ -114,15 +114,17 @@ def estimate(model: str | None, input_: str | None, output: str | None, cache_re
 
 def _print_human(p: dict[str, Any]) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
+    from ledger.names import terminal_safe
     from ledger.units import qty
 
     console = Console()
     m = p["model_resolved"]
     act = m["params_active_b"]
     console.print(
-        f"[bold]{p['model']}[/] -> {m['id']} ({m['provider']}, runs on {m['host']}, "
+        f"[bold]{escape(terminal_safe(p['model']))}[/] -> {escape(terminal_safe(m['id']))} ({m['provider']}, runs on {m['host']}, "
         f"{act['low']:g}-{act['high']:g} B active parameters; {m['params_source']})"
     )
     g = p["grid"]
@@ -151,4 +153,4 @@ def _print_human(p: dict[str, Any]) -> None:
     if p["equivalents"]:
         console.print("about " + "; ".join(e["label"] for e in p["equivalents"]))
     for w in p["warnings"]:
-        click.echo(f"warning: {w}", err=True)
+        click.echo(f"warning: {terminal_safe(w)}", err=True)

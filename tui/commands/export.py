@@ -39,7 +39,7 @@ def ledger_labels(specs: tuple[str, ...]) -> list[tuple[str, str]]:
         if not sep or not name or "/" in name or os.sep in name or (os.altsep and os.altsep in name):
             name, raw = "", spec
         if not name and "://" in raw:
-            name = raw.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] or "server"
+            name = _url_label(raw)
         elif not name:
             path = Path(raw).expanduser()
             stem, parent = path.stem, path.resolve().parent.name
@@ -50,6 +50,20 @@ def ledger_labels(specs: tuple[str, ...]) -> list[tuple[str, str]]:
         seen.add(label)
         out.append((label, raw))
     return out
+
+
+def _url_label(url: str) -> str:
+    """A database URL's label: its database name, else its host, never its user or
+    password (``postgresql://tp:PW@host:5432`` is ``host``)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        db = parts.path.strip("/").rsplit("/", 1)[-1]
+        host = parts.hostname or ""
+    except ValueError:
+        return "server"
+    return db or host or "server"
 
 
 def _range(month: str | None, year: int | None, since: Any, until: Any, tz: str | None, first_day: Any) -> Any:

@@ -8,6 +8,8 @@ from textual import on
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
+from tui.widgets.safe import error_text
+
 
 def report_worker_failure(node: Any, event: Worker.StateChanged) -> None:
     """Show a failed worker's error as a notification (the one place that does it)."""
@@ -15,7 +17,7 @@ def report_worker_failure(node: Any, event: Worker.StateChanged) -> None:
         return
     error = event.worker.error
     what = event.worker.name or "work"
-    message = f"{what} failed: {error}" if error else f"{what} failed"
+    message = f"{what} failed: {error_text(error)}" if error else f"{what} failed"
     node.app.log.error(message)
     node.notify(message, title="tokenprint", severity="error", timeout=8)
     hook = getattr(node, "worker_failed", None)

@@ -16,7 +16,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.markup import escape
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
@@ -43,6 +42,7 @@ from tui.data import (
 from tui.screens.base import BaseScreen
 from tui.widgets.chart import TimeChart
 from tui.widgets.overview import OverviewPanel
+from tui.widgets.safe import error_text, escape
 from tui.widgets.shrink import ShrinkPanel
 from tui.widgets.tables import DriversTable, SessionsTable
 
@@ -218,7 +218,7 @@ class DashboardScreen(BaseScreen):
     def worker_failed(self, worker: Worker[Any]) -> None:
         if worker.group == "load":
             self.busy = False
-            self.query_one("#status", Static).update(f"[$error]Could not read the ledger: {escape(str(worker.error))}[/]")
+            self.query_one("#status", Static).update(f"[$error]Could not read the ledger: {error_text(worker.error)}[/]")
 
     @on(DataLoaded)
     def _data_loaded(self, event: DataLoaded) -> None:
@@ -502,7 +502,7 @@ class DashboardScreen(BaseScreen):
         folder = Path(app.home) / "exports"
         path = export_to_file(
             [(label, self.choice.store)], fmt, since or self.today - timedelta(days=30), period.until,
-            folder, load_config(app.home), tz=app.tz,
+            folder, load_config(app.home), tz=app.tz, private_folder=True,
         )
         self.post_message(self.Exported(path, self.choice.demo))
 

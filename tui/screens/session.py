@@ -15,7 +15,6 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.markup import escape
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import get_current_worker
@@ -25,6 +24,7 @@ from ledger.queries import SESSION_ROW_LIMIT
 from tui import format as fmt
 from tui.data import Filter, Period, SessionRow, load_session_requests, tokens
 from tui.screens.base import BaseScreen
+from tui.widgets.safe import escape, plain
 from tui.widgets.tables import local_time
 
 BUCKETS = ("input_tokens", "cache_write_tokens", "cache_read_tokens", "output_tokens", "reasoning_tokens")
@@ -132,7 +132,7 @@ class SessionScreen(BaseScreen):
         for when, r in zip(times, event.rows, strict=True):
             cells: list[Any] = [
                 when,
-                r["model"],
+                plain(r["model"]),
                 *(Text(fmt.count(r[b]), justify="right") for b in BUCKETS),
             ]
             if has:

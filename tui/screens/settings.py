@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,6 +18,7 @@ from textual.widgets import Button, Input, Label, Select, Static, Switch
 from textual.worker import get_current_worker
 
 from tui.screens.base import BaseModal
+from tui.widgets.safe import error_text, escape_lines
 
 #: Regions offered in the pickers (factors.md §4); any other zone can be typed in config.
 ZONES = ("World", "US", "FR", "DE", "GB", "SE", "NO", "PL", "IE", "NL", "IN", "CN", "JP", "AU", "CA", "BR")
@@ -103,7 +103,7 @@ class SettingsScreen(BaseModal):
         self.query_one("#budget", Input).value = "" if budget is None else f"{float(budget):g}"
         if event.problems:
             self.query_one("#settings-error", Static).update(
-                "[$error]" + escape("\n".join(event.problems)) + "[/]"
+                "[$error]" + escape_lines("\n".join(event.problems)) + "[/]"
             )
         self.query_one("#user-region", Select).focus()
 
@@ -152,7 +152,7 @@ class SettingsScreen(BaseModal):
     @on(Saved)
     def _saved(self, event: Saved) -> None:
         if event.error:
-            self.query_one("#settings-error", Static).update(f"[$error]{event.error}[/]")
+            self.query_one("#settings-error", Static).update(f"[$error]{error_text(event.error)}[/]")
             return
         if event.changed:
             self.notify("Saved " + ", ".join(event.changed), title="Settings", timeout=4)

@@ -8,10 +8,10 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.markup import escape
 from textual.widgets import Digits, Static
 
 from tui import format as fmt
+from tui.widgets.safe import escape
 
 QUANTITY_TITLES = {"co2e": "CO2e", "energy": "Energy", "water": "Water"}
 

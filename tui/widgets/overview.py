@@ -16,7 +16,6 @@ from typing import Any
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.markup import escape
 from textual.reactive import reactive
 from textual.widgets import ProgressBar, Static
 
@@ -25,6 +24,7 @@ from tui.data import Chart, Summary, metric, tokens
 from tui.widgets.barchart import BarChart
 from tui.widgets.cards import EquivalentCard
 from tui.widgets.chart import chart_unit
+from tui.widgets.safe import escape
 from tui.widgets.sharebars import ShareBars
 
 BUDGET_HINT = "No budget set: [b]c[/] (settings) or tokenprint config set budget.monthly_kg 20"

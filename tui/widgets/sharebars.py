@@ -7,6 +7,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
+from ledger.names import terminal_safe
 from tui import format as fmt
 from tui.data import BreakdownRow, Summary
 
@@ -50,7 +51,7 @@ def render_drivers(s: Summary | None, width: int, height: int) -> list[list[tupl
     rows = driver_rows(s, per_dim)
     if not rows:
         return [*lines, [("nothing recorded", "dim")]]
-    names = [fmt.short_project(r.name) if d == "project" else r.name for d, r in rows]
+    names = [terminal_safe(fmt.short_project(r.name) if d == "project" else r.name) for d, r in rows]
     room = width - DIM_W - PCT_W - 1
     name_w = min(max(len(n) for n in names), max(8, room // 2))
     bar_w = max(4, room - name_w)

@@ -3,12 +3,12 @@ the same family, and the same usage on a low-carbon grid, as plain numbers with 
 
 from __future__ import annotations
 
-from textual.markup import escape
 from textual.reactive import reactive
 from textual.widgets import Static
 
 from tui import format as fmt
 from tui.data import Savings
+from tui.widgets.safe import escape
 
 
 def _delta(actual: dict[str, float], alt: dict[str, float]) -> str:

@@ -17,6 +17,7 @@ from textual.widgets import DataTable
 
 from tui import format as fmt
 from tui.data import DIMENSIONS, BreakdownRow, SessionRow, Summary, metric, tokens
+from tui.widgets.safe import plain
 
 
 @dataclass(frozen=True)
@@ -189,8 +190,8 @@ class DriversTable(SortableTable):
 NAME_WIDTHS = {"model": 26, "client": 16, "project": 24}
 
 
-def _name_cell(dim: str, name: str) -> str:
-    return fmt.short_project(name) if dim == "project" else name
+def _name_cell(dim: str, name: str) -> Text:
+    return plain(fmt.short_project(name) if dim == "project" else name)
 
 
 def local_time(ts_ms: int, zone: tzinfo | None, with_date: bool = True) -> str:
@@ -217,7 +218,7 @@ class SessionsTable(SortableTable):
     def columns_spec(self) -> list[Column]:
         cols = [
             Column("start", "Start", lambda r: r.first_ts, lambda r: local_time(r.first_ts, self.zone), 11),
-            Column("client", "Client", lambda r: r.client, lambda r: r.client, 14, False),
+            Column("client", "Client", lambda r: r.client, lambda r: plain(r.client), 14, False),
         ]
         if self.has_impacts:
             cols.append(Column("co2e", "CO2e", lambda r: metric(r.totals), lambda r: _impact(r.totals, "co2e_g", "g"), 9))
@@ -225,7 +226,7 @@ class SessionsTable(SortableTable):
             Column("tokens", "Tokens", lambda r: tokens(r.totals), lambda r: _right(fmt.count(tokens(r.totals))), 8),
             Column("requests", "Reqs", lambda r: r.totals["requests"], lambda r: _right(fmt.count(r.totals["requests"])), 7),
             Column("model", "Model", lambda r: ",".join(r.models), lambda r: _models_cell(r.models), 26, False),
-            Column("project", "Project", lambda r: r.project, lambda r: fmt.short_project(r.project), 20, False),
+            Column("project", "Project", lambda r: r.project, lambda r: plain(fmt.short_project(r.project)), 20, False),
         ]
         return cols
 
@@ -241,5 +242,5 @@ class SessionsTable(SortableTable):
             self.post_message(self.SessionChosen(row))
 
 
-def _models_cell(models: list[str]) -> str:
-    return models[0] if len(models) == 1 else f"{models[0]} +{len(models) - 1}"
+def _models_cell(models: list[str]) -> Text:
+    return plain(models[0] if len(models) == 1 else f"{models[0]} +{len(models) - 1}")

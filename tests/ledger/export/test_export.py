@@ -160,7 +160,7 @@ def test_data_quality_notes(alice: Store) -> None:
         "skipped_lines": 3, "reasons": {"no model": 1, "not JSON": 2},
     }]
     md = export_text([("alice", alice)], "md", OCTOBER, tz=TZ)
-    assert "estimated with tiktoken:o200k_base" in md
+    assert "estimated with `tiktoken:o200k_base`" in md
     assert "3 unreadable lines skipped" in md
     assert doc["cost"]["requests_with_cost"] > 0 and doc["cost"]["requests_without_cost"] > 0
 
@@ -405,6 +405,6 @@ def test_names_are_escaped_for_each_medium(tmp_path: Path) -> None:
         store.dispose()
     assert "\x1b" not in md + html + text
     assert "<script>" not in html and "&lt;script&gt;" in html and "<b>" not in html
-    assert "\\<script\\>" in md and "\\|x" in md
+    assert "&lt;script&gt;" in md and "\\|x" in md and "<script>" not in md
     row = next(csv.DictReader(io.StringIO(text)))
     assert row["model"].startswith("'=")  # never a spreadsheet formula
