@@ -185,11 +185,13 @@ def open_store(
             url = "postgresql://" + url[len("postgres://") :]
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url[len("postgresql://") :]
+        from ledger.redact import redact_text, redact_url
+
         try:
             engine = create_engine(url, pool_pre_ping=True)
         except Exception as exc:  # bad URL or missing driver
             raise StoreError(
-                f"cannot use database URL from ${DATABASE_URL_ENV}: {exc} "
+                f"cannot use database URL {redact_url(url)}: {redact_text(exc)} "
                 "(install the driver with: pip install 'tokenprint[postgres]')"
             ) from exc
         store = Store(engine=engine, dialect=engine.dialect.name, path=None, url=url)

@@ -89,8 +89,17 @@ def ctx_obj() -> Ctx:
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    """Exit with a one-line reason on stderr (exit 2: bad input)."""
-    click.echo(f"tokenprint: {message}", err=True)
+    """Exit with a one-line reason on stderr (exit 2: bad input).
+
+    The message may quote a file path, a model name or a driver's error: it is
+    shown on one line, without control characters (``ledger.names.terminal_safe``)
+    and without credentials (``ledger.redact.redact_text``: a database URL's
+    password, a DSN's ``password=``)."""
+    from ledger.names import terminal_safe
+    from ledger.redact import redact_text
+
+    safe = terminal_safe(redact_text(message).replace("\t", " "), newline=" ")
+    click.echo(f"tokenprint: {safe}", err=True)
     sys.exit(code)
 
 

@@ -233,7 +233,9 @@ def _location(store: Any) -> str:
     if "@" in url:  # never print a password
         scheme, rest = url.split("://", 1)
         url = f"{scheme}://{rest.split('@', 1)[1]}"
-    return url
+    from ledger.redact import redact_url
+
+    return redact_url(url)  # and no secret query parameter (``?password=``)
 
 
 @contextmanager

@@ -83,6 +83,8 @@ def import_(client: str, paths: tuple[Path, ...], progress: bool | None) -> None
         close()
     if not paths and totals.files == 0:
         click.echo(f"{client}: no transcripts found in the default locations", err=True)
+    from ledger.names import terminal_safe
+
     for message in totals.error_messages[:20]:
-        click.echo(f"tokenprint: cannot read {message}", err=True)
-    click.echo(summary(client, totals))
+        click.echo(f"tokenprint: cannot read {terminal_safe(message)}", err=True)
+    click.echo(terminal_safe(summary(client, totals)))
