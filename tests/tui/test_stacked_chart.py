@@ -279,3 +279,13 @@ async def test_over_time_redraws_on_resize_and_names_the_span_it_shows(dash_home
         title = text_of(app.dashboard.query_one("#chart-title"))
         assert f"{chart.labels[narrow_frame.first]} to {chart.labels[-1]}" in title
         assert f"the latest {narrow_frame.n} of {len(chart.labels)} days" in title
+
+
+def test_a_single_bar_stays_a_bar_on_a_wide_screen() -> None:
+    """The 1st of a month at 120 columns: one day is a bar of at most MAX_SLOT - 1
+    columns, not a block across the whole plot."""
+    from tui.widgets.barchart import MAX_SLOT
+
+    lines, spans = layout([494.0], ["Dec 1"], 100, 12)
+    drawn = {c for ln in lines[:-2] for c, ch in enumerate(ln) if ch in "▁▂▃▄▅▆▇█"}
+    assert drawn and len(drawn) <= MAX_SLOT - 1

@@ -103,10 +103,14 @@ class Frame:
         return "".join(row)
 
 
+#: Widest slot of one bar: a day or two on a wide screen stay bars, not a wall.
+MAX_SLOT = 10
+
+
 def make_frame(peak: float, count: int, width: int, height: int, gap_from: int = 3) -> Frame | None:
     """The frame for ``count`` bars whose highest is ``peak``, or None when nothing fits
     (fewer than 12 columns or 4 lines, or no bars). Slots of ``gap_from`` columns or
-    more leave a blank column between bars."""
+    more leave a blank column between bars; a slot is at most :data:`MAX_SLOT` wide."""
     if width < 12 or height < 4 or count <= 0:
         return None
     top = nice_ceiling(peak)
@@ -117,7 +121,7 @@ def make_frame(peak: float, count: int, width: int, height: int, gap_from: int =
     label_w = max(len(t) for t in (*ticks.values(), "0"))
     plot_w = width - label_w - 2
     n = min(count, plot_w)
-    slot = max(1, plot_w // n)
+    slot = max(1, min(plot_w // n, MAX_SLOT))
     bar_w = slot - 1 if slot >= max(gap_from, 2) else slot
     return Frame(width, top, plot_h, blank, ticks, label_w, plot_w, count - n, n, slot, bar_w)
 
