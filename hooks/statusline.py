@@ -14,7 +14,7 @@ import json
 import sqlite3
 import subprocess
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,9 @@ THEN_TIMEOUT_S = 3.0
 
 
 def _sum_by_model(conn: sqlite3.Connection, where: str, args: tuple[Any, ...]) -> dict[str, dict[str, int]]:
-    cols = ", ".join(f"SUM({c})" for c in COUNT_FIELDS)
+    # TOTAL, not SUM: SQLite's SUM raises "integer overflow" past 2**63 - 1 (values
+    # written before ledger.events' limits); see ledger.amounts.sum_sql
+    cols = ", ".join(f"CAST(TOTAL({c}) AS INTEGER)" for c in COUNT_FIELDS)
     rows = conn.execute(
         f"SELECT model, client, {cols} FROM events WHERE {where} GROUP BY model, client", args
     ).fetchall()
@@ -61,6 +63,15 @@ def _impacts(groups: dict[str, dict[str, int]], settings: Any) -> tuple[float, f
         co2e += float(res["co2e_g"]["central"])
         water += float(res.get("water_ml", {}).get("central", 0.0))
     return co2e, water
+
+
+def _today_ms(now: float) -> tuple[int, int]:
+    """Today in the local zone, as UTC epoch milliseconds [start, end): an event
+    dated later (a year-9999 instant, a clock far ahead) is not today's."""
+    day = datetime.fromtimestamp(now).replace(hour=0, minute=0, second=0, microsecond=0)  # naive local
+    midnight = day.astimezone()  # each midnight with its own UTC offset: a DST day is 23 or 25 h
+    tomorrow = (day + timedelta(days=1)).astimezone()
+    return int(midnight.timestamp() * 1000), int(tomorrow.timestamp() * 1000)
 
 
 def catch_up(home: Path, payload: dict[str, Any]) -> None:
@@ -96,13 +107,11 @@ def line(home: Path, payload: dict[str, Any], *, now: float | None = None) -> st
     if not db.exists():
         return "tokenprint: no data yet"
     now = time.time() if now is None else now
-    local = datetime.fromtimestamp(now).astimezone()
-    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    start_ms = int(midnight.timestamp() * 1000)
+    start_ms, end_ms = _today_ms(now)
     uri = f"file:{db}?mode=ro"
     conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)
     try:
-        today = _sum_by_model(conn, "ts >= ?", (start_ms,))
+        today = _sum_by_model(conn, "ts >= ? AND ts < ?", (start_ms, end_ms))
         session_id = payload.get("session_id")
         session = (
             _sum_by_model(conn, "session = ?", (session_id,)) if isinstance(session_id, str) else {}

@@ -13,6 +13,34 @@ from typing import Any
 
 from ledger.vocab import COUNT_FIELDS
 
+
+def sum_sql(column: str, dialect: str = "sqlite") -> str:
+    """A SQL sum of an integer ``column`` that never overflows, exact on real data.
+
+    SQLite's ``SUM`` of integers raises "integer overflow" past 2**63 - 1 (two
+    events of 9223372036854775807 tokens, written before the limits of
+    ``ledger.events``, would stop every report). ``TOTAL`` never raises: it sums
+    in floating point, exact while the group's sum stays below 2**53 (about
+    9 * 10**15 tokens, nine million requests at ``MAX_TOKENS_PER_REQUEST``), and the
+    ``CAST`` gives back an integer (saturated at 2**63 - 1 beyond it). It costs
+    nothing over ``SUM``. PostgreSQL's ``SUM`` of a BIGINT is a NUMERIC: exact,
+    no overflow, so it is kept there. An empty group sums to 0 (SQLite) or NULL
+    (PostgreSQL): read it with ``int(v or 0)``.
+    """
+    if dialect == "postgresql":
+        return f"SUM({column})"
+    return f"CAST(TOTAL({column}) AS INTEGER)"
+
+
+def finite_cost(value: Any) -> float:
+    """A summed cost as a finite float: 0.0 for none, clamped at the largest float
+    (a REAL sum can reach infinity; JSON has no Infinity)."""
+    v = float(value or 0.0)
+    if v != v:  # NaN
+        return 0.0
+    return min(max(v, 0.0), 1.7976931348623157e308)
+
+
 #: Group fields that name or time a group: never added.
 NAME_FIELDS = frozenset({"key", "client", "model", "project", "ledger", "tokens_estimated", "first_ts", "last_ts"})
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -37,6 +38,10 @@ MAX_REQUESTS_PER_EVENT: int = 10**6
 #: Most tokens any event may hold in one bucket (``MAX_REQUESTS_PER_EVENT``
 #: maximal requests).
 MAX_TOKENS_PER_EVENT: int = MAX_TOKENS_PER_REQUEST * MAX_REQUESTS_PER_EVENT
+#: Most US dollars one request may cost. 10**9 tokens at the dearest list price
+#: (about 600 USD per million output tokens, 2025) is 600,000 USD; a reported
+#: cost above 10**6 USD per request, or one that is not a finite number, is refused.
+MAX_COST_USD_PER_REQUEST: float = 1e6
 #: The earliest instant an event may carry: 2015-01-01T00:00Z, before any LLM
 #: API existed (OpenAI's first API opened in 2020).
 EARLIEST: datetime = datetime(2015, 1, 1, tzinfo=UTC)
@@ -156,7 +161,9 @@ def _skew_text() -> str:
 def _short_repr(value: Any, limit: int = 40) -> str:
     """``repr(value)`` cut to ``limit`` characters (a 10**30 count stays one short line)."""
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**24:
-        return f"about 10**{len(str(abs(value))) - 1}" if value > 0 else f"about -10**{len(str(-value)) - 1}"
+        # never str() it: past 4,300 digits Python refuses to
+        digits = int(math.log10(abs(value) >> (abs(value).bit_length() - 64)) + (abs(value).bit_length() - 64) * math.log10(2))
+        return f"about {'-' if value < 0 else ''}10**{digits}"
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -320,6 +327,13 @@ def _opt_str(item: Mapping[str, Any], name: str, where: str) -> str | None:
     return value or None
 
 
+def _finite(value: int | float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
+
+
 def content_id(event: Event) -> str:
     """A deterministic id for an event that came without one.
 
@@ -363,8 +377,15 @@ def event_from_json(
     counts = [_count(item, name, where) for name in TOKEN_BUCKETS]
     requests = _count(item, "requests", where) if "requests" in item else 1
     cost = item.get("cost_usd")
-    if cost is not None and (isinstance(cost, bool) or not isinstance(cost, int | float) or cost < 0):
-        raise EventError(f"{where}: cost_usd must be a non-negative number, got {cost!r}")
+    if cost is not None and (
+        isinstance(cost, bool) or not isinstance(cost, int | float) or not _finite(cost) or cost < 0
+    ):
+        raise EventError(f"{where}: cost_usd must be a non-negative number, got {_short_repr(cost)}")
+    if cost is not None and cost > MAX_COST_USD_PER_REQUEST * min(max(requests, 1), MAX_REQUESTS_PER_EVENT):
+        raise EventError(
+            f"{where}: cost_usd {_short_repr(cost)} is above the maximum of "
+            f"{MAX_COST_USD_PER_REQUEST:,.0f} USD per request (x {max(requests, 1)} request(s))"
+        )
     event = Event(
         client=client,
         event_id="",

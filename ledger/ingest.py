@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from ledger.events import Event
+from ledger.events import Event, neutralised
 from ledger.vocab import COUNT_FIELDS
 
 EVENT_COLUMNS: tuple[str, ...] = (
@@ -116,9 +116,15 @@ def merge(a: Event, b: Event) -> Event:
 
 
 def dedupe(events: Iterable[Event]) -> dict[tuple[str, str], Event]:
-    """Merge events with the same natural key within one batch."""
+    """Merge events with the same natural key within one batch.
+
+    Every event passes through :func:`ledger.events.neutralised` first: whatever
+    writer built it, no control character (C0, DEL, C1, bidi controls) in a
+    stored string reaches the ledger raw; each is replaced by ``?``.
+    """
     out: dict[tuple[str, str], Event] = {}
-    for ev in events:
+    for raw in events:
+        ev = neutralised(raw)
         key = (ev.client, ev.event_id)
         prev = out.get(key)
         out[key] = ev if prev is None else merge(prev, ev)

@@ -24,7 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
-from ledger.amounts import add_into, cost_fields, zero
+from ledger.amounts import add_into, cost_fields, finite_cost, sum_sql, zero
 from ledger.names import matches_model, matches_project, short_model, short_project
 from ledger.timeutil import (
     add_days,
@@ -55,11 +55,15 @@ class SqliteReader:
     data. Opening a missing file raises ``FileNotFoundError`` (it is never created).
     """
 
+    dialect = "sqlite"
+
     def __init__(self, path: Path, timeout: float = 30.0) -> None:
         self.path = Path(path)
         if not self.path.is_file():
             raise FileNotFoundError(str(self.path))
-        self._con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=timeout, isolation_level=None)
+        from ledger.files import sqlite_read_uri  # mode=ro (immutable on a read-only mount)
+
+        self._con = sqlite3.connect(sqlite_read_uri(self.path), uri=True, timeout=timeout, isolation_level=None)
         self._con.row_factory = sqlite3.Row
         self._con.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         self._con.execute("PRAGMA mmap_size = 1073741824")  # faster full scans, as ledger.store
@@ -98,6 +102,7 @@ class _ConnReader:
 
     def __init__(self, conn: Any) -> None:
         self._conn = conn
+        self.dialect = str(conn.dialect.name)
 
     def fetch(self, sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         from sqlalchemy import text
@@ -168,7 +173,20 @@ def _where(q: ReportQuery, zone: Any) -> tuple[list[str], dict[str, Any]]:
     return clauses, params
 
 
-SUMS = ", ".join(f"SUM({c}) AS {c}" for c in COUNT_FIELDS)
+def sums_sql(dialect: str = "sqlite") -> str:
+    """The count fields summed (never an overflow: :func:`ledger.amounts.sum_sql`),
+    the reported cost and the requests without one."""
+    counts = ", ".join(f"{sum_sql(c, dialect)} AS {c}" for c in COUNT_FIELDS)
+    without = sum_sql("CASE WHEN cost_usd IS NULL THEN requests ELSE 0 END", dialect)
+    return f"{counts}, SUM(cost_usd) AS cost_usd, {without} AS requests_without_cost"
+
+
+def dialect_of(reader: Any) -> str:
+    """``"postgresql"`` or ``"sqlite"`` (any reader that does not say is SQLite)."""
+    return str(getattr(reader, "dialect", "sqlite"))
+
+
+SUMS = ", ".join(f"{sum_sql(c)} AS {c}" for c in COUNT_FIELDS)  # SQLite
 
 #: The filters people type (``--client``, ``--model``, ``--project``): the query field,
 #: the option, the plural noun, how a stored value is shown, and whether a typed value
@@ -213,7 +231,8 @@ def resolve_filters(source: Any, q: ReportQuery, limit: int = 8) -> tuple[Report
         for name, typed_values in wanted.items():
             col, option, show, match = FILTERS[name]
             rows = r.fetch(
-                f"SELECT {col} AS v, SUM(requests) AS n FROM events{where} GROUP BY {col} ORDER BY 2 DESC, 1",
+                f"SELECT {col} AS v, {sum_sql('requests', dialect_of(r))} AS n FROM events{where} "
+                f"GROUP BY {col} ORDER BY 2 DESC, 1",
                 params,
             )
             stored = [row["v"] for row in rows if row["v"] is not None]
@@ -260,8 +279,7 @@ def query_groups(source: Any, q: ReportQuery) -> tuple[str, list[dict[str, Any]]
             head = f"{key_sql} AS key"
             tail = ""
         sql = (
-            f"SELECT {head}, client, model{extra}, {SUMS}, SUM(cost_usd) AS cost_usd, "
-            f"SUM(CASE WHEN cost_usd IS NULL THEN requests ELSE 0 END) AS requests_without_cost"
+            f"SELECT {head}, client, model{extra}, {sums_sql(dialect_of(r))}"
             f"{tail} FROM events{where} GROUP BY 1, client, model{extra}"
         )
         rows = r.fetch(sql, params)
@@ -271,7 +289,7 @@ def query_groups(source: Any, q: ReportQuery) -> tuple[str, list[dict[str, Any]]
             g["key"] = day_from_index(g["key"])
         for c in COUNT_FIELDS:
             g[c] = int(g[c] or 0)
-        g["cost_usd"] = float(g["cost_usd"] or 0.0)
+        g["cost_usd"] = finite_cost(g["cost_usd"])
         g["requests_without_cost"] = int(g["requests_without_cost"] or 0)
         groups.append(g)
     return zone_name, groups

@@ -56,12 +56,31 @@ def get_zone(name: str | None) -> tuple[str, ZoneInfo]:
         ) from None
 
 
+#: The instants (UTC ms) over which a zone's UTC offsets are looked up: 1970-01-01
+#: to 2100-01-01. Anything outside it (refused by ``ledger.events`` today, but an
+#: older ledger may hold a year-1 or year-9999 instant) takes the offset at the
+#: nearer edge, so a report never steps through millennia nor leaves the range
+#: ``datetime`` can represent.
+OFFSET_WINDOW_MS: tuple[int, int] = (0, 4_102_444_800_000)
+
+
 def day_start_ms(day: date, zone: ZoneInfo) -> int:
-    """The UTC instant (ms) of local midnight starting ``day``."""
-    return int(datetime(day.year, day.month, day.day, tzinfo=zone).timestamp() * 1000)
+    """The UTC instant (ms) of local midnight starting ``day``.
+
+    Days at the ends of the calendar (0001-01-01, 9999-12-31), whose midnight is
+    out of ``datetime``'s range in UTC, take the zone's offset at the nearer edge of
+    :data:`OFFSET_WINDOW_MS`.
+    """
+    try:
+        return int(datetime(day.year, day.month, day.day, tzinfo=zone).timestamp() * 1000)
+    except (OverflowError, ValueError, OSError):
+        edge = OFFSET_WINDOW_MS[0] if day.year < 1970 else OFFSET_WINDOW_MS[1]
+        return (day - EPOCH_DAY).days * 86_400_000 - _offset_s(edge // 1000, zone) * 1000
 
 
 def _offset_s(ts_s: int, zone: ZoneInfo) -> int:
+    lo, hi = OFFSET_WINDOW_MS
+    ts_s = min(max(ts_s, lo // 1000 - 86400), hi // 1000 + 86400)
     off = datetime.fromtimestamp(ts_s, tz=UTC).astimezone(zone).utcoffset()
     return int(off.total_seconds()) if off is not None else 0
 
@@ -70,8 +89,11 @@ def offset_segments(zone: ZoneInfo, lo_ms: int, hi_ms: int) -> list[tuple[int, i
     """``[(start_s, offset_s), ...]``: the zone's UTC offset from each start on.
 
     The first segment starts at -infinity (its start is ignored). Found by
-    stepping a day at a time and bisecting each change to the second.
+    stepping a day at a time and bisecting each change to the second, within
+    :data:`OFFSET_WINDOW_MS` (outside it, the offset at its edge).
     """
+    w_lo, w_hi = OFFSET_WINDOW_MS
+    lo_ms, hi_ms = min(max(lo_ms, w_lo), w_hi), min(max(hi_ms, w_lo), w_hi)
     lo, hi = lo_ms // 1000 - 86400, hi_ms // 1000 + 86400
     segments = [(lo, _offset_s(lo, zone))]
     t = lo
@@ -107,8 +129,17 @@ def local_day_index_sql(segments: list[tuple[int, int]], column: str = "ts") -> 
 EPOCH_DAY = date(1970, 1, 1)
 
 
-def day_from_index(index: int) -> str:
-    return (EPOCH_DAY + timedelta(days=int(index))).isoformat()
+#: The first and last days a day index can name (``date``'s range).
+_FIRST_INDEX = (date.min - EPOCH_DAY).days
+_LAST_INDEX = (date.max - EPOCH_DAY).days
+
+
+def day_from_index(index: int | float) -> str:
+    """The ISO day of a local day index (days since 1970-01-01), clamped to
+    0001-01-01 .. 9999-12-31 (an instant at the end of time plus a zone's offset
+    can fall past them)."""
+    i = min(max(int(index), _FIRST_INDEX), _LAST_INDEX)
+    return (EPOCH_DAY + timedelta(days=i)).isoformat()
 
 
 def week_key(day: str) -> str:
@@ -125,4 +156,8 @@ def today_in(zone: ZoneInfo) -> date:
 
 
 def add_days(d: date, n: int) -> date:
-    return d + timedelta(days=n)
+    """``d`` moved by ``n`` days, saturated at 0001-01-01 and 9999-12-31."""
+    try:
+        return d + timedelta(days=n)
+    except OverflowError:
+        return date.max if n > 0 else date.min

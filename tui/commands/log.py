@@ -1,18 +1,54 @@
 """``tokenprint log``: record usage from any script (flags, or ``--json -``).
 
 The whole batch is validated before anything is written: one bad item rejects
-the batch with exit 2 and a message naming the item; nothing is written.
+the batch with exit 2 and a message naming the item; nothing is written. What
+cannot be real is refused the same way: a count above the maximum per request,
+an instant outside the accepted window (``ledger.events`` states both), a
+non-finite or fractional number, JSON nested deeper than the parser allows or
+an input larger than ``MAX_JSON_BYTES``.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import IO, Any
 
 import click
 
 from tui.common import common, fail, handles_errors, open_store
+
+#: Largest JSON input read (stdin or a file): 16 MiB, some 50,000 events of
+#: about 300 bytes. A bigger batch can be split into several runs.
+MAX_JSON_BYTES = 16 * 1024 * 1024
+
+
+def _read_capped(stream: IO[bytes], where: str) -> str:
+    data = stream.read(MAX_JSON_BYTES + 1)
+    if len(data) > MAX_JSON_BYTES:
+        fail(
+            f"{where}: more than {MAX_JSON_BYTES // (1024 * 1024)} MiB of JSON; "
+            "split the batch into smaller runs; nothing was recorded"
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        fail(f"{where}: not UTF-8 (byte {exc.start}); nothing was recorded")
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _parse_json(raw: str, where: str) -> Any:
+    try:
+        return json.loads(raw, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as exc:
+        fail(f"{where}: not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")
+    except RecursionError:  # the parser's own depth limit (about 1,000 levels)
+        fail(f"{where}: JSON nested too deeply (an event is an object, or an array of them); nothing was recorded")
+    except ValueError as exc:  # NaN/Infinity, or an integer of more than 4,300 digits
+        fail(f"{where}: not valid JSON: {str(exc).splitlines()[0][:120]}; nothing was recorded")
 
 
 @click.command()
@@ -49,19 +85,16 @@ def log(json_path: str | None, quiet: bool, **flags: Any) -> None:
     where_prefix: str
     if json_path is not None:
         if json_path == "-":
-            raw = sys.stdin.read()
+            raw = _read_capped(sys.stdin.buffer, "stdin")
             where_prefix = "stdin"
         else:
             try:
-                with open(json_path, encoding="utf-8") as fh:
-                    raw = fh.read()
+                with open(json_path, "rb") as fh:
+                    raw = _read_capped(fh, json_path)
             except OSError as exc:
                 fail(f"cannot read {json_path}: {exc.strerror}")
             where_prefix = json_path
-        try:
-            data = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            fail(f"{where_prefix}: not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")
+        data = _parse_json(raw, where_prefix)
         if isinstance(data, list):
             items = data
             wheres = [f"{where_prefix}: item {i}" for i in range(len(items))]
