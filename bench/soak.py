@@ -25,8 +25,11 @@ next event (as designed): one more Stop per transcript catches up, and how many
 turns that took is printed. Then every event written must be stored exactly
 once with its token counts (lost 0, doubled 0, stored-but-never-written 0, token
 totals equal), ``PRAGMA integrity_check`` must say ok, and the p99 hook wall time
-must be within the hook's budget (the ``*BUDGET*_S`` constant of
-``hooks/entry.py``; 2 s when it states none, and it says so). Exits 1 otherwise.
+must be within the hook's budget (``hooks.entry.BUDGET_S``, else a ``*BUDGET*_S``
+constant there; 2 s when it states none, and it says so). Exits 1 when the ledger
+was not exact, 3 when only the hook's p99 wall time missed its budget (a machine
+with fewer cores than writers queues processes: the hook's own CPU time is printed
+beside its wall time), 0 when all holds.
 Bounded: everything stops by itself; all processes are local.
 """
 
@@ -329,7 +332,8 @@ def stored_rows(db: Path) -> list[tuple[Any, ...]]:
 @dataclass
 class Outcome:
     lines: list[str]
-    failures: list[str]
+    failures: list[str]  # the ledger was not exact (exit 1)
+    slow: list[str]  # only time: the hook's p99 over its budget (exit 3)
 
 
 def catch_up(results: list[dict[str, Any]], home: Path, db: Path) -> int:
@@ -444,14 +448,16 @@ def check(results: list[dict[str, Any]], rd: dict[str, Any], db: Path, seconds: 
         failures.append(f"report errors: {rd['errors'][:3]}")
     if integrity != "ok":
         failures.append(f"integrity_check: {integrity}")
+    slow = []
     if p99 > budget:
-        failures.append(f"hook p99 {p99 * 1000:.0f} ms over its budget {budget * 1000:.0f} ms")
+        slow.append(f"hook p99 {p99 * 1000:.0f} ms over its budget {budget * 1000:.0f} ms "
+                    f"(its CPU time p99 {harness.percentile(hook_cpu, 99) * 1000:.0f} ms)")
     if anomalies:
         failures.append(f"writer anomalies: {len(anomalies)}, e.g. {anomalies[:3]}")
     if refused:
         first = next(t["stderr"] for r in results if r["kind"] == "log" for t in r["refused"])
         failures.append(f"log refused {refused} batch(es), e.g. {first}")
-    return Outcome(lines, failures)
+    return Outcome(lines, failures, slow)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -527,9 +533,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             shutil.rmtree(work, ignore_errors=True)
     print("\n".join(out.lines))
-    for f in out.failures:
+    for f in out.failures + out.slow:
         print(f"FAIL: {f}")
-    return 1 if out.failures else 0
+    return 1 if out.failures else 3 if out.slow else 0
 
 
 if __name__ == "__main__":
