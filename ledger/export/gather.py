@@ -130,11 +130,21 @@ def resolve_range(
         since = min(since, until)
     if since > until:
         raise ValueError(f"--since {since} is after --until {until}")
+    since, until = clamp_to_window(since), max(until, clamp_to_window(until))
     if since.day == 1 and until == month_range(since).until:
         return Range(since, until, "month")
     if (since.month, since.day, until.month, until.day) == (1, 1, 12, 31) and since.year == until.year:
         return Range(since, until, "year")
     return Range(since, until, "range")
+
+
+def clamp_to_window(day: date) -> date:
+    """``day``, or the first day of the events' window (``ledger.events.EARLIEST``,
+    2015-01-01) when it is before it: no event can be older, and a range from
+    year 1 would list 740,000 days."""
+    from ledger.events import EARLIEST
+
+    return max(day, EARLIEST.date())
 
 
 # -- the ledgers ----------------------------------------------------------------------
@@ -156,6 +166,8 @@ class Source:
         self._lo, self._hi = lo, hi
         self._con: sqlite3.Connection | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        #: the SQL dialect ``execute`` speaks (several ledgers: one SQLite connection)
+        self.dialect = str(getattr(stores[0][1], "dialect", "sqlite")) if len(stores) == 1 else "sqlite"
         if len(stores) == 1:
             self.tables = ["events"]
             self.sources_tables = ["sources"]
@@ -260,17 +272,20 @@ def _branches(src: Source, where: str) -> Iterator[tuple[int, str]]:
 
 
 RANGE_WHERE = "{t}.ts >= :lo AND {t}.ts < :hi"
-SUMS = ", ".join(f"SUM({c}) AS {c}" for c in COUNT_FIELDS)
-MONEY = (
-    "SUM(cost_usd) AS cost_usd, "
-    "SUM(CASE WHEN cost_usd IS NULL THEN requests ELSE 0 END) AS requests_without_cost"
-)
+def _sums(src: Source) -> str:
+    """The counts, reported cost and requests without one, summed without overflow
+    (``ledger.amounts.sum_sql``: TOTAL on SQLite, SUM on PostgreSQL)."""
+    from ledger.report import sums_sql
+
+    return sums_sql(src.dialect)
 
 
 def _clean(g: dict[str, Any]) -> dict[str, Any]:
+    from ledger.amounts import finite_cost
+
     for c in COUNT_FIELDS:
         g[c] = int(g[c] or 0)
-    g["cost_usd"] = float(g["cost_usd"] or 0.0)
+    g["cost_usd"] = finite_cost(g["cost_usd"])
     g["requests_without_cost"] = int(g["requests_without_cost"] or 0)
     return g
 
@@ -283,7 +298,7 @@ def query_day_groups(src: Source, rng: Range, zone: Any) -> Rows:
     for i, body in _branches(src, RANGE_WHERE):
         sql = (
             f"SELECT {day_sql} AS key, e.client AS client, e.model AS model, e.project AS project, "
-            f"e.tokens_estimated AS tokens_estimated, {SUMS}, {MONEY} {body} "
+            f"e.tokens_estimated AS tokens_estimated, {_sums(src)} {body} "
             "GROUP BY 1, e.client, e.model, e.project, e.tokens_estimated"
         )
         for g in src.execute(sql, {"lo": lo, "hi": hi}):
@@ -299,7 +314,7 @@ def query_model_groups(src: Source, rng: Range, zone: Any) -> Rows:
     lo, hi = day_start_ms(rng.since, zone), day_start_ms(add_days(rng.until, 1), zone)
     acc: dict[tuple[str, str], dict[str, Any]] = {}
     for _i, body in _branches(src, RANGE_WHERE):
-        sql = f"SELECT e.client AS client, e.model AS model, {SUMS}, {MONEY} {body} GROUP BY e.client, e.model"
+        sql = f"SELECT e.client AS client, e.model AS model, {_sums(src)} {body} GROUP BY e.client, e.model"
         for g in src.execute(sql, {"lo": lo, "hi": hi}):
             g = _clean(g)
             g["key"] = rng.since.isoformat()
@@ -322,6 +337,9 @@ def query_first_day(src: Source, zone: Any) -> date | None:
         return None
     from datetime import UTC, datetime
 
+    from ledger.events import EARLIEST_MS
+
+    first = max(first, EARLIEST_MS)  # a year-1 instant (an older ledger) is out of every zone's range
     return datetime.fromtimestamp(first / 1000, tz=UTC).astimezone(zone).date()
 
 
