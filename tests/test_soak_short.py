@@ -79,7 +79,7 @@ def _log_result(events: dict[str, dict[str, int]], project: str) -> dict[str, An
 
 def _check(results: list[dict[str, Any]], db: Path) -> soak.Outcome:
     return soak.check(results, {"api_ms": [1.0], "cli_ms": [1.0], "halves": [], "errors": []}, db, 1.0,
-                      2.0, "test", 1, {}, [], 0)
+                      2.0, "test", 1, {}, [], (0, 0))
 
 
 B = {"input_tokens": 5, "cache_write_tokens": 0, "cache_read_tokens": 7, "output_tokens": 11,
