@@ -15,6 +15,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from glob import escape as glob_escape
 from pathlib import Path
 
 from ledger.files import create_private, fsync_dir, private_dir
@@ -211,6 +212,6 @@ def write_demo(
         os.replace(tmp, path)
         fsync_dir(path.parent)
     finally:
-        for part in parts:
+        for part in (*parts, *path.parent.glob(glob_escape(tmp.name) + "*")):  # and markers beside it
             part.unlink(missing_ok=True)
     return count
