@@ -58,6 +58,7 @@ from typing import Any, Protocol
 import harness
 
 BUDGET_FALLBACK_S = 2.0
+CHILD_TIMEOUT_S = 60.0
 CLAUDE_MODELS = ("claude-sonnet-4-5-20250929", "claude-opus-4-1-20250805", "claude-haiku-4-5-20251001")
 BATCH_RE = re.compile(r"/k(\d+)$")
 Buckets = dict[str, int]
@@ -170,6 +171,14 @@ def think(rng: random.Random, mean: float) -> None:
         time.sleep(rng.uniform(0, 2 * mean))
 
 
+def run_child(args: list[str], stdin: bytes, env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
+    """Run one hook or log call; one stuck for a minute is killed and reported as exit -9."""
+    try:
+        return subprocess.run(args, input=stdin, capture_output=True, env=env, timeout=CHILD_TIMEOUT_S)
+    except subprocess.TimeoutExpired as exc:
+        return subprocess.CompletedProcess(args, -9, exc.stdout or b"", (exc.stderr or b"") + b" (killed: stuck)")
+
+
 def wait_until(t: float) -> None:
     while (left := t - time.time()) > 0:
         time.sleep(min(left, 0.05))
@@ -188,7 +197,7 @@ def hook_writer(client: str, index: int, work: str, home: str, start: float, sto
         data, project, events = feeder.turn(n)
         feeder.append(data)
         t0, c0 = time.perf_counter(), child_cpu()
-        proc = subprocess.run(feeder.hook_args(), input=feeder.payload(), capture_output=True, env=env)
+        proc = run_child(feeder.hook_args(), feeder.payload(), env)
         times.append(time.perf_counter() - t0)
         cpu.append(child_cpu() - c0)
         if proc.returncode != 0 or proc.stdout or proc.stderr:
@@ -196,7 +205,7 @@ def hook_writer(client: str, index: int, work: str, home: str, start: float, sto
         turns.append({"project": project, "events": events})
         n += 1
         think(rng, pause)
-    out = {"kind": "hook", "client": client, "index": index, "turns": turns, "times": times, "cpu": cpu,
+    out = {"kind": "hook", "ended": time.time(), "client": client, "index": index, "turns": turns, "times": times, "cpu": cpu,
            "anomalies": anomalies, "payload": feeder.payload().decode(), "args": feeder.hook_args()}
     Path(work, f"writer-{index}.json").write_text(json.dumps(out))
 
@@ -223,8 +232,7 @@ def log_writer(index: int, work: str, home: str, start: float, stop: float, seed
                           "session": f"soak-log-w{index}", "project": project, "id": eid, **c})
             events[eid] = {**c, "requests": 1}
         t0, c0 = time.perf_counter(), child_cpu()
-        proc = subprocess.run([tp, "log", "--json", "-", "-q"], input=json.dumps(items).encode(),
-                              capture_output=True, env=env)
+        proc = run_child([tp, "log", "--json", "-", "-q"], json.dumps(items).encode(), env)
         times.append(time.perf_counter() - t0)
         cpu.append(child_cpu() - c0)
         rec = {"project": project, "events": events}
@@ -237,7 +245,7 @@ def log_writer(index: int, work: str, home: str, start: float, stop: float, seed
             refused.append(rec)
         n += 1
         think(rng, pause)
-    out = {"kind": "log", "index": index, "turns": batches, "refused": refused, "times": times, "cpu": cpu,
+    out = {"kind": "log", "ended": time.time(), "index": index, "turns": batches, "refused": refused, "times": times, "cpu": cpu,
            "anomalies": anomalies}
     Path(work, f"writer-{index}.json").write_text(json.dumps(out))
 
@@ -411,8 +419,9 @@ def check(results: list[dict[str, Any]], rd: dict[str, Any], db: Path, seconds: 
     api_ms, cli_ms = rd.get("api_ms", []), rd.get("cli_ms", [])
     hook_plan = ", ".join(f"{c} {n}" for c, n in plan.items()) or "none"
     lines = [
-        f"soak: {writers} writers for {seconds:g} s ({sum(plan.values())} tokenprint-hook [{hook_plan}], "
-        f"{writers - sum(plan.values())} tokenprint log --json -) and 1 reader",
+        f"soak: {writers} writers for {seconds:.1f} s ({sum(plan.values())} tokenprint-hook [{hook_plan}], "
+        f"{writers - sum(plan.values())} tokenprint log --json -) and 1 reader; rates per second of that "
+        "time (from the start to the end of the last call)",
         f"  clients run: {', '.join(plan) or 'none'}; clients of hooks.ADAPTERS without a generator: "
         f"{', '.join(no_gen) or 'none'}",
         f"  events written: {len(want)} ({hook_events} by hooks in {turns} turns, {log_events} by log in "
@@ -526,7 +535,8 @@ def main(argv: list[str] | None = None) -> int:
         results = [json.loads((work / f"writer-{i}.json").read_text()) for i in range(a.writers)]
         rd = json.loads((work / "reader.json").read_text())
         left = catch_up(results, home, db)
-        out = check(results, rd, db, a.seconds, budget, budget_src, a.writers, plan, no_gen, left)
+        elapsed = max(r["ended"] for r in results) - start  # the last call may end after the stop
+        out = check(results, rd, db, elapsed, budget, budget_src, a.writers, plan, no_gen, left)
         out.lines.insert(1, f"  machine: {os.cpu_count()} CPUs, load average {load0:.2f} at the start; "
                             f"writers' pause between operations: {a.think:g} s mean")
     finally:
