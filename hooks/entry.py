@@ -7,8 +7,11 @@ It reads the client's payload (stdin, or the last argv argument for clients that
 pass it there), ingests what is new in the files the payload names, and exits 0
 whatever happens: a locked, missing or corrupt ledger, a garbage payload or a
 full disk is written to ``$TOKENPRINT_HOME/logs/hook.log``, never to the user's
-screen. When the ledger is busy it waits at most :data:`BUSY_TIMEOUT_S` and
-leaves the work for the next event (positions are not advanced, nothing is lost).
+screen. When the ledger is busy it waits at most :data:`BUSY_TIMEOUT_S`; busy,
+damaged or not verifiable in time, the run goes to the spool (``ledger.spool``:
+the files it names; positions are not advanced, nothing is lost) and the next
+healthy run reads them. The whole run stays within :data:`BUDGET_S` (a soft
+deadline that commits what was read, a watchdog that exits 0 at the budget).
 Words it does not know (such as the ``#`` ownership marker that some shells pass
 through) are ignored. ``-h``/``--help`` prints the usage (a person typed it).
 """
@@ -24,6 +27,14 @@ from typing import Any
 
 #: How long the hook may wait for a lock before leaving the work for later.
 BUSY_TIMEOUT_S = 0.3
+#: The hook's hard wall-time budget from the start of ``main`` (seconds; the
+#: interpreter's start-up, some 30 ms, comes before). Claude Code kills a hook at its
+#: ``timeout`` (10 s by default in our install): this stays well below. At
+#: ``SOFT_SHARE`` of it the run stops reading, commits what it read and spools the
+#: rest; at the full budget a watchdog thread exits 0 whatever blocks.
+BUDGET_S = 2.0
+SOFT_SHARE = 0.75
+BUDGET_ENV = "TOKENPRINT_HOOK_BUDGET"
 #: Most bytes of transcript read in one run; the rest waits for the next event.
 MAX_BYTES_PER_RUN = 48 << 20
 #: Largest payload read from stdin.
@@ -77,13 +88,94 @@ def _read_payload(rest: list[str]) -> tuple[Any, str | None]:
     return payload, None
 
 
-def run(argv: list[str]) -> dict[str, Any]:
-    """Do the work; raises on trouble (``main`` turns everything into a log line)."""
-    from hooks import ADAPTERS, hooklog
-    from hooks.sync import FastBackend, Syncer
+class HookOverrun(BaseException):
+    """The run reached its soft deadline (a BaseException: nothing on the way swallows it)."""
+
+
+def budget_s() -> float:
+    """The wall-time budget: :data:`BUDGET_S`, or ``$TOKENPRINT_HOOK_BUDGET`` if smaller (tests)."""
+    try:
+        value = float(os.environ.get(BUDGET_ENV, "") or BUDGET_S)
+    except ValueError:
+        return BUDGET_S
+    return value if 0 < value < BUDGET_S else BUDGET_S
+
+
+def _on_alarm(_signum: int, _frame: Any) -> None:
+    raise HookOverrun()
+
+
+def _arm(seconds: float) -> bool:
+    """Raise ``HookOverrun`` in the main thread after ``seconds`` (POSIX; False elsewhere)."""
+    import signal
+
+    if not hasattr(signal, "setitimer"):  # pragma: no cover - Windows: the watchdog alone
+        return False
+    try:
+        signal.signal(signal.SIGALRM, _on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+    except (ValueError, OSError):  # not the main thread (tests calling main in a thread)
+        return False
+    return True
+
+
+def _disarm() -> None:
+    import signal
+
+    if hasattr(signal, "setitimer"):
+        try:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        except (ValueError, OSError):
+            pass
+
+
+def _watchdog(seconds: float, home_hint: list[str]) -> Any:
+    """The hard stop: whatever blocks (a read on a hung mount, a C call that ignores
+    signals), the process exits 0 at ``seconds``. SQLite is safe against this as against
+    a power cut: a transaction in flight is rolled back by the next opener."""
+    import threading
+
+    def fire() -> None:
+        try:
+            from hooks import hooklog
+            from ledger.paths import resolve_home
+
+            client, _event, home_arg, _rest = _parse_argv(home_hint)
+            hooklog.log(resolve_home(home_arg), client or "?", f"hard time budget of {seconds:.1f}s reached: exited")
+        finally:
+            os._exit(0)
+
+    timer = threading.Timer(seconds, fire)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+def _short(exc: BaseException) -> str:
     from ledger import fastpath
+
+    if isinstance(exc, fastpath.LedgerCorrupt):
+        return f"ledger damaged (DatabaseError: {exc.detail}): work kept in the spool; run `tokenprint doctor`"
+    if isinstance(exc, fastpath.LedgerBusy):
+        return f"ledger busy for more than {BUSY_TIMEOUT_S}s: work kept in the spool for the next run"
+    if isinstance(exc, fastpath.LedgerUnverified):
+        return "ledger not verified within the time budget: work kept in the spool, checked in the background"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def run(argv: list[str], started: float | None = None) -> dict[str, Any]:
+    """Do the work; raises only on the unexpected (``main`` turns it into a log line).
+
+    Within :func:`budget_s`: when the soft deadline passes, what was read is committed,
+    the rest of the run is spooled, and the overrun is logged.
+    """
+    from hooks import ADAPTERS, hooklog
+    from ledger import fastpath, spool
     from ledger.paths import ensure_home, ledger_path, resolve_home
 
+    started = time.monotonic() if started is None else started
+    budget = budget_s()
+    soft = started + budget * SOFT_SHARE
     client, event, home_arg, rest = _parse_argv(argv)
     home = resolve_home(home_arg)
     info: dict[str, Any] = {"event": event, "ok": False}
@@ -98,33 +190,127 @@ def run(argv: list[str]) -> dict[str, Any]:
     adapter = importlib.import_module(ADAPTERS[client])
     paths: list[str] = adapter.hook_paths(payload)
     info["files"] = len(paths)
-    if not paths:
+    queued = spool.pending(home) if os.path.isdir(spool.spool_dir(home)) else []
+    if not paths and not queued:
         info["ok"] = problem is None
         hooklog.record_run(home, client, info)
         return info
-    conn = fastpath.open_ledger(ledger_path(home), timeout=BUSY_TIMEOUT_S)
+    ledger = ledger_path(home)
+    totals: list[Any] = []
+    done_entries: list[spool.Entry] = []
+    current_done = False
     try:
-        backend = FastBackend(conn)
-        syncer = Syncer(backend, client, adapter.parse, max_bytes=MAX_BYTES_PER_RUN)
-        positions = backend.load_positions(client, paths)
+        conn = fastpath.open_ledger(ledger, timeout=BUSY_TIMEOUT_S, deadline=soft)
+    except HookOverrun:
+        _disarm()
+        _keep(home, client, paths, None, info, reason="overrun")
+        return info
+    except (fastpath.LedgerCorrupt, fastpath.LedgerBusy, fastpath.LedgerUnverified) as exc:
+        _keep(home, client, paths, exc, info)
+        if isinstance(exc, fastpath.LedgerUnverified):
+            _daily(home, force=True)
+        return info
+    try:
+        # This run's files first, then the spooled runs (grouped by client: one pass each).
+        by_client: dict[str, list[str]] = {client: list(paths)}
+        for entry in queued:
+            if entry.client in ADAPTERS:
+                by_client.setdefault(entry.client, []).extend(entry.paths)
+        for name, names in by_client.items():
+            mod = adapter if name == client else importlib.import_module(ADAPTERS[name])
+            totals.append(_sync(conn, name, mod, list(dict.fromkeys(names))))
+            if name == client:
+                current_done = True
+        done_entries = [e for e in queued if e.client in by_client]
+    except HookOverrun:
+        _disarm()
+        info["overrun"] = True
+        hooklog.log(home, client, f"time budget ({budget * SOFT_SHARE:.2f}s of {budget:.1f}s) reached: "
+                    "committed what was read, the rest kept in the spool")
+        _keep(home, client, paths, None, info, reason="overrun")
+        for entry in queued:  # one of them may be the cause: dropped after a few tries
+            spool.retry_later(entry)
+    except Exception as exc:
+        if fastpath.is_corruption(exc) or isinstance(exc, fastpath.LedgerBusy):
+            if not isinstance(exc, fastpath.LedgerBusy):
+                exc = fastpath.corrupt_from(ledger, exc)
+            if current_done:
+                paths = []  # committed: only the spooled runs are left (they stay spooled)
+            _keep(home, client, paths, exc, info)
+            return info
+        raise
+    finally:
+        _disarm()
+        conn.close()
+    for entry in done_entries:
+        spool.done(entry)
+    new = sum(t.result.new for t in totals)
+    info.update(
+        ok=not info.get("overrun"),
+        new=new,
+        updated=sum(t.result.updated for t in totals),
+        bytes=sum(t.bytes for t in totals),
+        skipped=sum(t.skipped_lines for t in totals),
+        spooled_in=len(done_entries),
+    )
+    if info.get("overrun"):
+        info["error"] = "time budget reached: the rest is read on the next run"
+    for t in totals:
+        for message in t.error_messages:
+            hooklog.log(home, client, message)
+    hooklog.record_run(home, client, info)
+    _daily(home)
+    return info
+
+
+def _sync(conn: Any, client: str, adapter: Any, paths: list[str]) -> Any:
+    """Read what is new in ``paths`` and commit it; on ``HookOverrun``, what was read
+    so far is committed before the overrun goes on up."""
+    from hooks.sync import FastBackend, Syncer
+
+    backend = FastBackend(conn)
+    syncer = Syncer(backend, client, adapter.parse, max_bytes=MAX_BYTES_PER_RUN)
+    positions = backend.load_positions(client, paths)
+    try:
         for path in paths:
             syncer.sync(path, positions.get(path))
-        syncer.flush()
-    finally:
-        conn.close()
-    t = syncer.totals
-    info.update(
-        ok=True,
-        new=t.result.new,
-        updated=t.result.updated,
-        bytes=t.bytes,
-        skipped=t.skipped_lines,
-        left=syncer.exhausted,
-    )
-    for message in t.error_messages:
-        hooklog.log(home, client, message)
+    except HookOverrun:
+        _disarm()
+        syncer.flush()  # what was read, with its positions (bounded by the busy timeout)
+        raise
+    syncer.flush()
+    return syncer.totals
+
+
+def _keep(home: Any, client: str, paths: list[str], exc: BaseException | None, info: dict[str, Any],
+          reason: str | None = None) -> None:
+    """Spool this run and record why (never raises)."""
+    from hooks import hooklog
+    from ledger import spool
+
+    what = _short(exc) if exc is not None else "time budget reached"
+    try:
+        if spool.put(home, client, paths, reason or type(exc).__name__) is None and paths:
+            what += f"; the spool is full ({spool.MAX_ENTRIES} runs): run `tokenprint import {client}`"
+    except (OSError, ValueError) as err:
+        what += f"; could not spool the run ({err})"
+    hooklog.log(home, client, what)
+    info.update(ok=False, error=what, spooled=bool(paths))
     hooklog.record_run(home, client, info)
-    return info
+
+
+def _daily(home: Any, force: bool = False) -> None:
+    """Start the daily backup in the background when it is due (one ``stat()``)."""
+    try:
+        from ledger import backup
+
+        if force:
+            os.utime(backup.private_dir(backup.backups_dir(home)), (0, 0))
+        backup.maybe_spawn(home)
+    except Exception as exc:  # noqa: BLE001
+        from hooks import hooklog
+
+        hooklog.log(home, "backup", f"cannot start the daily backup: {exc}")
 
 
 USAGE = """\
@@ -163,25 +349,30 @@ def main(argv: list[str] | None = None) -> int:
             pass  # no usable stdout (closed pipe, pythonw): still exit 0
         return 0
     started = time.monotonic()
+    budget = budget_s()
+    watchdog = None
     try:
-        run(args)
+        watchdog = _watchdog(budget, args)
+        _arm(budget * SOFT_SHARE)
+        run(args, started)
     except BaseException as exc:  # noqa: BLE001 - the hook must never fail the client
+        _disarm()
         try:
             from hooks import hooklog
-            from ledger import fastpath
             from ledger.paths import resolve_home
 
             _client, _event, home_arg, _rest = _parse_argv(args)
             home = resolve_home(home_arg)
             client = _client or "?"
-            if isinstance(exc, fastpath.LedgerBusy):
-                what = "ledger busy: left for the next event"
-            else:
-                what = f"{type(exc).__name__}: {exc}"
+            what = _short(exc) if not isinstance(exc, HookOverrun) else "time budget reached"
             hooklog.log(home, client, f"{what} ({time.monotonic() - started:.3f}s)")
             hooklog.record_run(home, client, {"ok": False, "error": what})
         except BaseException:  # noqa: BLE001
             pass
+    finally:
+        _disarm()
+        if watchdog is not None:
+            watchdog.cancel()
     return 0
 
 

@@ -23,8 +23,12 @@ from ledger.events import Event
 from ledger.fastpath import (
     GET_POSITION_SQL,
     SET_POSITION_SQL,
+    Health,
     LedgerTooNew,
+    check_file,
+    corrupt_from,
     create_private_file,
+    is_corruption,
     position_from_row,
     position_params,
 )
@@ -33,6 +37,17 @@ from ledger.schema import CREATE_MIGRATIONS_TABLE, MIGRATIONS, SCHEMA_VERSION
 
 DATABASE_URL_ENV = "TOKENPRINT_DATABASE_URL"
 BUSY_TIMEOUT_S = 60.0
+#: How long a command waits for another writer (seconds) when it is not the default.
+BUSY_TIMEOUT_ENV = "TOKENPRINT_BUSY_TIMEOUT"
+
+
+def busy_timeout(default: float = BUSY_TIMEOUT_S) -> float:
+    """``$TOKENPRINT_BUSY_TIMEOUT`` (seconds) when set to a positive number, else ``default``."""
+    try:
+        value = float(os.environ.get(BUSY_TIMEOUT_ENV, "") or default)
+    except ValueError:
+        return default
+    return value if 0 < value < 86400 else default
 
 
 class StoreError(Exception):
@@ -45,11 +60,13 @@ class Store:
     dialect: str
     path: Path | None  # the SQLite file, None for a server
     url: str
+    health: Health | None = None  # what the check at open found (SQLite only)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """A write transaction (``BEGIN IMMEDIATE`` on SQLite)."""
-        with self.engine.connect() as conn:
+        """A write transaction (``BEGIN IMMEDIATE`` on SQLite). SQLite saying the file is
+        damaged raises ``LedgerCorrupt`` (and marks it: no later writer uses it)."""
+        with self._corruption_checked(), self.engine.connect() as conn:
             conn.info["immediate"] = True
             try:
                 with conn.begin():
@@ -60,8 +77,17 @@ class Store:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read transaction (a consistent snapshot)."""
-        with self.engine.connect() as conn, conn.begin():
+        with self._corruption_checked(), self.engine.connect() as conn, conn.begin():
             yield conn
+
+    @contextmanager
+    def _corruption_checked(self) -> Iterator[None]:
+        try:
+            yield
+        except Exception as exc:
+            if self.path is not None and is_corruption(exc):
+                raise corrupt_from(self.path, exc) from exc
+            raise
 
     # -- schema ---------------------------------------------------------------------
     def schema_version(self, conn: Connection) -> int:
@@ -139,6 +165,9 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        health, self.health = self.health, None
+        if health is not None:
+            health.done()  # after the last close: the file as this process left it
 
 
 def _sqlite_engine(path: Path, timeout: float) -> Engine:
@@ -174,10 +203,16 @@ def open_store(
     url: str | None = None,
     path: Path | None = None,
     migrate: bool = True,
-    timeout: float = BUSY_TIMEOUT_S,
+    timeout: float | None = None,
 ) -> Store:
     """Open the ledger: ``url``, else ``$TOKENPRINT_DATABASE_URL`` (unless ``demo`` or
-    ``path``), else the SQLite file in the home folder."""
+    ``path``), else the SQLite file in the home folder.
+
+    A SQLite file is checked first (``ledger.fastpath.check_file``): a damaged one
+    raises ``LedgerCorrupt``, whose message says how to restore. ``timeout``: the
+    busy timeout (default :func:`busy_timeout`)."""
+    if timeout is None:
+        timeout = busy_timeout()
     if url is None and path is None and not demo:
         url = os.environ.get(DATABASE_URL_ENV, "").strip() or None
     if url is not None and not url.startswith("sqlite"):
@@ -201,12 +236,17 @@ def open_store(
         if path is None:
             home_dir = ensure_home(resolve_home(home))
             path = ledger_path(home_dir, demo=demo)
+        health = check_file(path)
         create_private_file(path)
         engine = _sqlite_engine(path, timeout)
-        store = Store(engine=engine, dialect="sqlite", path=path, url=f"sqlite:///{path}")
+        store = Store(engine=engine, dialect="sqlite", path=path, url=f"sqlite:///{path}", health=health)
     if migrate:
         try:
             store.migrate()
         except LedgerTooNew as exc:
+            store.dispose()
             raise StoreError(str(exc)) from exc
+        except BaseException:
+            store.dispose()
+            raise
     return store

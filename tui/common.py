@@ -114,6 +114,35 @@ def open_store(*, demo: bool | None = None, migrate: bool = True) -> Any:
         return _open(obj.home_path(), demo=use_demo, migrate=migrate)
     except StoreError as exc:
         fail(str(exc))
+    except Exception as exc:
+        ledger_failed(exc)
+
+
+def ledger_failed(exc: BaseException, path: Path | None = None) -> NoReturn:
+    """Exit 1 with one line for a ledger that cannot be used: damaged (what to restore;
+    ``path``, the SQLite file, is marked so that no writer uses it), busy (try again),
+    or another database error; anything else is raised again."""
+    import sqlite3
+
+    from ledger.fastpath import BUSY_MESSAGE, LedgerCorrupt, corrupt_from, is_busy, is_corruption
+
+    if isinstance(exc, LedgerCorrupt):
+        fail(str(exc), 1)
+    if is_corruption(exc) and path is not None:
+        fail(str(corrupt_from(path, exc)), 1)
+    if is_corruption(exc):
+        fail(f"the ledger is damaged ({getattr(exc, 'orig', None) or exc}); run `tokenprint doctor`", 1)
+    if is_busy(exc):
+        fail(BUSY_MESSAGE, 1)
+    orig = getattr(exc, "orig", None) or exc
+    if isinstance(orig, sqlite3.Error):
+        fail(f"the ledger could not be used: {orig} (is the file readable and the disk not full?)", 1)
+    from sqlalchemy.exc import DBAPIError
+
+    if isinstance(exc, DBAPIError):  # a server ledger: unreachable, refused, not a ledger (one line, redacted)
+        first = (str(orig).strip().splitlines() or [""])[0]
+        fail(f"the ledger could not be used: {first} (is the server running, the URL right, the ledger there?)", 1)
+    raise exc
 
 
 def handles_errors(f: F) -> F:
@@ -121,11 +150,17 @@ def handles_errors(f: F) -> F:
 
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from sqlalchemy.exc import OperationalError
+        import sqlite3
+
+        from ledger.fastpath import LedgerBusy, LedgerCorrupt
 
         try:
             return f(*args, **kwargs)
-        except OperationalError as exc:
-            fail(f"the ledger could not be used: {exc.orig} (is the file readable and the disk not full?)", 1)
+        except (LedgerCorrupt, LedgerBusy, sqlite3.DatabaseError) as exc:
+            ledger_failed(exc)
+        except Exception as exc:
+            if type(exc).__module__.startswith("sqlalchemy"):
+                ledger_failed(exc)  # a database error through SQLAlchemy (re-raised otherwise)
+            raise
 
     return wrapper  # type: ignore[return-value]
