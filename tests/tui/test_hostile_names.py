@@ -43,3 +43,17 @@ async def test_hostile_names_are_plain_text_on_every_view(dash_home: Path) -> No
             assert "\u001b" not in svg and "\u0007" not in svg
         joined = "".join(shots).replace("&#160;", " ")
         assert "[red]x[/red]" in joined.replace("&#91;", "[").replace("&#93;", "]")  # shown, not interpreted
+
+
+def test_methodology_screen_shows_hostile_warnings_as_text(tmp_path: Path) -> None:
+    """The estimate's warnings quote model names from the data: on the methodology
+    screen they are text, with no control byte and no link of theirs."""
+    from tui.screens.methodology import methodology_markdown, render_markdown
+
+    warning = "model '\x1b[2J\x1b]0;pwned\x07[x](javascript:alert(1))' is not in the model table"
+    strips = render_markdown(methodology_markdown(tmp_path, [warning]), 100)
+    segments = [seg for strip in strips for seg in strip]
+    shown = "".join(seg.text for seg in segments)
+    assert "pwned" in shown and "javascript:alert(1)" in shown
+    assert not any(c in shown for c in "\x1b\x07")
+    assert not any(seg.style is not None and seg.style.link for seg in segments)

@@ -33,6 +33,7 @@ def methodology_markdown(home: Path, warnings: list[str] | None = None) -> str:
     """The boundary and the factor sources as Markdown (needs ledger.impact), after
     the warnings of the estimate shown on the dashboard."""
     from ledger.config import load
+    from ledger.export import md
 
     settings = load(home)
     lines: list[str] = []
@@ -50,11 +51,11 @@ def methodology_markdown(home: Path, warnings: list[str] | None = None) -> str:
             "as soon as it is: the ledger stores facts, never derived numbers.",
         ]
         lines += ["", "## Settings in use", ""]
-        lines += [f"- `{k}` = `{settings[k]}`" for k in sorted(settings)]
+        lines += [f"- {md.code(k)} = {md.code(settings[k])}" for k in sorted(settings)]
     else:
         if warnings:
             lines += ["## Notes on the figures on screen", ""]
-            lines += [f"- {w}" for w in warnings]
+            lines += [f"- {md.text(w)}" for w in warnings]  # names from the data: text only
             lines.append("")
         lines.append(body)
     return "\n".join(lines)

@@ -10,13 +10,13 @@ from __future__ import annotations
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.markup import escape
 from textual.reactive import reactive
 from textual.widgets import Static
 
 from tui import format as fmt
 from tui.data import Chart, Summary
 from tui.widgets.barchart import StackedBarChart
+from tui.widgets.safe import escape
 
 #: Series colours that read on light and dark backgrounds (RGB: the plot and the
 #: legend above it show exactly the same colour).
