@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from tui.common import common, ctx_obj, date_option, fail, open_store
+from tui.common import common, ctx_obj, date_option, fail, handles_errors, ledger_failed, open_store
 
 #: ``ledger.store.DATABASE_URL_ENV``, without importing SQLAlchemy to read it.
 DATABASE_URL_ENV = "TOKENPRINT_DATABASE_URL"
@@ -37,6 +37,7 @@ DATABASE_URL_ENV = "TOKENPRINT_DATABASE_URL"
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object: rows, totals, impact ranges and "
               "costs per row.")
 @common(read=True)
+@handles_errors
 def report(period: str, since: Any, until: Any, tz: str | None, by: str | None, clients: tuple[str, ...],
            models: tuple[str, ...], projects: tuple[str, ...], as_json: bool) -> None:
     """Token and impact totals per PERIOD: daily (default), weekly, monthly or session.
@@ -80,6 +81,9 @@ def local_reader(demo: bool) -> Any:
     path = ledger_path(ctx_obj().home_path(), demo=demo)
     if not path.is_file():
         return None
+    from ledger.fastpath import check_file
+
+    check_file(path)  # a damaged ledger raises LedgerCorrupt: one line saying how to restore
     try:
         reader = SqliteReader(path)
         if reader.schema_version() == SCHEMA_VERSION:
@@ -99,7 +103,7 @@ def run_report(q: Any, demo: bool) -> dict[str, Any]:
         try:
             return build_report(reader, q, demo=demo)
         except sqlite3.Error as exc:
-            fail(f"the ledger could not be used: {exc} (is the file readable and the disk not full?)", 1)
+            ledger_failed(exc, reader.path)
         finally:
             reader.close()
     from sqlalchemy.exc import OperationalError
@@ -108,6 +112,6 @@ def run_report(q: Any, demo: bool) -> dict[str, Any]:
     try:
         return build_report(store, q, demo=demo)
     except OperationalError as exc:
-        fail(f"the ledger could not be used: {exc.orig} (is the file readable and the disk not full?)", 1)
+        ledger_failed(exc)
     finally:
         store.dispose()
