@@ -182,7 +182,7 @@ def summary(client: str, t: Totals) -> str:
     """The one line ``tokenprint import`` always prints."""
     parts = [
         f"{client}: {plural(t.files, 'file')} ({t.read} read, {t.unchanged} unchanged"
-        + (f", {t.restarted} truncated or replaced" if t.restarted else "")
+        + (f", {t.restarted} truncated, replaced or rewritten" if t.restarted else "")
         + (f", {t.missing} gone" if t.missing else "")
         + (f", {t.vanished} removed or replaced while read" if t.vanished else "")
         + (f", {plural(t.irregular, 'not a regular file', 'not regular files')}" if t.irregular else "")

@@ -448,18 +448,36 @@ def transcripts(paths: list[Path]) -> list[str]:
     out: list[str] = []
     seen: set[str] = set()
     for p in paths:
-        real = Path(os.path.realpath(p))
-        if real.is_file():
-            candidates: Iterator[str] = iter([str(real)])
-        elif (real / "projects").is_dir():
-            candidates = walk_transcripts(real / "projects")
-        else:
-            candidates = walk_transcripts(real)
+        resolved = _resolve(str(p))
+        if resolved is None:
+            continue  # no file can have such a name
+        real = Path(resolved)
+        try:
+            if real.is_file():
+                candidates: Iterator[str] = iter([str(real)])
+            elif (real / "projects").is_dir():
+                candidates = walk_transcripts(real / "projects")
+            else:
+                candidates = walk_transcripts(real)
+        except OSError:  # a name too long, a loop of links...: nothing to read there
+            continue
         for path in candidates:
             if path not in seen:
                 seen.add(path)
                 out.append(path)
     return out
+
+
+def _resolve(value: Any) -> str | None:
+    """A path (from a payload or the command line), resolved, or None when it cannot
+    name a file (not a string, empty, a NUL byte, a surrogate the file system cannot
+    encode)."""
+    if not isinstance(value, str) or not value or "\0" in value:
+        return None
+    try:
+        return os.path.realpath(os.path.expanduser(value))
+    except (OSError, ValueError):
+        return None
 
 
 def hook_paths(payload: Mapping[str, Any]) -> list[str]:
@@ -468,14 +486,12 @@ def hook_paths(payload: Mapping[str, Any]) -> list[str]:
     files only (the reader checks again on the open file)."""
     out: list[str] = []
     for key in ("transcript_path", "agent_transcript_path"):
-        value = payload.get(key)
-        if isinstance(value, str) and value:
-            path = os.path.realpath(os.path.expanduser(value))
-            if path not in out and os.path.isfile(path):
-                out.append(path)
-    main = payload.get("transcript_path")
-    if isinstance(main, str) and main.endswith(".jsonl"):
-        sub = os.path.join(os.path.realpath(os.path.expanduser(main))[: -len(".jsonl")], "subagents")
+        path = _resolve(payload.get(key))
+        if path is not None and path not in out and os.path.isfile(path):
+            out.append(path)
+    main = _resolve(payload.get("transcript_path"))
+    if main is not None and main.endswith(".jsonl"):
+        sub = os.path.join(main[: -len(".jsonl")], "subagents")
         names: list[str] = []
         try:
             with os.scandir(sub) as it:
@@ -485,7 +501,7 @@ def hook_paths(payload: Mapping[str, Any]) -> list[str]:
                             names.append(entry.name)
                     except OSError:
                         continue
-        except OSError:
+        except (OSError, ValueError):
             pass
         for name in sorted(names):
             path = os.path.join(sub, name)

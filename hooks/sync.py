@@ -154,6 +154,10 @@ class Syncer:
         """Read what is new in ``path`` (``pos``: its stored position)."""
         t = self.totals
         t.files += 1
+        if "\0" in path:
+            t.errors += 1
+            t.error_messages.append(f"{path!r}: a NUL byte in the name: not read")
+            return
         try:
             if st is None:
                 st = os.stat(path)

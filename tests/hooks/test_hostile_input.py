@@ -157,10 +157,9 @@ def test_import_goes_on_with_every_other_file(tmp_path: Path, home: Path) -> Non
 
 
 def test_a_count_of_the_maximum_is_kept_and_one_above_is_skipped() -> None:
-    from ledger.events import MAX_TOKENS_PER_REQUEST
-
-    at = with_usage("at", cache_read_input_tokens=str(MAX_TOKENS_PER_REQUEST))
-    above = with_usage("above", cache_read_input_tokens=str(MAX_TOKENS_PER_REQUEST + 1))
+    limit = claude_code.MAX_TOKENS  # ledger.events.MAX_TOKENS_PER_REQUEST
+    at = with_usage("at", cache_read_input_tokens=str(limit))
+    above = with_usage("above", cache_read_input_tokens=str(limit + 1))
     p = claude_code.parse((at + "\n" + above + "\n").encode(), at_eof=True)
     assert [e.event_id for e in p.events] == ["at"] and p.skips == {"absurd-count": 1}
 
@@ -385,9 +384,9 @@ def test_files_removed_and_replaced_mid_read(tmp_path: Path, home: Path) -> None
         syncer = Syncer(backend, "claude-code", claude_code.parse, chunk_bytes=64,
                         flush_bytes=1, on_bytes=on_bytes)
         positions = backend.load_positions("claude-code", None)
-        for path in claude_code.transcripts([config]):
-            current["path"] = path
-            syncer.sync(path, positions.get(path))
+        for name in claude_code.transcripts([config]):
+            current["path"] = name
+            syncer.sync(name, positions.get(name))
         syncer.flush()
     finally:
         conn.close()
