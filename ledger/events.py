@@ -294,9 +294,15 @@ def parse_timestamp(value: Any) -> int:
 
 
 def format_ts(ts_ms: int) -> str:
-    """UTC epoch milliseconds as RFC 3339 with millisecond precision."""
+    """UTC epoch milliseconds as RFC 3339 with millisecond precision (saturated
+    at 0001-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z)."""
+    ts_ms = min(max(int(ts_ms), _FIRST_MS), _LAST_MS)
     dt = datetime.fromtimestamp(ts_ms // 1000, tz=UTC)
     return f"{dt.year:04d}-" + dt.strftime("%m-%dT%H:%M:%S.") + f"{ts_ms % 1000:03d}Z"
+
+
+_FIRST_MS = -62_135_596_800_000  # 0001-01-01T00:00:00Z
+_LAST_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
 
 
 def now_ms() -> int:

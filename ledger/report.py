@@ -27,7 +27,7 @@ from typing import Any, Protocol
 from ledger.amounts import add_into, cost_fields, finite_cost, sum_sql, zero
 from ledger.names import matches_model, matches_project, short_model, short_project
 from ledger.timeutil import (
-    add_days,
+    day_end_ms,
     day_from_index,
     day_start_ms,
     get_zone,
@@ -154,7 +154,7 @@ def _range_where(q: ReportQuery, zone: Any) -> tuple[list[str], dict[str, Any]]:
         params["lo"] = day_start_ms(q.since, zone)
     if q.until:
         clauses.append("ts < :hi")
-        params["hi"] = day_start_ms(add_days(q.until, 1), zone)
+        params["hi"] = day_end_ms(q.until, zone)
     return clauses, params
 
 

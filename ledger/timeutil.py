@@ -78,6 +78,14 @@ def day_start_ms(day: date, zone: ZoneInfo) -> int:
         return (day - EPOCH_DAY).days * 86_400_000 - _offset_s(edge // 1000, zone) * 1000
 
 
+def day_end_ms(day: date, zone: ZoneInfo) -> int:
+    """The UTC instant (ms) just after local ``day`` ends: the next midnight (past
+    9999-12-31, a day after its midnight)."""
+    if day == date.max:
+        return day_start_ms(day, zone) + 86_400_000
+    return day_start_ms(day + timedelta(days=1), zone)
+
+
 def _offset_s(ts_s: int, zone: ZoneInfo) -> int:
     lo, hi = OFFSET_WINDOW_MS
     ts_s = min(max(ts_s, lo // 1000 - 86400), hi // 1000 + 86400)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -107,12 +107,47 @@ def far(home: Path) -> Path:
     return home
 
 
+@pytest.mark.parametrize("reader", ["sqlite3", "sqlalchemy"])
 @pytest.mark.parametrize("tz", ZONES)
-@pytest.mark.parametrize("period", ["daily", "weekly", "monthly", "session"])
-def test_report_with_far_instants_runs_in_every_zone(far: Path, tz: str, period: str) -> None:
-    out = run_json("report", period, "--json", "--tz", tz)
-    assert out["totals"]["input_tokens"] == 11 + 13 + 17  # nothing dropped, exactly
-    one_line_ok(run("report", period, "--tz", tz))
+def test_report_with_far_instants_runs_in_every_zone(far: Path, tz: str, reader: str) -> None:
+    from ledger.report import ReportQuery, SqliteReader, build_report
+    from ledger.store import open_store
+
+    source = SqliteReader(far / "ledger.db") if reader == "sqlite3" else open_store(path=far / "ledger.db")
+    try:
+        for period in ("daily", "weekly", "monthly", "session"):
+            for since, until in ((None, None), (date(1, 1, 1), date(9999, 12, 31))):
+                out = build_report(source, ReportQuery(period=period, tz=tz, since=since, until=until))
+                got = out["totals"]["input_tokens"]
+                if since is None:
+                    assert got == 11 + 13 + 17  # nothing dropped, exactly
+                else:  # year 1 at 00:00Z is year 0 west of UTC, 9999-12-31 23:59Z year 10000 east of it
+                    assert got in (17, 11 + 17, 13 + 17, 11 + 13 + 17)
+                json.dumps(out, allow_nan=False)
+    finally:
+        source.close() if reader == "sqlite3" else source.dispose()
+
+
+@pytest.mark.parametrize("period", ["daily", "session"])
+def test_report_command_with_far_instants(far: Path, period: str) -> None:
+    for tz in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):
+        one_line_ok(run("report", period, "--tz", tz))
+        out = run_json("report", period, "--json", "--tz", "UTC", "--since", "0001-01-01", "--until", "9999-12-31")
+        assert out["totals"]["input_tokens"] == 41
+
+
+def test_instants_at_the_ends_of_int64_are_reported(home: Path) -> None:
+    from ledger.report import ReportQuery, SqliteReader, build_report
+
+    write(home, [ev("min", -(2**63), input_tokens=1), ev("max", 2**63 - 1, input_tokens=2)])
+    source = SqliteReader(home / "ledger.db")
+    try:
+        for period in ("daily", "monthly", "session"):
+            for tz in ("UTC", "Pacific/Kiritimati", "Pacific/Pago_Pago"):
+                out = build_report(source, ReportQuery(period=period, tz=tz))
+                assert out["totals"]["input_tokens"] == 3
+    finally:
+        source.close()
 
 
 @pytest.mark.parametrize("tz", ["UTC", "Pacific/Kiritimati", "Pacific/Pago_Pago"])
