@@ -180,6 +180,47 @@ def atomic_write(
     return Path(path)
 
 
+def sqlite_read_uri(path: Path | str) -> str:
+    """The URI that opens a SQLite file read only (``sqlite3.connect(uri, uri=True)``).
+
+    On a read-only mount, SQLite cannot open a WAL ledger with ``mode=ro`` alone
+    when its ``-shm`` is absent (it would have to create it): there the URI adds
+    ``immutable=1``, as long as the write-ahead log is absent or empty (nothing can
+    change a file on a read-only mount, and nothing in the log would be missed).
+    A non-empty log without its ``-shm`` still cannot be read: SQLite says so."""
+    p = os.path.abspath(str(path))
+    uri = "file:" + p.replace("%", "%25").replace("?", "%3f").replace("#", "%23") + "?mode=ro"
+    if os.path.exists(p + "-shm") or not hasattr(os, "statvfs"):
+        return uri
+    try:
+        read_only = bool(os.statvfs(os.path.dirname(p)).f_flag & os.ST_RDONLY)
+        wal = os.stat(p + "-wal").st_size if os.path.exists(p + "-wal") else 0
+    except OSError:
+        return uri
+    return uri + "&immutable=1" if read_only and wal == 0 else uri
+
+
+def unwritable_reason(folder: Path | str) -> str | None:
+    """Why nothing can be written in ``folder`` (its file system is read only, or full),
+    as one line with the fix; None when neither is the case. For errors that carry
+    no ``errno`` (SQLite's "attempt to write a readonly database", "unable to open
+    database file")."""
+    where = Path(folder)
+    if not hasattr(os, "statvfs"):  # pragma: no cover - Windows
+        return None
+    try:
+        st = os.statvfs(where)
+    except OSError:
+        return None
+    if st.f_flag & os.ST_RDONLY:
+        return (f"{where} is on a read-only file system; make it writable, or point TOKENPRINT_HOME "
+                "(or --home) at a writable folder")
+    root = hasattr(os, "geteuid") and os.geteuid() == 0  # root may use the reserved blocks
+    if st.f_bfree == 0 or (st.f_bavail == 0 and not root):
+        return f"the disk of {where} is full; free some space there, then run this again"
+    return None
+
+
 def write_error(exc: OSError, path: Path | str, what: str = "write") -> str:
     """One line for an ``OSError`` met while writing ``path``: what, where, what to do."""
     where = Path(path)
