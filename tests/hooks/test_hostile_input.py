@@ -411,3 +411,34 @@ def test_files_removed_and_replaced_mid_read(tmp_path: Path, home: Path) -> None
         conn.close()
     assert (t2.restarted, t2.errors, t2.vanished) == (1, 0, 0)
     assert "replacement" in ids(db) and stored <= ids(db)
+
+
+def test_an_adapter_that_raises_stops_only_its_file(tmp_path: Path) -> None:
+    """A third-party adapter with a bug: the file it fails on keeps what was read before
+    the failing chunk, is named in one message, and the other files are read."""
+    first, broken, last = (tmp_path / f"{n}.jsonl" for n in ("a", "b", "c"))
+    first.write_text(good("a1") + "\n")
+    head = good("b1") + "\n" + corpus.compact(corpus.user("s", "/p", TS, "next")) + "\n"
+    broken.write_text(head + corpus.compact(corpus.user("s", "/p", TS, "x" * 2000)) + "\n"
+                      + '{"boom":"usage"}\n' + good("b2") + "\n")
+    last.write_text(good("c1") + "\n")
+
+    def parse(data: bytes, at_eof: bool) -> Any:
+        if b"boom" in data:
+            raise KeyError("boom")
+        return claude_code.parse(data, at_eof)
+
+    db = tmp_path / "l.db"
+    conn = fastpath.open_ledger(db)
+    try:
+        syncer = Syncer(FastBackend(conn), "claude-code", parse, chunk_bytes=len(head) + 100)
+        for path in (first, broken, last):
+            syncer.sync(str(path), None)
+        syncer.flush()
+    finally:
+        conn.close()
+    assert ids(db) == {"a1", "b1", "c1"}
+    assert syncer.totals.errors == 1
+    (message,) = syncer.totals.error_messages
+    assert message.startswith(f"{broken}: the claude-code adapter failed (KeyError: 'boom')")
+    assert sources(db)[str(broken)]["offset"] == len(head)  # the rest is left for the next run
