@@ -253,6 +253,10 @@ def restore(ledger: Path, source: Path, now: float | None = None, timeout: float
     if ledger.exists() and source.resolve() == ledger.resolve():
         raise BackupError(f"{source} is the live ledger itself; nothing was changed")
     aside = ledger.with_name(f"{ledger.name}.before-restore-{stamp(now)}")
+    n = 1
+    while aside.exists():  # two restores in one second: never overwrite a kept file
+        n += 1
+        aside = ledger.with_name(f"{ledger.name}.before-restore-{stamp(now)}-{n}")
     if ledger.exists():
         try:
             for suffix in ("", "-wal"):

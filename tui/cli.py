@@ -27,6 +27,9 @@ COMMANDS: dict[str, str] = {
     "estimate": "tui.commands.estimate:estimate",
     "methodology": "tui.commands.methodology:methodology",
     "models": "tui.commands.models:models",
+    "doctor": "tui.commands.doctor:doctor",
+    "backup": "tui.commands.backup:backup",
+    "restore": "tui.commands.backup:restore",
 }
 
 
