@@ -6,9 +6,11 @@ every turn of the user's client. One module per client (``hooks.claude_code``,
 machinery around it is written once:
 
 - ``hooks.tail``: incremental reading of append-only files (byte offsets, file
-  identity, truncation and replacement, unterminated last lines, chunking);
-- ``hooks.backends``: where positions and events go, in one transaction
-  (stdlib ``sqlite3`` for the hook, SQLAlchemy for ``tokenprint import``);
+  identity, truncation, replacement and rewrites, unterminated last lines,
+  chunking, regular files only);
+- ``hooks.sync``: where positions and events go, in one transaction (stdlib
+  ``sqlite3`` for the hook, SQLAlchemy through ``hooks.backfill`` for
+  ``tokenprint import``); one bad file never stops the others;
 - ``hooks.entry``: the ``tokenprint-hook`` process (never fails, never prints);
 - ``hooks.installer``: reversible edits of a client's JSON settings file.
 """
