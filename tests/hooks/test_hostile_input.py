@@ -442,3 +442,24 @@ def test_an_adapter_that_raises_stops_only_its_file(tmp_path: Path) -> None:
     (message,) = syncer.totals.error_messages
     assert message.startswith(f"{broken}: the claude-code adapter failed (KeyError: 'boom')")
     assert sources(db)[str(broken)]["offset"] == len(head)  # the rest is left for the next run
+
+
+def test_a_position_stored_before_the_tail_hash_is_trusted_once_then_checked(tmp_path: Path) -> None:
+    """After an upgrade, positions without ``state.tail`` are read on from their offset
+    (no full re-read of every transcript), and carry the hash from then on."""
+    path = tmp_path / "s.jsonl"
+    path.write_text(_head() + good("m1") + "\n")
+    db = tmp_path / "l.db"
+    sync_files(db, [str(path)])
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE sources SET state = '{}'")  # as an older version left it
+    conn.commit()
+    conn.close()
+    with open(path, "a") as f:
+        f.write(good("m2") + "\n")
+    s = sync_files(db, [str(path)])
+    assert (s.totals.restarted, s.totals.bytes) == (0, len(good("m2")) + 1)
+    conn = sqlite3.connect(db)
+    (state,) = conn.execute("SELECT state FROM sources").fetchone()
+    conn.close()
+    assert json.loads(state)["tail"].startswith("4096:")
