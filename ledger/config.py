@@ -9,6 +9,7 @@ what is stored.
 from __future__ import annotations
 
 import math
+import os
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -281,7 +282,8 @@ def set_value(home: Path, name: str, value: str) -> Any:
         node[leaf] = parsed
     # 0600 whatever the umask or the file's mode so far; atomic (a full disk leaves the
     # file as it was and no temporary file): raises OSError (see ledger.files.write_error)
-    private_dir(path.parent)
-    atomic_write(path, tomlkit.dumps(doc).encode("utf-8"), PRIVATE_FILE)
+    # A config.toml that is a symbolic link (dotfiles) is written through: the link stays.
+    real = Path(os.path.realpath(path)) if path.is_symlink() else private_dir(path.parent) / path.name
+    atomic_write(real, tomlkit.dumps(doc).encode("utf-8"), PRIVATE_FILE)
     path.with_suffix(".toml.tmp").unlink(missing_ok=True)  # left by versions before 0600 writes
     return parsed

@@ -210,3 +210,21 @@ def test_create_private_never_loosens(tmp_path: Path) -> None:
     db.chmod(0o644)
     files.create_private(db)
     assert mode(db) == 0o600 and db.read_bytes() == b"data"
+
+
+def test_a_symlinked_config_toml_is_written_through_the_link(tmp_path: Path) -> None:
+    from ledger.config import set_value
+
+    home = tmp_path / "home"
+    dots = tmp_path / "dotfiles"
+    home.mkdir()
+    dots.mkdir(mode=0o755)
+    dots.chmod(0o755)
+    (dots / "tokenprint.toml").write_text("# mine\n")
+    (home / "config.toml").symlink_to(dots / "tokenprint.toml")
+    set_value(home, "grid.basis", "market")
+    assert (home / "config.toml").is_symlink()
+    assert (dots / "tokenprint.toml").read_text().startswith("# mine\n")
+    assert "market" in (dots / "tokenprint.toml").read_text()
+    assert mode(dots) == 0o755  # the user's folder is not ours to tighten
+    assert sorted(p.name for p in dots.iterdir()) == ["tokenprint.toml"]
