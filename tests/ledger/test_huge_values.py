@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -113,7 +114,7 @@ def test_report_with_far_instants_runs_in_every_zone(far: Path, tz: str, reader:
     from ledger.report import ReportQuery, SqliteReader, build_report
     from ledger.store import open_store
 
-    source = SqliteReader(far / "ledger.db") if reader == "sqlite3" else open_store(path=far / "ledger.db")
+    source: Any = SqliteReader(far / "ledger.db") if reader == "sqlite3" else open_store(path=far / "ledger.db")
     try:
         for period in ("daily", "weekly", "monthly", "session"):
             for since, until in ((None, None), (date(1, 1, 1), date(9999, 12, 31))):

@@ -100,3 +100,19 @@ def test_a_later_reasoning_split_moves_output_not_doubles_it(ingest) -> None:  #
     write([ev("c", out=10, reasoning_tokens=5)])
     write([ev("c", out=20, reasoning_tokens=50)])
     assert conn.execute("SELECT output_tokens, reasoning_tokens FROM events WHERE event_id = 'c'").fetchone() == (20, 50)
+
+
+def test_control_characters_are_stored_neutralised_by_every_writer(ingest) -> None:  # type: ignore[no-untyped-def]
+    db, write = ingest
+    raw = "\u001b[2J\u001b[31mRED\u202e\u0085\u007f\u0000"
+    write([Event(client="claude-code", event_id="id" + raw, model="m" + raw, ts_ms=1_700_000_000_000,
+                 session="s" + raw, project="/p" + raw, provider="x" + raw, source="/t" + raw,
+                 tokens_estimated="chars/4" + raw, input_tokens=1)])
+    row = sqlite3.connect(db).execute(
+        "SELECT event_id, model, session, project, provider, source, tokens_estimated FROM events").fetchone()
+    tail = "?[2J?[31mRED????"
+    assert row == ("id" + tail, "m" + tail, "s" + tail, "/p" + tail, "x" + tail, "/t" + tail, "chars/4" + tail)
+    # the same raw event again is the same row (the neutralised key is the key)
+    write([Event(client="claude-code", event_id="id" + raw, model="m" + raw, ts_ms=1_700_000_000_000,
+                 input_tokens=1)])
+    assert len(rows(db)) == 1
