@@ -42,8 +42,16 @@ from pathlib import Path
 from typing import Any
 
 from hooks.tail import Parsed
-from ledger import events as _events
-from ledger.events import Event
+from ledger.events import (
+    ABSURD_COUNT,
+    EARLIEST_MS,
+    FAR_INSTANT,
+    LATEST_SKEW,
+    LONG_TEXT,
+    MAX_TEXT_CHARS,
+    MAX_TOKENS_PER_REQUEST,
+    Event,
+)
 
 CLIENT = "claude-code"
 SOURCE = "transcript"
@@ -55,17 +63,11 @@ _loads = json.loads
 _fromiso = datetime.fromisoformat
 
 # The limits at the ledger's door (``ledger.events``): what cannot be real is a
-# counted skip here, never an error. The values beside each name are the ones
-# ``ledger.events`` states; they are used only with a ledger package that predates them.
-MAX_TOKENS: int = getattr(_events, "MAX_TOKENS_PER_REQUEST", 10**9)
-EARLIEST_MS: int = getattr(_events, "EARLIEST_MS", 1420070400000)  # 2015-01-01T00:00Z
-_SKEW = getattr(_events, "LATEST_SKEW", None)
+# counted skip here (under the reason codes of ``ledger.events.problem``), never an error.
+MAX_TOKENS: int = MAX_TOKENS_PER_REQUEST
 #: How far ahead of the clock an instant may be, in ms (``ledger.events.LATEST_SKEW``).
-LATEST_SKEW_MS: int = int(_SKEW.total_seconds() * 1000) if _SKEW is not None else 86_400_000
-MAX_TEXT: int = getattr(_events, "MAX_TEXT_CHARS", 4096)
-ABSURD_COUNT: str = getattr(_events, "ABSURD_COUNT", "absurd-count")
-FAR_INSTANT: str = getattr(_events, "FAR_INSTANT", "far-instant")
-LONG_TEXT: str = getattr(_events, "LONG_TEXT", "long-text")
+LATEST_SKEW_MS: int = int(LATEST_SKEW.total_seconds() * 1000)
+MAX_TEXT: int = MAX_TEXT_CHARS
 
 
 # -- the pure part --------------------------------------------------------------------

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from hooks import claude_code
 from hooks.sync import FastBackend, Syncer
 from ledger import fastpath
-from ledger.events import Event
+from ledger.events import Event, problem
 from tests.hooks import corpus
 from tests.hooks.helpers import buckets
 
@@ -115,7 +115,7 @@ def good_line(i: int, session: str = "s") -> tuple[bytes, str]:
 
 def valid(ev: Event) -> bool:
     """What the ledger accepts: counts are integers within the limits, the instant in its
-    window, the ids non-empty strings of bounded length."""
+    window, the ids non-empty strings of bounded length (``ledger.events.problem`` agrees)."""
     counts = (ev.input_tokens, ev.cache_write_tokens, ev.cache_read_tokens, ev.output_tokens,
               ev.reasoning_tokens)
     return (
@@ -126,6 +126,7 @@ def valid(ev: Event) -> bool:
         and isinstance(ev.model, str) and 0 < len(ev.model) <= claude_code.MAX_TEXT
         and ev.model != "<synthetic>"
         and (ev.cost_usd is None or (ev.cost_usd >= 0 and ev.cost_usd != float("inf")))
+        and problem(ev) is None  # what the ledger's own door says
     )
 
 
