@@ -60,7 +60,7 @@ class Loop:
         return [
             head,
             f"  runs: {self.runs} (killed mid-run: {self.killed}, finished before the kill: {self.finished})",
-            f"  kill points (ms): {pts}",
+            f"  kill points (ms, uniform over the clean run's time, from the process start): {pts}",
             f"  kills that left a partly filled ledger (some events, not all): {self.partial}; "
             f"kills while writing (ledger files grown, nothing new committed): {self.mid_write}",
             f"  integrity failures: {len(self.integrity_failures)}",
