@@ -274,7 +274,14 @@ def restore(ledger: Path, source: Path, now: float | None = None, timeout: float
         try:
             live = sqlite3.connect(str(ledger), timeout=timeout)
             try:
-                src.backup(live)  # takes the write lock; one transaction
+                give_up = time.monotonic() + timeout
+
+                def waited(status: int, _remaining: int, _total: int) -> None:
+                    if status in (5, 6) and time.monotonic() > give_up:  # SQLITE_BUSY, SQLITE_LOCKED
+                        raise BackupError(f"the ledger {ledger} is busy (another tokenprint is writing); "
+                                          "try again; nothing was changed")
+
+                src.backup(live, progress=waited, sleep=0.05)  # takes the write lock; one transaction
                 live.execute("PRAGMA journal_mode = WAL")
             finally:
                 live.close()
@@ -283,7 +290,18 @@ def restore(ledger: Path, source: Path, now: float | None = None, timeout: float
         clear_marks(ledger)
         if check_copy(ledger, full=False) is not None:
             raise sqlite3.DatabaseError("the copy into the live file did not check")
-    except sqlite3.Error:
+    except BackupError:
+        for suffix in ("", "-wal"):
+            Path(str(aside) + suffix).unlink(missing_ok=True)
+        raise
+    except sqlite3.Error as exc:
+        from ledger.fastpath import is_busy
+
+        if is_busy(exc):
+            for suffix in ("", "-wal"):
+                Path(str(aside) + suffix).unlink(missing_ok=True)
+            raise BackupError(f"the ledger {ledger} is busy (another tokenprint is writing); try again; "
+                              "nothing was changed") from exc
         _replace_by_rename(ledger, source)
     clear_marks(ledger)
     check_file(ledger).done()
