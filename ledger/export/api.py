@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import tempfile
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -57,20 +56,15 @@ PRIVATE_DIR = 0o700
 
 
 def write_atomic(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file in the same folder, which
-    must exist (raises :class:`MissingFolder`). The file is 0600 whatever the umask
-    (an export holds private usage data)."""
+    """Write ``text`` to ``path`` atomically (``ledger.files.atomic_open``), into a
+    folder that must exist (raises :class:`MissingFolder`). The file is 0600
+    whatever the umask (an export holds private usage data)."""
+    from ledger.files import atomic_open
+
     if not path.parent.is_dir():
         raise MissingFolder(path.parent)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.fchmod(fd, PRIVATE_FILE)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path, PRIVATE_FILE, text=True) as fh:
+        fh.write(text)
     return path
 
 

@@ -170,5 +170,7 @@ def export(month: str | None, year: int | None, since: Any, until: Any, fmt: str
     except MissingFolder as exc:
         fail(f"-o {output}: {exc}")
     except OSError as exc:
-        fail(f"cannot write {target}: {exc}", 1)
+        from ledger.files import write_error
+
+        fail(write_error(exc, target), 1)
     click.echo(f"wrote {target} ({rng.title}, {fmt})", err=True)

@@ -86,5 +86,5 @@ def import_(client: str, paths: tuple[Path, ...], progress: bool | None) -> None
     from ledger.names import terminal_safe
 
     for message in totals.error_messages[:20]:
-        click.echo(f"tokenprint: cannot read {terminal_safe(message)}", err=True)
+        click.echo(f"tokenprint: {terminal_safe(message)}", err=True)
     click.echo(terminal_safe(summary(client, totals)))
