@@ -40,11 +40,17 @@ def timed_hook(data: str, env: dict[str, str] | None = None) -> float:
     return took
 
 
-def test_a_fifo_as_transcript_returns_within_the_budget(tmp_path: Path, home: Path) -> None:
-    fifo = tmp_path / "t.jsonl"
-    os.mkfifo(fifo)
-    took = timed_hook(payload(fifo))  # today's main blocks in open() until killed
+def test_a_fifo_beside_the_transcript_returns_within_the_budget(tmp_path: Path, home: Path) -> None:
+    """Defect 3's reproduction: a FIFO named like a subagent file. Whether the reader
+    refuses it or blocks on it, the run ends within the budget, exit 0, and the
+    transcript's usage is recorded."""
+    files = corpus.build(tmp_path / "claude")
+    sub = files["a"].with_suffix("") / "subagents"
+    sub.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(sub / "agent-fifo.jsonl")
+    took = timed_hook(payload(files["a"]))  # the code at the issue's start blocks in open() until killed
     assert took < BUDGET_S + STARTUP_MARGIN_S
+    assert buckets(home / "ledger.db")  # what was read before (or beside) the FIFO is committed
 
 
 def test_overrun_commits_what_was_read_and_the_next_run_reads_the_rest(tmp_path: Path, home: Path) -> None:
