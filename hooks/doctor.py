@@ -21,6 +21,7 @@ from typing import Any
 
 from hooks import ADAPTERS, hooklog
 from ledger.doctor import ACTION, INFO, OK, Finding
+from ledger.files import sqlite_read_uri
 from ledger.paths import ledger_path
 
 #: Days before the client deletes a transcript that is not yet fully read, to warn.
@@ -143,7 +144,7 @@ def _positions(home: Path, client: str) -> dict[str, tuple[int, int]] | None:
     if not path.is_file():
         return None
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5.0)
+        conn = sqlite3.connect(sqlite_read_uri(path), uri=True, timeout=5.0)
         try:
             rows = conn.execute('SELECT path, "offset", size FROM sources WHERE client = ?', (client,)).fetchall()
         finally:

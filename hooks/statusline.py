@@ -108,8 +108,9 @@ def line(home: Path, payload: dict[str, Any], *, now: float | None = None) -> st
         return "tokenprint: no data yet"
     now = time.time() if now is None else now
     start_ms, end_ms = _today_ms(now)
-    uri = f"file:{db}?mode=ro"
-    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)
+    from ledger.files import sqlite_read_uri
+
+    conn = sqlite3.connect(sqlite_read_uri(db), uri=True, timeout=BUSY_TIMEOUT_S)
     try:
         today = _sum_by_model(conn, "ts >= ? AND ts < ?", (start_ms, end_ms))
         session_id = payload.get("session_id")

@@ -30,6 +30,7 @@ import sys
 import time
 from pathlib import Path
 
+from ledger.files import sqlite_read_uri
 from ledger.schema import SCHEMA_VERSION
 
 BACKUPS_DIR = "backups"
@@ -82,7 +83,7 @@ def check_copy(path: Path, full: bool = True) -> str | None:
     if problem is not None:
         return problem
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5.0)
+        conn = sqlite3.connect(sqlite_read_uri(path), uri=True, timeout=5.0)
     except sqlite3.Error as exc:
         return str(exc)
     try:
@@ -120,7 +121,7 @@ def copy_into(source: Path, target: Path) -> None:
     beside it) with the backup API; ``target`` must not exist."""
     fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     os.close(fd)
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=60.0)
+    src = sqlite3.connect(sqlite_read_uri(source), uri=True, timeout=60.0)
     try:
         dst = sqlite3.connect(str(target))
         try:
@@ -270,7 +271,7 @@ def restore(ledger: Path, source: Path, now: float | None = None, timeout: float
             raise BackupError(f"cannot keep the current ledger aside at {aside}: {exc.strerror or exc}; "
                               "nothing was changed") from exc
     try:
-        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=timeout)
+        src = sqlite3.connect(sqlite_read_uri(source), uri=True, timeout=timeout)
         try:
             live = sqlite3.connect(str(ledger), timeout=timeout)
             try:

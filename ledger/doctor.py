@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger import backup, fastpath, spool
+from ledger.files import sqlite_read_uri
 from ledger.paths import LOGS_DIR, ledger_path
 from ledger.schema import SCHEMA_VERSION
 
@@ -82,7 +83,7 @@ def check_ledger(home: Path) -> list[Finding]:
     version = 0
     if problem is None:
         try:
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10.0)
+            conn = sqlite3.connect(sqlite_read_uri(path), uri=True, timeout=10.0)
             try:
                 problem = fastpath.quick_check(conn, full=True)
                 if problem is None:

@@ -26,6 +26,7 @@ from typing import Any
 
 from ledger import ingest
 from ledger.events import Event
+from ledger.files import sqlite_read_uri
 from ledger.schema import CREATE_MIGRATIONS_TABLE, MIGRATIONS, SCHEMA_VERSION
 
 
@@ -268,7 +269,7 @@ def check_file(path: Path, conn: sqlite3.Connection | None = None, deadline: flo
         return Health(path, record, True)
     own = conn is None
     if own:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1.0, isolation_level=None)
+        conn = sqlite3.connect(sqlite_read_uri(path), uri=True, timeout=1.0, isolation_level=None)
     assert conn is not None
     try:
         found = quick_check(conn, deadline)

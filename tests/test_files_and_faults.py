@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from hooks import installer
-from tests.conftest import TOKENPRINT_HOOK, run
+from tests.conftest import TOKENPRINT, TOKENPRINT_HOOK, run
 
 FOREIGN = '{\n    "model": "opus",\n    "hooks": {"Stop": [{"hooks": [{"type": "command", "command": "say done"}]}]}\n}\n'
 EVENT = {"client": "llm", "model": "gpt-4o", "input_tokens": 1234, "output_tokens": 56}  # now
@@ -257,12 +257,18 @@ def test_the_hook_on_a_read_only_home_exits_0_quickly_and_silently(ro_home: Path
     assert elapsed < 5, elapsed
 
 
-LOG_NEEDS = ("log: the ledger's message is tui/common.ledger_failed's (not this engineer's file); it "
-             "names the folder once it appends ledger.files.unwritable_reason(home)")
+def test_a_data_folder_that_cannot_be_created_is_one_line(tmp_path: Path) -> None:
+    """--home under a regular file: one line naming the folder, exit 2, no traceback."""
+    (tmp_path / "file").write_text("x")
+    home = tmp_path / "file" / "home"
+    proc = subprocess.run([TOKENPRINT, "--home", str(home), "report"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2, proc
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert str(home) in proc.stderr and "create the data folder" in proc.stderr
 
 
-@pytest.mark.parametrize("command", ["config", "hooks", "statusline",
-                                     pytest.param("log", marks=pytest.mark.xfail(reason=LOG_NEEDS, strict=False))])
+@pytest.mark.parametrize("command", ["config", "hooks", "statusline", "log"])
 def test_writes_to_a_read_only_home_fail_in_one_line(ro_home: Path, tmp_path: Path, command: str) -> None:
     settings = tmp_path / "claude" / "settings.json"
     settings.write_text(FOREIGN)

@@ -25,9 +25,25 @@ class Ctx:
         self.demo: bool = False
 
     def home_path(self) -> Path:
+        from ledger.files import write_error
         from ledger.paths import ensure_home, resolve_home
 
-        return ensure_home(resolve_home(self.home))
+        home = resolve_home(self.home)
+        try:
+            return ensure_home(home)
+        except OSError as exc:  # cannot be created (a read-only parent, a file in the way)
+            fail(write_error(exc, home, "create the data folder"))
+
+
+def _current_home() -> Path | None:
+    """The data folder of the command being run, if there is one."""
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_object(Ctx) if ctx is not None else None
+    if obj is None:
+        return None
+    from ledger.paths import resolve_home
+
+    return resolve_home(obj.home)
 
 
 def _set_home(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -136,7 +152,11 @@ def ledger_failed(exc: BaseException, path: Path | None = None) -> NoReturn:
         fail(BUSY_MESSAGE, 1)
     orig = getattr(exc, "orig", None) or exc
     if isinstance(orig, sqlite3.Error):
-        fail(f"the ledger could not be used: {orig} (is the file readable and the disk not full?)", 1)
+        from ledger.files import unwritable_reason
+
+        folder = path.parent if path is not None else _current_home()
+        why = unwritable_reason(folder) if folder is not None else None
+        fail(f"the ledger could not be used: {orig} ({why or 'is the file readable and the disk not full?'})", 1)
     from sqlalchemy.exc import DBAPIError
 
     if isinstance(exc, DBAPIError):  # a server ledger: unreachable, refused, not a ledger (one line, redacted)
