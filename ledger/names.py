@@ -90,7 +90,12 @@ def terminal_safe(text: Any, mark: str = "?", newline: str | None = None) -> str
         s = _NEWLINES.sub(newline, s)
         if s.isprintable():
             return s
-    return "".join(c if c.isprintable() else mark for c in s)
+    return "".join(c if c.isprintable() or c in _JOINERS else mark for c in s)
+
+
+#: Format characters that are part of how text is written, kept: the zero-width
+#: non-joiner and joiner (emoji sequences such as 👩‍💻, Persian and Indic scripts).
+_JOINERS = frozenset("\u200c\u200d")
 
 
 def width(text: str) -> int:

@@ -162,6 +162,8 @@ def test_one_helper_strips_every_kind_of_control() -> None:
         assert terminal_safe(f"a{ch}b", mark="") in ("ab", "a b")
     assert terminal_safe("a\r\nb\nc", mark="", newline=" ") == "a b c"
     assert terminal_safe("claude-sonnet-4-5 · 東京 ✓") == "claude-sonnet-4-5 · 東京 ✓"
+    # emoji sequences keep their joiner (as the ledger stores them): 👩‍💻, not 👩?💻
+    assert terminal_safe("dev/\U0001f469\u200d\U0001f4bb\x1b") == "dev/\U0001f469\u200d\U0001f4bb?"
 
 
 # -- defect 5: CSV formula injection ------------------------------------------------------
