@@ -24,6 +24,7 @@ import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime
+from html import unescape as html_unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -254,11 +255,26 @@ def test_markdown_escapes_every_user_string(home: Path) -> None:
 
 
 def test_markdown_helpers() -> None:
+    from markdown_it import MarkdownIt
+
     from ledger.export import md
 
-    assert md.text("[x](javascript:alert(1))") == r"\[x\]\(javascript:alert\(1\)\)"
+    assert md.text("[x](javascript:alert(1))") == r"\[x\](javascript:alert(1))"
     assert md.text("a\nb<i>") == "a b&lt;i&gt;"
-    assert md.text("1. - + # ! ~ | { } . _ * ` \\") == r"1\. \- \+ \# \! \~ \| \{ \} \. \_ \* \` \\"
+    assert md.text("1. - + # ! ~ | { } . _ * ` \\") == r"1\. - + # ! \~ \| { } . \_ \* \` \\"
+    # names stay readable in the raw file: nothing escaped that cannot be syntax there
+    for plain in ("claude-code", "(none)", "2026.11", "gpt-4.1", "/home/a/my-proj"):
+        assert md.text(plain) == plain
+    # and every string renders as exactly its characters, at the start of a line or a
+    # list item, in a paragraph or a table cell: no element, link or emphasis of its own
+    render = MarkdownIt("commonmark").enable("table").enable("strikethrough").render
+    for name in ("# h", "- x", "+ x", "1. x", "2) x", "> q", "=", "***", "_a_", "~~s~~", "a|b",
+                 "[x](javascript:alert(1))", "![i](x)", "<b>x</b>", "`c`", "\\*x*", "a\\|b"):
+        for doc in (md.text(name), f"- {md.text(name)}", f"| a |\n| --- |\n| {md._pipes(md.text(name))} |"):
+            html = render(doc)
+            inner = re.sub(r"</?(p|ul|li|table|thead|tbody|tr|th|td)>", "", html)
+            assert "<" not in inner.replace("&lt;", ""), (name, doc, html)
+            assert html_unescape(re.sub(r"<[^>]+>", "", inner)).strip().endswith(name.strip()), (name, doc, html)
     assert md.code("a``b") == "```a``b```"
     assert md.code("`x`") == "`` `x` ``"
     assert md.prose("# not a heading") == "\\# not a heading"

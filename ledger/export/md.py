@@ -25,18 +25,36 @@ def _entities(t: str) -> str:
     return t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-#: Every character Markdown (CommonMark and GitHub's extensions) may read as syntax.
-_SPECIALS = re.compile(r"[\\`*_{}\[\]()#+\-.!|~]")
+#: What a user-controlled string escapes anywhere in a line: what can open a code
+#: span, emphasis, a link or image (``[``; ``(``, ``!`` and ``.`` are inert without
+#: it), strikethrough, a table cell, or escape the next character. ``& < >`` become
+#: entities (no tag, no autolink). Where a block could start (a heading, a quote, a
+#: list, a setext underline), the first character is escaped too: see _block_safe.
+_TEXT_SPECIALS = re.compile(r"[\\`*_\[\]~|]")
+
+
+def _block_safe(out: str) -> str:
+    """``out`` unable to start a block where it starts a line or a list item:
+    ``#``, ``>``, ``+``, ``=``, ``-`` are escaped, and so is the ``.`` or ``)``
+    of a leading number (``2026.`` would start an ordered list)."""
+    m = _BLOCK_START.match(out)
+    if m is None:
+        return out
+    if m.group(1):
+        end = len(m.group(1))
+        return out[:end] + "\\" + out[end:]
+    return "\\" + out
 
 
 def text(name: Any) -> str:
     """A user-controlled string (project, client, session, member label, file name)
     as Markdown text that renders as exactly those characters: on one line, control
-    bytes dropped, HTML's ``& < >`` as entities (no tag, no autolink), and every
-    Markdown metacharacter (``\\ ` * _ { } [ ] ( ) # + - . ! | ~``) backslash-escaped,
-    so no emphasis, heading, list, table cell or link (``[x](javascript:...)``)
-    can come from the data."""
-    return _SPECIALS.sub(r"\\\g<0>", _entities(_clean(name)))
+    bytes dropped, HTML's ``& < >`` as entities, the inline metacharacters
+    (``\\ ` * _ [ ] ~ |``) backslash-escaped, and no block start: so no emphasis,
+    heading, list, table cell, tag or link (``[x](javascript:...)``) can come from
+    the data, while ``claude-code``, ``(none)`` or ``2026.11`` stay readable as
+    they are in the raw file."""
+    return _block_safe(_TEXT_SPECIALS.sub(r"\\\g<0>", _entities(_clean(name))))
 
 
 def code(name: Any) -> str:
@@ -70,7 +88,7 @@ def _plain(sentence: Any) -> str:
 #: so a lighter escape keeps them readable as plain text while no link, tag or
 #: emphasis can form.
 _PROSE_SPECIALS = re.compile(r"[\\*_\[\]~|]")
-_BLOCK_START = re.compile(r"^(?:[#>+=\-]|\d+[.)])")
+_BLOCK_START = re.compile(r"^(?:[#>+=\-]|(\d+)[.)](?:\s|$))")
 
 
 def prose(sentence: Any) -> str:
@@ -83,7 +101,7 @@ def prose(sentence: Any) -> str:
         parts = ["'".join(parts)]
     out = "".join(code(p) if i % 2 else _PROSE_SPECIALS.sub(r"\\\g<0>", _entities(p))
                   for i, p in enumerate(parts))
-    return "\\" + out if _BLOCK_START.match(out) else out
+    return _block_safe(out)
 
 
 def _table(head: list[str], rows: list[list[str]], align: str) -> list[str]:
