@@ -28,7 +28,8 @@ from ledger.paths import ledger_path
 WARN_DAYS = 7
 
 
-def _ago(seconds: float) -> str:
+def ago(seconds: float) -> str:
+    """A duration in the past, in the unit a person reads it in (``5 min ago``)."""
     if seconds < 90:
         return f"{int(seconds)} s ago"
     if seconds < 5400:
@@ -126,13 +127,13 @@ def check_hooks(home: Path, client: str, mod: Any) -> list[Finding]:
         out.append(Finding(f"{name}.last_run", INFO, f"{client}: the hook has not run yet", None,
                            {"last_run": None, "last_log": error}))
     else:
-        ago = _ago(time.time() - float(last.get("ts", 0)))
+        when = ago(time.time() - float(last.get("ts", 0)))
         details = {"last_run": last, "last_log": error}
         if last.get("ok"):
-            out.append(Finding(f"{name}.last_run", OK, f"{client}: last hook run {ago}, ok", None, details))
+            out.append(Finding(f"{name}.last_run", OK, f"{client}: last hook run {when}, ok", None, details))
         else:
             why = last.get("error") or "see logs/hook.log"
-            out.append(Finding(f"{name}.last_run", ACTION, f"{client}: last hook run {ago} failed: {why}",
+            out.append(Finding(f"{name}.last_run", ACTION, f"{client}: last hook run {when} failed: {why}",
                                f"see {hooklog.log_path(home)}; the spool keeps the work it could not write",
                                details))
     return out

@@ -30,7 +30,7 @@ import sys
 import time
 from pathlib import Path
 
-from ledger.files import sqlite_read_uri
+from ledger.files import fsync_path, sqlite_read_uri
 from ledger.schema import SCHEMA_VERSION
 
 BACKUPS_DIR = "backups"
@@ -103,19 +103,6 @@ def check_copy(path: Path, full: bool = True) -> str | None:
     return None
 
 
-def _fsync(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def copy_into(source: Path, target: Path) -> None:
     """Copy the ledger ``source`` into a new file ``target`` (0600, no journal left
     beside it) with the backup API; ``target`` must not exist."""
@@ -131,7 +118,7 @@ def copy_into(source: Path, target: Path) -> None:
             dst.close()
     finally:
         src.close()
-    _fsync(target)
+    fsync_path(target)
 
 
 def backup(ledger: Path, target: Path | None = None, home: Path | None = None, now: float | None = None) -> Path:
@@ -164,7 +151,7 @@ def backup(ledger: Path, target: Path | None = None, home: Path | None = None, n
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
-    _fsync(target.parent)
+    fsync_path(target.parent)
     return target
 
 
@@ -266,7 +253,7 @@ def restore(ledger: Path, source: Path, now: float | None = None, timeout: float
                     fd = os.open(str(aside) + suffix, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
                     os.close(fd)
                     shutil.copyfile(src_part, str(aside) + suffix)
-                    _fsync(Path(str(aside) + suffix))
+                    fsync_path(Path(str(aside) + suffix))
         except OSError as exc:
             raise BackupError(f"cannot keep the current ledger aside at {aside}: {exc.strerror or exc}; "
                               "nothing was changed") from exc
@@ -329,7 +316,7 @@ def _replace_by_rename(ledger: Path, source: Path) -> None:
         os.replace(tmp, ledger)
     finally:
         tmp.unlink(missing_ok=True)
-    _fsync(ledger.parent)
+    fsync_path(ledger.parent)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -86,8 +86,13 @@ def fsync_dir(folder: Path) -> None:
     """Flush a folder's entries (a rename) to disk; a no-op where folders can't be opened."""
     if sys.platform == "win32":
         return
+    fsync_path(folder)
+
+
+def fsync_path(path: Path) -> None:
+    """Flush a file (or a folder) to disk by its name; errors are ignored (best effort)."""
     try:
-        fd = os.open(folder, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY)
     except OSError:
         return
     try:

@@ -131,32 +131,6 @@ def uninstall(clients: tuple[str, ...], all_: bool, scope: str) -> None:
         click.echo(f"{client}: {what} ({path})")
 
 
-def _ago(seconds: float) -> str:
-    if seconds < 90:
-        return f"{int(seconds)} s ago"
-    if seconds < 5400:
-        return f"{int(seconds // 60)} min ago"
-    if seconds < 2 * 86400:
-        return f"{seconds / 3600:.0f} h ago"
-    return f"{seconds / 86400:.0f} days ago"
-
-
-def cleanup_days(paths: list[Path]) -> tuple[int, str]:
-    """The smallest ``cleanupPeriodDays`` among the settings files, and where it comes from."""
-    from hooks import claude_code
-    from hooks.installer import SettingsError, load
-
-    best, where = claude_code.DEFAULT_CLEANUP_DAYS, "default"
-    for path in paths:
-        try:
-            value = load(path).data.get("cleanupPeriodDays")
-        except SettingsError:
-            continue
-        if isinstance(value, int | float) and not isinstance(value, bool) and value < best:
-            best, where = int(value), str(path)
-    return best, where
-
-
 def history_at_risk(home: Path, cleanup: int, now: float | None = None) -> dict[str, Any]:
     """Transcripts with usage not yet in the ledger, and those Claude Code deletes soon."""
     from hooks import claude_code
@@ -199,6 +173,7 @@ def history_at_risk(home: Path, cleanup: int, now: float | None = None) -> dict[
 def status(clients: tuple[str, ...], all_: bool, scope: str | None) -> None:
     """What is installed, whether the hook ran recently, and history at risk."""
     from hooks import claude_code, hooklog
+    from hooks.doctor import ago, cleanup_days
     from hooks.installer import SettingsError, installed_hooks, load, statusline_is_ours
 
     home = ctx_obj().home_path()
@@ -239,9 +214,10 @@ def status(clients: tuple[str, ...], all_: bool, scope: str | None) -> None:
         else:
             outcome = "ok" if last.get("ok") else f"failed: {last.get('error', 'see logs/hook.log')}"
             counts = f", {last.get('new', 0)} new, {last.get('updated', 0)} updated" if last.get("ok") else ""
-            click.echo(f"{client}: last hook run {_ago(time.time() - float(last.get('ts', 0)))} "
+            click.echo(f"{client}: last hook run {ago(time.time() - float(last.get('ts', 0)))} "
                        f"({last.get('event') or '?'}, {outcome}{counts})")
-        cleanup, where = cleanup_days(paths)
+        days, where = cleanup_days(claude_code)
+        cleanup = days if days is not None else claude_code.DEFAULT_CLEANUP_DAYS
         try:
             risk = history_at_risk(home, cleanup)
         except Exception as exc:  # the ledger may be locked or unreadable: say so
