@@ -1,10 +1,12 @@
-"""Reading the ledger back for assertions (stdlib sqlite3, UTC days)."""
+"""Reading the ledger back for assertions (stdlib sqlite3, UTC days), and syncing
+Claude Code transcripts into it the way the hook does."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 BUCKETS = (
     "input_tokens",
@@ -53,5 +55,25 @@ def text_columns(db: Path) -> list[str]:
             for row in conn.execute(f"SELECT * FROM {table}"):
                 out += [v for v in row if isinstance(v, str)]
         return out
+    finally:
+        conn.close()
+
+
+def sync_all(db: Path, files: list[str], **kw: Any) -> Any:
+    """Read ``files`` into the ledger ``db`` through the hook's machinery (stdlib
+    backend, one Syncer), returning the Syncer for its totals."""
+    from hooks import claude_code
+    from hooks.sync import FastBackend, Syncer
+    from ledger import fastpath
+
+    conn = fastpath.open_ledger(db)
+    try:
+        backend = FastBackend(conn)
+        syncer = Syncer(backend, "claude-code", claude_code.parse, **kw)
+        positions = backend.load_positions("claude-code", None)
+        for path in files:
+            syncer.sync(path, positions.get(path))
+        syncer.flush()
+        return syncer
     finally:
         conn.close()

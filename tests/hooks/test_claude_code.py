@@ -11,25 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hooks import claude_code
-from hooks.sync import FastBackend, Syncer
+from hooks.sync import FastBackend
 from hooks.tail import Position
 from ledger import fastpath
 from tests.hooks import corpus
-from tests.hooks.helpers import buckets, sources, text_columns
-
-
-def sync_all(db: Path, files: list[str], **kw: object) -> Syncer:
-    conn = fastpath.open_ledger(db)
-    try:
-        backend = FastBackend(conn)
-        syncer = Syncer(backend, "claude-code", claude_code.parse, **kw)  # type: ignore[arg-type]
-        positions = backend.load_positions("claude-code", None)
-        for path in files:
-            syncer.sync(path, positions.get(path))
-        syncer.flush()
-        return syncer
-    finally:
-        conn.close()
+from tests.hooks.helpers import buckets, sources, sync_all, text_columns
 
 
 @pytest.fixture

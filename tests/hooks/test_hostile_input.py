@@ -25,7 +25,7 @@ from hooks.sync import FastBackend, Syncer
 from ledger import fastpath
 from tests.conftest import TOKENPRINT, TOKENPRINT_HOOK, run
 from tests.hooks import corpus
-from tests.hooks.helpers import buckets, sources
+from tests.hooks.helpers import buckets, sources, sync_all
 
 TS = "2025-09-28T10:00:00.000Z"
 DAY = "2025-09-28"
@@ -76,20 +76,6 @@ def ids(db: Path) -> set[str]:
     conn = sqlite3.connect(db)
     try:
         return {r[0] for r in conn.execute("SELECT event_id FROM events")}
-    finally:
-        conn.close()
-
-
-def sync_files(db: Path, files: list[str], **kw: Any) -> Syncer:
-    conn = fastpath.open_ledger(db)
-    try:
-        backend = FastBackend(conn)
-        syncer = Syncer(backend, "claude-code", claude_code.parse, **kw)
-        positions = backend.load_positions("claude-code", None)
-        for path in files:
-            syncer.sync(path, positions.get(path))
-        syncer.flush()
-        return syncer
     finally:
         conn.close()
 
@@ -280,10 +266,10 @@ def test_a_rewrite_in_place_of_the_same_size_is_noticed(tmp_path: Path) -> None:
     head = _head()
     path.write_text(head + good("m-aaaa") + "\n")
     db = tmp_path / "l.db"
-    sync_files(db, [str(path)])
+    sync_all(db, [str(path)])
     with open(path, "r+") as f:
         f.write(head + good("m-bbbb") + "\n")  # same length, same head, new message
-    s = sync_files(db, [str(path)])
+    s = sync_all(db, [str(path)])
     assert s.totals.restarted == 1
     assert ids(db) == {"m-aaaa", "m-bbbb"}
 
@@ -292,13 +278,13 @@ def test_an_append_reads_only_what_is_new_and_an_unchanged_file_is_not_opened(tm
     path = tmp_path / "s.jsonl"
     path.write_text(_head() + good("m1") + "\n")
     db = tmp_path / "l.db"
-    sync_files(db, [str(path)])
+    sync_all(db, [str(path)])
     size = path.stat().st_size
     with open(path, "a") as f:
         f.write(good("m2") + "\n")
-    s = sync_files(db, [str(path)])
+    s = sync_all(db, [str(path)])
     assert (s.totals.restarted, s.totals.bytes) == (0, path.stat().st_size - size)
-    s = sync_files(db, [str(path)])
+    s = sync_all(db, [str(path)])
     assert (s.totals.unchanged, s.totals.read, s.totals.bytes) == (1, 0, 0)
 
 
@@ -450,14 +436,14 @@ def test_a_position_stored_before_the_tail_hash_is_trusted_once_then_checked(tmp
     path = tmp_path / "s.jsonl"
     path.write_text(_head() + good("m1") + "\n")
     db = tmp_path / "l.db"
-    sync_files(db, [str(path)])
+    sync_all(db, [str(path)])
     conn = sqlite3.connect(db)
     conn.execute("UPDATE sources SET state = '{}'")  # as an older version left it
     conn.commit()
     conn.close()
     with open(path, "a") as f:
         f.write(good("m2") + "\n")
-    s = sync_files(db, [str(path)])
+    s = sync_all(db, [str(path)])
     assert (s.totals.restarted, s.totals.bytes) == (0, len(good("m2")) + 1)
     conn = sqlite3.connect(db)
     (state,) = conn.execute("SELECT state FROM sources").fetchone()
