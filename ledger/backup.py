@@ -30,7 +30,7 @@ import sys
 import time
 from pathlib import Path
 
-from ledger.files import fsync_path, sqlite_read_uri
+from ledger.files import fsync_path, private_dir, sqlite_read_uri
 from ledger.schema import SCHEMA_VERSION
 
 BACKUPS_DIR = "backups"
@@ -44,18 +44,12 @@ class BackupError(Exception):
     """One line: what went wrong, what to do."""
 
 
+class BadFile(BackupError):
+    """The FILE given to restore cannot be restored (bad input: nothing was changed)."""
+
+
 def backups_dir(home: Path) -> Path:
     return Path(home) / BACKUPS_DIR
-
-
-def private_dir(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    try:
-        if folder.stat().st_mode & 0o077:
-            os.chmod(folder, 0o700)
-    except OSError:
-        pass
-    return folder
 
 
 def list_backups(home: Path) -> list[Path]:
@@ -237,9 +231,9 @@ def restore(ledger: Path, source: Path, now: float | None = None, timeout: float
     ledger, source = Path(ledger), Path(source)
     problem = check_copy(source)
     if problem is not None:
-        raise BackupError(f"{source} cannot be restored: {problem}; nothing was changed")
+        raise BadFile(f"{source} cannot be restored: {problem}; nothing was changed")
     if ledger.exists() and source.resolve() == ledger.resolve():
-        raise BackupError(f"{source} is the live ledger itself; nothing was changed")
+        raise BadFile(f"{source} is the live ledger itself; nothing was changed")
     aside = ledger.with_name(f"{ledger.name}.before-restore-{stamp(now)}")
     n = 1
     while aside.exists():  # two restores in one second: never overwrite a kept file

@@ -84,7 +84,7 @@ def test_restore_refuses_a_bad_file_in_one_line_and_changes_nothing(home: Path, 
     for bad, why in ((junk, "file is not a database"), (newer, "newer than this tokenprint"),
                      (damaged, ""), (tmp_path / "missing.db", "no such file")):
         proc = run("restore", str(bad))
-        assert proc.returncode == 1, proc.stdout
+        assert proc.returncode == 2, proc.stdout  # bad input (interface.md: exit 2)
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1 and "cannot be restored" in lines[0] and why in lines[0], proc.stderr
         assert "nothing was changed" in lines[0]

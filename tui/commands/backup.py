@@ -54,7 +54,7 @@ def restore(file: Path) -> None:
     FILE is checked first; the current ledger is kept aside as
     ledger.db.before-restore-YYYYMMDD-HHMMSS.
     """
-    from ledger.backup import BackupError
+    from ledger.backup import BackupError, BadFile
     from ledger.backup import restore as run_restore
     from ledger.spool import count
 
@@ -63,7 +63,7 @@ def restore(file: Path) -> None:
     try:
         aside = run_restore(ledger, file)
     except BackupError as exc:
-        fail(str(exc), 1)
+        fail(str(exc), 2 if isinstance(exc, BadFile) else 1)
     kept = f"; the previous file is kept at {aside}" if aside.exists() else ""
     pending = count(home)
     spooled = (f"; {pending} spooled hook run{'s' if pending != 1 else ''} will be read at the next hook run"
