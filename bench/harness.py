@@ -157,9 +157,12 @@ def integrity_check(db: Path) -> str:
 
 
 def totals(db: Path, client: str | None = None) -> Totals:
-    """The ledger's totals per (UTC day, model, bucket), plus ``events`` per (day, model)."""
+    """The ledger's totals per (UTC day, model, bucket), plus ``events`` per (day, model);
+    empty for a ledger killed before its first migration made the events table."""
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
     try:
+        if con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").fetchone() is None:
+            return {}
         where, params = ("WHERE client = ?", (client,)) if client else ("", ())
         sums = ", ".join(f"SUM({b})" for b in BUCKETS)
         rows = con.execute(

@@ -79,3 +79,11 @@ def test_kill_at_kills_and_spares(tmp_path: Path) -> None:
     assert k.killed and k.returncode == -9 and k.elapsed_ms < 10_000
     k = harness.kill_at([sys.executable, "-c", "pass"], env, 20_000)
     assert not k.killed and k.returncode == 0 and k.elapsed_ms < 10_000
+
+
+def test_totals_of_a_ledger_killed_before_its_first_migration_are_empty(tmp_path: Path) -> None:
+    """A kill can land after ledger.db was created and before the events table was:
+    the harness reads that as an empty ledger (it made the 3-run loop fail once)."""
+    db = tmp_path / "ledger.db"
+    sqlite3.connect(db).close()
+    assert harness.totals(db) == {} and harness.event_count(db) == 0
