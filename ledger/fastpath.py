@@ -26,7 +26,7 @@ from typing import Any
 
 from ledger import ingest
 from ledger.events import Event
-from ledger.files import sqlite_read_uri
+from ledger.files import atomic_write, sqlite_read_uri
 from ledger.schema import CREATE_MIGRATIONS_TABLE, MIGRATIONS, SCHEMA_VERSION
 
 
@@ -119,19 +119,10 @@ def _read_json(path: Path) -> Any:
 
 def _write_json(path: Path, data: Any) -> None:
     """Write a small state file (0600) by rename; a cache: no fsync, errors ignored."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, json.dumps(data).encode())
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
+        atomic_write(path, json.dumps(data).encode(), durable=False)
     except OSError:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        pass
 
 
 def header_problem(path: Path) -> str | None:

@@ -27,6 +27,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ledger.files import atomic_write, private_dir
+
 SPOOL_DIR = "spool"
 MAX_ENTRIES = 1000
 MAX_ENTRY_BYTES = 64 << 10
@@ -50,18 +52,6 @@ def spool_dir(home: Path) -> Path:
     return Path(home) / SPOOL_DIR
 
 
-def _private_dir(folder: Path) -> None:
-    try:
-        os.mkdir(folder, 0o700)
-    except FileExistsError:
-        pass
-    try:
-        if os.stat(folder).st_mode & 0o077:
-            os.chmod(folder, 0o700)
-    except OSError:
-        pass
-
-
 def _names(folder: Path) -> list[str]:
     try:
         return sorted(n for n in os.listdir(folder) if n.endswith(SUFFIX) and not n.startswith("."))
@@ -73,23 +63,7 @@ def _write(file: Path, data: dict[str, object]) -> None:
     raw = json.dumps(data, sort_keys=True).encode()
     if len(raw) > MAX_ENTRY_BYTES:
         raise ValueError(f"spool entry of {len(raw)} bytes (at most {MAX_ENTRY_BYTES})")
-    tmp = file.with_name(f".{file.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        view = memoryview(raw)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
-    except BaseException:
-        os.close(fd)
-        tmp.unlink(missing_ok=True)
-        raise
-    os.close(fd)
-    try:
-        os.replace(tmp, file)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    atomic_write(file, raw)
 
 
 def put(home: Path, client: str, paths: list[str], reason: str) -> Path | None:
@@ -98,7 +72,7 @@ def put(home: Path, client: str, paths: list[str], reason: str) -> Path | None:
     if not paths:
         return None
     folder = spool_dir(home)
-    _private_dir(folder)
+    private_dir(folder)
     if len(_names(folder)) >= MAX_ENTRIES:
         return None
     # Keep the entry small: file names only, deduplicated. Named after its client and
