@@ -100,10 +100,6 @@ def factor(name: str, region: str = "World") -> tuple[float, str, str, int]:
     return float(eq["per_unit"]), str(eq["source"]), str(eq["unit"]), int(eq["year"])
 
 
-#: The former name of :func:`factor` (it returned gCO2e for every kind but water).
-factor_g = factor
-
-
 def fmt_number(value: float) -> str:
     """A number as people say it: ``20``, ``4.2``, ``0.42``, ``2,300`` (two
     significant figures from a thousand: an estimate claims no more)."""
@@ -286,8 +282,3 @@ def pick_equivalents(
         if second is not None:
             picks.insert(1, second)
     return picks[:limit]
-
-
-def _fmt(value: float) -> str:
-    """The former number formatter (kept for callers): :func:`fmt_number`."""
-    return fmt_number(value)
