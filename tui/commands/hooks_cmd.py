@@ -135,6 +135,7 @@ def history_at_risk(home: Path, cleanup: int, now: float | None = None) -> dict[
     """Transcripts with usage not yet in the ledger, and those Claude Code deletes soon."""
     from hooks import claude_code
     from hooks.backfill import open_backend
+    from hooks.doctor import WARN_DAYS
     from hooks.tail import unchanged
 
     now = time.time() if now is None else now
@@ -157,7 +158,7 @@ def history_at_risk(home: Path, cleanup: int, now: float | None = None) -> dict[
         unread += 1
         unread_bytes += st.st_size
         days_left = cleanup - (now - st.st_mtime) / 86400
-        if days_left < 7:
+        if days_left < WARN_DAYS:
             soon += 1
         soonest = days_left if soonest is None else min(soonest, days_left)
     return {"files": len(files), "unread": unread, "unread_bytes": unread_bytes,
@@ -230,6 +231,7 @@ def history_line(client: str, risk: dict[str, Any], cleanup: int, where: str) ->
     """What ``hooks status`` says about the transcripts and the ledger, in words that
     match the counts (``1 transcript``, ``no transcripts found``)."""
     from hooks.backfill import plural
+    from hooks.doctor import WARN_DAYS
 
     src = "default" if where == "default" else f"from {where}"
     files, unread, soon = int(risk["files"]), int(risk["unread"]), int(risk["soon"])
@@ -242,7 +244,7 @@ def history_line(client: str, risk: dict[str, Any], cleanup: int, where: str) ->
     fix = f": run `tokenprint import {client}`"
     if soon:
         return (f"warning: {deletes} ({src}); {soon} not yet in the ledger "
-                f"{'goes' if soon == 1 else 'go'} within 7 days. "
+                f"{'goes' if soon == 1 else 'go'} within {WARN_DAYS} days. "
                 f"{unread} of {plural(files, 'transcript')} not yet read" + fix)
     return (f"{unread} of {plural(files, 'transcript')} ({risk['unread_bytes'] / 1e6:.1f} MB) "
             f"{'has' if unread == 1 else 'have'} usage not yet in the ledger" + fix)
