@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from hooks.tail import Parsed
+from hooks.targets import JsonHooks, Target
 from ledger.events import (
     ABSURD_COUNT,
     EARLIEST_MS,
@@ -535,3 +536,15 @@ def settings_path(scope: str, env: Mapping[str, str] | None = None, cwd: Path | 
 
 
 DEFAULT_CLEANUP_DAYS = 30
+
+
+def present(env: Mapping[str, str] | None = None) -> bool:
+    """Claude Code is on this machine: one of its config dirs exists, or ``claude`` is on PATH."""
+    import shutil
+
+    env = os.environ if env is None else env
+    return any(d.is_dir() for d in config_dirs(env)) or shutil.which("claude", path=env.get("PATH")) is not None
+
+
+#: What ``tokenprint hooks install claude-code`` edits (``hooks.targets``).
+INSTALL: tuple[Target, ...] = (JsonHooks(events=HOOK_EVENTS, timeout=10, settings_path=settings_path, scopes=SCOPES),)
