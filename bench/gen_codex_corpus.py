@@ -416,6 +416,7 @@ def one_rollout(path: Path, mb: float, seed: int = 7) -> Rollout:
     ro.token_count(start, None)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as f:
+        f.write(ro.text_bytes())
         while f.tell() < mb * 1e6:
             ro.lines = []
             ro.turn()
