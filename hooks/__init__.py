@@ -18,4 +18,5 @@ machinery around it is written once:
 #: Client name -> adapter module (imported lazily).
 ADAPTERS: dict[str, str] = {
     "claude-code": "hooks.claude_code",
+    "gemini-cli": "hooks.gemini_cli",
 }

@@ -1,0 +1,601 @@
+"""Gemini CLI: where a chat record becomes a ledger event.
+
+Standard library only: ``tokenprint-hook gemini-cli`` runs this on every turn.
+
+Where the files are (``packages/core/src/config/storage.ts``, ``utils/paths.ts``):
+``<home>/.gemini/tmp/<project dir>/chats/``, ``<home>`` being ``$GEMINI_CLI_HOME``
+when set, else ``~``. ``<project dir>`` is a short slug registered in
+``<home>/.gemini/projects.json`` (``{"projects": {"/abs/root": "slug"}}``, since
+v0.29; ``config/projectRegistry.ts``, with a ``.project_root`` marker file in the
+folder) or, in older installs, the sha256 of the project root; both can be on disk.
+
+Two file kinds (``packages/core/src/services/chatRecordingService.ts``):
+
+- the legacy ``session-<YYYY-MM-DDTHH-MM>-<id8>.json``: one JSON document
+  ``{sessionId, projectHash, startTime, lastUpdated, messages[], kind?}``,
+  rewritten whole on every change. :func:`parse` consumes nothing of it until
+  ``at_eof`` and then the whole document; a rewrite changes its first bytes
+  (``lastUpdated``) or the bytes before the stored offset, so ``hooks.tail`` reads it
+  again from the start (the ledger's upsert counts each message once);
+- ``session-<...>.jsonl`` (from v0.39), append-only: a metadata line, then every
+  message record appended in full each time it changes (``pushMessage``): the last
+  record for an ``id`` wins, and tokens often arrive in a later copy of the same id
+  (``recordMessageTokens`` fills the last gemini message's ``tokens``). ``{"$set":
+  {...}}`` records update the metadata (``sessionId`` after a resume, ``kind``...);
+  a ``$set`` carrying ``messages`` is a checkpoint (``updateMessagesFromHistory``)
+  whose messages are read like any other record. ``{"$rewindTo": id}`` hides that
+  message and the later ones from the conversation, but those requests were made:
+  they stay counted (the rewind record is passed over).
+- subagents: ``chats/<parentSessionId>/<sessionId>.jsonl`` (``kind: "subagent"``).
+
+A resumed legacy ``.json`` is migrated into ``<same name>.jsonl`` with the same
+``sessionId`` and the same message ids (``initialize``: ``conversationFile + 'l'``);
+the ``.json`` stays on disk. The event id is the message id (a ``randomUUID``),
+so the session is counted once through the ledger's idempotent upsert.
+
+Counting (``TokensSummary`` in ``services/chatRecordingTypes.ts``, filled from the
+API's ``usageMetadata``):
+
+- one request per ``gemini`` message that has ``tokens`` (Gemini CLI records one
+  ``recordMessageTokens`` per successful response, ``core/geminiChat.ts``);
+- ``input`` is ``promptTokenCount`` and includes ``cached``
+  (``cachedContentTokenCount``): fresh input = input - cached, cache read = cached;
+- ``tool`` is ``toolUsePromptTokenCount``: prompt tokens of tool use, *apart* from
+  ``promptTokenCount`` (the API's ``totalTokenCount`` is prompt + candidates +
+  tool-use prompt + thoughts; Gemini CLI's own ``/stats`` shows it as its own row,
+  ``telemetry/uiTelemetry.ts``): it is added to fresh input, which the model read;
+- ``output`` = ``candidatesTokenCount``; ``thoughts`` (``thoughtsTokenCount``) is
+  apart from it and becomes ``reasoning_tokens``;
+- the model is the message's ``model``; a message with tokens and no model (a
+  synthetic gemini message, ``recordSyntheticMessage``) takes the latest model
+  seen in the file, else ``unknown`` (as Gemini CLI's ``/stats`` does);
+- the instant is the message's ``timestamp`` (the same in every copy); the
+  session is the file's ``sessionId``; the project is the project root, found from
+  the file's ``projectHash`` (sha256 of the root) through ``projects.json`` and the
+  folders' ``.project_root`` markers (:func:`known_roots`), else the hash itself;
+- no text is kept: message content, thoughts, tool calls, summaries stay out.
+
+The adapter is stateful (``STATEFUL``): the file's ``sessionId``, ``projectHash``
+and latest model come from earlier lines than the ones a later read sees, so they
+are carried between reads in the position's state (``hooks.tail``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from hooks.tail import Parsed
+from ledger.events import (
+    ABSURD_COUNT,
+    EARLIEST_MS,
+    FAR_INSTANT,
+    LATEST_SKEW,
+    LONG_TEXT,
+    MAX_TEXT_CHARS,
+    MAX_TOKENS_PER_REQUEST,
+    Event,
+)
+
+CLIENT = "gemini-cli"
+SOURCE = "chat"
+PROVIDER = "google"
+#: Read positions carry the adapter's state (session, project, latest model).
+STATEFUL = True
+#: Hook events the installer registers: AfterAgent (end of each turn) and SessionEnd.
+HOOK_EVENTS: tuple[str, ...] = ("AfterAgent", "SessionEnd")
+#: Hook timeout as Gemini CLI reads it: milliseconds (``hooks/hookRunner.ts``).
+HOOK_TIMEOUT_MS = 10000
+UNKNOWN_MODEL = "unknown"
+
+_loads = json.loads
+_fromiso = datetime.fromisoformat
+LATEST_SKEW_MS: int = int(LATEST_SKEW.total_seconds() * 1000)
+#: A line worth decoding: it may hold tokens or the file's metadata.
+_WANTED = re.compile(rb'"(?:tokens|\$set|sessionId|projectHash)"')
+
+
+# -- the pure part --------------------------------------------------------------------
+
+
+def _count(tokens: Mapping[str, Any], name: str) -> int:
+    value = tokens.get(name)
+    if value is None:
+        return 0
+    if type(value) is int and value >= 0:
+        return value
+    if isinstance(value, float) and value >= 0 and value.is_integer():
+        return int(value)
+    raise ValueError(name)
+
+
+def _text(value: Any) -> str | None:
+    """A short metadata string safe to store (no lone surrogates)."""
+    if type(value) is not str or not value:
+        return None
+    if value.isascii():
+        return value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = value.encode("utf-8", "replace").decode("utf-8")
+    return value
+
+
+def _ts_ms(value: Any) -> int:
+    if not isinstance(value, str):
+        raise ValueError("timestamp")
+    dt = _fromiso(value)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return round(dt.timestamp() * 1000)
+
+
+def _skip(skips: dict[str, int], reason: str) -> None:
+    skips[reason] = skips.get(reason, 0) + 1
+
+
+def latest_ms() -> int:
+    return int(time.time() * 1000) + LATEST_SKEW_MS
+
+
+def _metadata(obj: Mapping[str, Any], state: dict[str, Any]) -> None:
+    """Take the session id, project hash and kind a metadata record or ``$set`` states."""
+    for key, short in (("sessionId", "sid"), ("projectHash", "ph"), ("kind", "kind")):
+        value = _text(obj.get(key))
+        if value is not None and len(value) <= MAX_TEXT_CHARS:
+            state[short] = value
+
+
+def event_from_message(
+    msg: Any,
+    state: dict[str, Any],
+    skips: dict[str, int],
+    latest: int,
+    roots: Mapping[str, str],
+) -> Event | None:
+    """The event of one message record, or None (``skips`` says why when it had tokens).
+    Updates ``state["model"]`` with the message's model."""
+    if type(msg) is not dict:
+        return None
+    model = _text(msg.get("model"))
+    if model is not None and len(model) <= MAX_TEXT_CHARS and msg.get("type") == "gemini":
+        state["model"] = model
+    tokens = msg.get("tokens")
+    if tokens is None:
+        return None  # a user message, or a gemini message whose tokens come in a later copy
+    if type(tokens) is not dict:
+        _skip(skips, "bad-usage")
+        return None
+    if msg.get("type") != "gemini":
+        _skip(skips, "not-assistant")
+        return None
+    event_id = _text(msg.get("id"))
+    if event_id is None:
+        _skip(skips, "no-id")
+        return None
+    try:
+        ts_ms = _ts_ms(msg.get("timestamp"))
+    except (ValueError, TypeError, OverflowError):
+        _skip(skips, "bad-timestamp")
+        return None
+    if ts_ms < EARLIEST_MS or ts_ms > latest:
+        _skip(skips, FAR_INSTANT)
+        return None
+    try:
+        prompt = _count(tokens, "input")
+        cached = _count(tokens, "cached")
+        output = _count(tokens, "output")
+        thoughts = _count(tokens, "thoughts")
+        tool = _count(tokens, "tool")
+    except ValueError:
+        _skip(skips, "bad-usage")
+        return None
+    cache_read = cached
+    fresh = prompt - min(cached, prompt) + tool
+    if max(fresh, cache_read, output, thoughts) > MAX_TOKENS_PER_REQUEST:
+        _skip(skips, ABSURD_COUNT)
+        return None
+    if model is None or len(model) > MAX_TEXT_CHARS:
+        model = state.get("model") or UNKNOWN_MODEL
+    if len(event_id) > MAX_TEXT_CHARS:
+        _skip(skips, LONG_TEXT)
+        return None
+    ph = state.get("ph")
+    project = roots.get(ph, ph) if ph is not None else None
+    if project is not None and len(project) > MAX_TEXT_CHARS:
+        project = ph
+    return Event(
+        CLIENT, event_id, model, ts_ms, PROVIDER, state.get("sid"), project,
+        fresh, 0, cache_read, output, thoughts, 1, None, SOURCE,
+    )
+
+
+def _keep(ev: Event, events: list[Event], seen: dict[str, Event]) -> None:
+    """Add ``ev``, or merge it into the copy of the same message already kept: the
+    ledger's own rule (largest counts, earliest instant), done early. Gemini CLI sets
+    a message's tokens once (``recordMessageTokens`` only fills empty ``tokens``), so
+    the largest is the last record's."""
+    prev = seen.get(ev.event_id)
+    if prev is None:
+        seen[ev.event_id] = ev
+        events.append(ev)
+        return
+    for name in ("input_tokens", "cache_read_tokens", "output_tokens", "reasoning_tokens"):
+        if getattr(ev, name) > getattr(prev, name):
+            setattr(prev, name, getattr(ev, name))
+    if ev.ts_ms < prev.ts_ms:
+        prev.ts_ms = ev.ts_ms
+    if prev.model == UNKNOWN_MODEL and ev.model != UNKNOWN_MODEL:
+        prev.model = ev.model
+    prev.session = prev.session or ev.session
+    prev.project = prev.project or ev.project
+
+
+def _record(
+    obj: Any,
+    state: dict[str, Any],
+    out: tuple[list[Event], dict[str, Event]],
+    skips: dict[str, int],
+    latest: int,
+    roots: Mapping[str, str],
+) -> None:
+    """One decoded record of either file kind."""
+    if type(obj) is not dict:
+        _skip(skips, "not-an-object")
+        return
+    messages: Any = None
+    if "$rewindTo" in obj:
+        return  # the rewound messages were requests all the same: they stay counted
+    if "$set" in obj:
+        update = obj["$set"]
+        if type(update) is not dict:
+            return
+        _metadata(update, state)
+        messages = update.get("messages")
+    elif "sessionId" in obj and "id" not in obj:
+        _metadata(obj, state)  # the metadata line, or a whole legacy document
+        messages = obj.get("messages")
+    else:
+        ev = event_from_message(obj, state, skips, latest, roots)
+        if ev is not None:
+            _keep(ev, *out)
+        return
+    if type(messages) is list:
+        for msg in messages:
+            ev = event_from_message(msg, state, skips, latest, roots)
+            if ev is not None:
+                _keep(ev, *out)
+
+
+def _decode(
+    line: bytes, loads: Callable[[bytes], Any], skips: dict[str, int]
+) -> tuple[bool, Any]:
+    """``(True, value)``, or ``(False, None)`` with the skip counted."""
+    try:
+        return True, loads(line)
+    except ValueError:
+        _skip(skips, "invalid-json")
+    except RecursionError:
+        _skip(skips, "too-deep")
+    except Exception:  # noqa: BLE001 - whatever a line provokes, it is one skipped line
+        _skip(skips, "undecodable")
+    return False, None
+
+
+def parse(
+    data: bytes,
+    at_eof: bool,
+    loads: Callable[[bytes], Any] = _loads,
+    state: dict[str, Any] | None = None,
+    roots: Mapping[str, str] | None = None,
+) -> Parsed:
+    """Events from chat-file bytes that start at a record boundary.
+
+    ``state`` is the file's context carried between reads (updated in place; {} or
+    None at the start of a file): ``sid``, ``ph``, ``kind``, ``model`` and ``mode``
+    (``doc`` for a legacy document, ``lines`` for a ``.jsonl``). ``roots`` maps
+    project hashes to roots (default: :func:`known_roots`).
+
+    A ``.jsonl`` is read line by line (complete lines only; an unterminated last line
+    at EOF is consumed when it already parses). A legacy document (its first line is
+    ``{`` alone) is consumed only at EOF, whole, once it parses. Never raises on what
+    the bytes hold: a bad line is skipped and counted.
+    """
+    if state is None:
+        state = {}
+    if roots is None:
+        roots = known_roots()
+    events: list[Event] = []
+    out: tuple[list[Event], dict[str, Event]] = (events, {})
+    skips: dict[str, int] = {}
+    latest = latest_ms()
+    mode = state.get("mode")
+    if mode is None:
+        first = data.lstrip()[:64].split(b"\n", 1)[0].strip()
+        if first == b"{":
+            mode = "doc"
+        elif first:
+            mode = "lines"
+    if mode == "doc":
+        if not at_eof:
+            return Parsed([], 0)
+        ok, obj = _decode(data, loads, {})
+        if not ok:
+            # Being rewritten (or damaged): nothing is consumed, so the next change of
+            # the file reads it again from its start.
+            return Parsed([], 0)
+        state["mode"] = "doc"
+        _record(obj, state, out, skips, latest, roots)
+        return Parsed(events, len(data), skips)
+    consumed = data.rfind(b"\n") + 1
+    end = consumed
+    tail = b""
+    if at_eof and consumed < len(data):
+        tail = data[consumed:]
+    search = _WANTED.search
+    pos = 0
+    while pos < end:
+        nl = data.find(b"\n", pos, end)
+        line = data[pos:nl]
+        pos = nl + 1
+        if search(line) is None:
+            continue
+        ok, obj = _decode(line, loads, skips)
+        if ok:
+            _record(obj, state, out, skips, latest, roots)
+    if tail.strip():
+        stripped = tail.strip()
+        if stripped[:1] == b"{" and stripped[-1:] == b"}":
+            try:
+                obj = _loads(stripped)
+            except (ValueError, RecursionError):
+                obj = None  # maybe still being written: left for the next read
+            except Exception:  # noqa: BLE001
+                obj = None
+            if obj is not None:
+                _record(obj, state, out, skips, latest, roots)
+                consumed = len(data)
+    if consumed and mode is not None:
+        state["mode"] = mode
+    return Parsed(events, consumed, skips)
+
+
+def fast_loads() -> Callable[[bytes], Any] | None:
+    """A faster decoder for the backfill (never the hook): msgspec when installed; a
+    line it rejects (a lone surrogate escape...) is decoded by ``json.loads``."""
+    try:
+        import msgspec
+    except ImportError:
+        return None
+    decoder: Any = msgspec.json.Decoder()
+    errors = (msgspec.DecodeError, msgspec.ValidationError)
+
+    def loads(line: bytes) -> Any:
+        try:
+            return decoder.decode(line)
+        except errors:
+            return _loads(line)
+
+    return loads
+
+
+# -- where the files are ---------------------------------------------------------------
+
+
+def gemini_dir(env: Mapping[str, str] | None = None) -> Path:
+    """``$GEMINI_CLI_HOME/.gemini`` when set (it replaces ``~``), else ``~/.gemini``."""
+    env = os.environ if env is None else env
+    raw = env.get("GEMINI_CLI_HOME", "")
+    base = Path(raw).expanduser() if raw else Path.home()
+    return base / ".gemini"
+
+
+def default_roots(env: Mapping[str, str] | None = None) -> list[Path]:
+    """The ``tmp/`` folder of the Gemini CLI home, when it exists."""
+    tmp = gemini_dir(env) / "tmp"
+    return [tmp] if tmp.is_dir() else []
+
+
+def present(env: Mapping[str, str] | None = None) -> bool:
+    """Gemini CLI is on this machine: its home folder exists or ``gemini`` is on PATH."""
+    env = os.environ if env is None else env
+    return gemini_dir(env).is_dir() or shutil.which("gemini", path=env.get("PATH")) is not None
+
+
+#: Project hash (sha256 of the root) -> root, learnt from the folders read.
+_ROOTS: dict[str, str] = {}
+_LEARNT: set[str] = set()
+
+
+def _sha(root: str) -> str:
+    return hashlib.sha256(root.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def learn_home(gdir: Path) -> None:
+    """Learn the roots of ``<gdir>/projects.json`` (once per folder; a bad file is ignored)."""
+    key = str(gdir)
+    if key in _LEARNT:
+        return
+    _LEARNT.add(key)
+    try:
+        with open(gdir / "projects.json", "rb") as f:
+            data = json.loads(f.read(4 << 20))
+    except (OSError, ValueError, RecursionError):
+        return
+    projects = data.get("projects") if isinstance(data, dict) else None
+    if isinstance(projects, dict):
+        for root in projects:
+            if isinstance(root, str) and root:
+                _ROOTS.setdefault(_sha(root), root)
+
+
+def learn_marker(project_dir: Path) -> None:
+    """Learn the root named by a project folder's ``.project_root`` marker."""
+    key = str(project_dir)
+    if key in _LEARNT:
+        return
+    _LEARNT.add(key)
+    try:
+        with open(project_dir / ".project_root", "rb") as f:
+            root = f.read(MAX_TEXT_CHARS + 1).decode("utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return
+    if root and len(root) <= MAX_TEXT_CHARS:
+        _ROOTS.setdefault(_sha(root), root)
+
+
+def _learn_for(chat_file: str) -> None:
+    """The roots a chat file's home and project folder name (``.../tmp/<p>/chats/...``)."""
+    parts = Path(chat_file).parts
+    if "chats" not in parts:
+        return
+    i = len(parts) - 1 - parts[::-1].index("chats")
+    if i >= 3 and parts[i - 2] == "tmp":
+        learn_marker(Path(*parts[:i]))
+        learn_home(Path(*parts[: i - 2]))
+
+
+def known_roots() -> dict[str, str]:
+    """Project hash -> root, from the default home and every folder read so far."""
+    learn_home(gemini_dir())
+    return _ROOTS
+
+
+def is_chat_file(path: str) -> bool:
+    """A session file: ``*.jsonl`` in (or under) a ``chats`` folder, or a legacy
+    ``session-*.json`` there (not ``logs.json``, checkpoints, temporary files)."""
+    name = os.path.basename(path)
+    if name.endswith(".jsonl"):
+        return True
+    return name.startswith("session-") and name.endswith(".json")
+
+
+def walk_chats(root: Path) -> Iterator[str]:
+    """Every chat file under ``root`` (inside ``chats`` folders, subagents included),
+    sorted; regular files only."""
+    stack = [str(root)]
+    found: list[str] = []
+    while stack:
+        d = stack.pop()
+        in_chats = "chats" in Path(d).parts
+        try:
+            with os.scandir(d) as it:
+                for entry in it:
+                    try:
+                        if entry.is_dir(follow_symlinks=False):
+                            stack.append(entry.path)
+                        elif in_chats and is_chat_file(entry.name) and entry.is_file():
+                            found.append(entry.path)
+                    except OSError:
+                        continue
+        except OSError:
+            continue
+    found.sort()
+    for path in found:
+        _learn_for(path)
+    yield from found
+
+
+def _resolve(value: Any) -> str | None:
+    if not isinstance(value, str) or not value or "\0" in value:
+        return None
+    try:
+        return os.path.realpath(os.path.expanduser(value))
+    except (OSError, ValueError):
+        return None
+
+
+def transcripts(paths: list[Path]) -> list[str]:
+    """Files to read for ``paths``: a chat file, any folder (its chats), the ``.gemini``
+    home (its ``tmp/``) or the folder holding it (``$GEMINI_CLI_HOME``), each once."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for p in paths:
+        resolved = _resolve(str(p))
+        if resolved is None:
+            continue
+        real = Path(resolved)
+        try:
+            if real.is_file():
+                _learn_for(str(real))
+                candidates: Iterator[str] = iter([str(real)])
+            elif (real / ".gemini" / "tmp").is_dir():
+                candidates = walk_chats(real / ".gemini" / "tmp")
+            elif (real / "tmp").is_dir():
+                candidates = walk_chats(real / "tmp")
+            else:
+                candidates = walk_chats(real)
+        except OSError:
+            continue
+        for path in candidates:
+            if path not in seen:
+                seen.add(path)
+                out.append(path)
+    return out
+
+
+def hook_paths(payload: Mapping[str, Any]) -> list[str]:
+    """The files an ``AfterAgent``/``SessionEnd`` payload points at: ``transcript_path``,
+    the legacy ``.json`` it was migrated from (if still there), and that session's
+    subagent files (``chats/<session_id>/*.jsonl``). Regular files only."""
+    out: list[str] = []
+    main = _resolve(payload.get("transcript_path"))
+    if main is None:
+        return out
+    _learn_for(main)
+    if os.path.isfile(main):
+        out.append(main)
+    if main.endswith(".jsonl") and os.path.isfile(main[:-1]):
+        out.append(main[:-1])
+    session = payload.get("session_id")
+    if isinstance(session, str) and session and "/" not in session and "\0" not in session \
+            and session not in (".", ".."):
+        sub = os.path.join(os.path.dirname(main), session)
+        names: list[str] = []
+        try:
+            with os.scandir(sub) as it:
+                for entry in it:
+                    try:
+                        if entry.name.endswith(".jsonl") and entry.is_file():
+                            names.append(entry.name)
+                    except OSError:
+                        continue
+        except (OSError, ValueError):
+            pass
+        out += [os.path.join(sub, n) for n in sorted(names)]
+    return out
+
+
+# -- settings files ------------------------------------------------------------------------
+
+SCOPES: tuple[str, ...] = ("user", "project")
+
+
+def settings_path(scope: str, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:
+    """``<home>/.gemini/settings.json`` (user) or ``<cwd>/.gemini/settings.json`` (project)."""
+    if scope == "user":
+        return gemini_dir(env) / "settings.json"
+    if scope == "project":
+        return (cwd or Path.cwd()) / ".gemini" / "settings.json"
+    raise ValueError(f"unknown scope {scope!r}; expected one of {', '.join(SCOPES)}")
+
+
+def _install() -> tuple[Any, ...]:
+    from hooks.targets import JsonHooks
+
+    return (JsonHooks(events=HOOK_EVENTS, timeout=HOOK_TIMEOUT_MS, settings_path=settings_path,
+                      scopes=SCOPES, dialect="jsonc"),)
+
+
+#: What ``tokenprint hooks install gemini-cli`` edits: ``hooks`` in settings.json
+#: (JSON with comments, as Gemini CLI reads it with ``strip-json-comments``).
+INSTALL: tuple[Any, ...] = _install()
