@@ -86,7 +86,7 @@ def test_the_sync_machinery_in_any_pieces_gives_the_one_read_ledger(cuts: list[i
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "tmp" / "alpha" / "chats" / "session-x.jsonl"
         path.parent.mkdir(parents=True)
-        results = []
+        results: list[Any] = []
         for steps in ([], sorted(c % len(data) for c in cuts)):
             db = Path(d) / f"l{len(results)}.db"
             path.write_bytes(b"")
