@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -94,9 +95,9 @@ class Gen:
         self.data = root / "opencode"
         self.data.mkdir(parents=True, exist_ok=True)
         self.db = self.data / "opencode.db"
-        if self.db.exists():
-            for p in self.data.glob("opencode.db*"):
-                p.unlink()
+        for p in self.data.glob("opencode.db*"):
+            p.unlink()
+        shutil.rmtree(self.data / "storage", ignore_errors=True)  # a corpus made again from scratch
         self.r = random.Random(seed)
         self.ids = Ids(self.r)
         self.text = Text(self.r)
