@@ -18,5 +18,6 @@ machinery around it is written once:
 #: Client name -> adapter module (imported lazily).
 ADAPTERS: dict[str, str] = {
     "claude-code": "hooks.claude_code",
+    "codex": "hooks.codex",
     "gemini-cli": "hooks.gemini_cli",
 }
