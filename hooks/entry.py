@@ -51,6 +51,9 @@ def _parse_argv(argv: list[str]) -> tuple[str | None, str | None, str | None, li
             home = argv[i + 1]
             i += 2
             continue
+        if arg == THEN_ARGV and i + 1 < len(argv):
+            i += 2  # the program ours replaced (see _chain): not a word of ours
+            continue
         if arg.startswith("#"):
             break  # a shell comment passed through (e.g. by cmd.exe): the rest is ours too
         if arg.startswith("--home="):
@@ -65,6 +68,49 @@ def _parse_argv(argv: list[str]) -> tuple[str | None, str | None, str | None, li
             rest.append(arg)
         i += 1
     return client, event, home, rest
+
+
+#: ``--then-argv '<JSON list>'``: the program our entry replaced in the client's config
+#: (e.g. Codex's ``notify``); it is started first with the same last argument.
+THEN_ARGV = "--then-argv"
+
+
+def _chain(argv: list[str]) -> str | None:
+    """Start the program of ``--then-argv`` (if any) with the payload word appended,
+    detached: a new session, no terminal, standard streams on /dev/null, never waited
+    on (as the client would have started it). Returns a problem to log, or None."""
+    words: list[str] = []
+    for i, arg in enumerate(argv):
+        if arg.startswith("#"):
+            break
+        if arg == THEN_ARGV and i + 1 < len(argv):
+            try:
+                value = json.loads(argv[i + 1])
+            except ValueError:
+                return f"{THEN_ARGV} is not a JSON list: the previous program was not started"
+            if not (isinstance(value, list) and value and all(isinstance(w, str) for w in value)):
+                return f"{THEN_ARGV} is not a list of strings: the previous program was not started"
+            words = value
+            break
+    if not words:
+        return None
+    last = argv[-1] if argv else ""
+    if last.lstrip().startswith("{"):
+        words = [*words, last]
+    import subprocess
+
+    try:
+        subprocess.Popen(
+            words,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            close_fds=True,
+        )
+    except (OSError, ValueError) as exc:
+        return f"cannot start the previous program {words[0]!r}: {exc}"
+    return None
 
 
 def _read_payload(rest: list[str]) -> tuple[Any, str | None]:
@@ -176,9 +222,12 @@ def run(argv: list[str], started: float | None = None) -> dict[str, Any]:
     started = time.monotonic() if started is None else started
     budget = budget_s()
     soft = started + budget * SOFT_SHARE
+    chained = _chain(argv)  # the user's own program first, whatever happens to ours
     client, event, home_arg, rest = _parse_argv(argv)
     home = resolve_home(home_arg)
     info: dict[str, Any] = {"event": event, "ok": False}
+    if chained:
+        hooklog.log(ensure_home(home), str(client), chained)
     if client is None or client not in ADAPTERS:
         hooklog.log(ensure_home(home), str(client), f"unknown client {client!r}; known: {sorted(ADAPTERS)}")
         return info

@@ -9,6 +9,10 @@ Events and the positions of the files they came from are committed together, in
 batches of about ``flush_bytes`` of input: a process killed at any point loses
 nothing and doubles nothing, and memory stays bounded whatever the corpus size.
 
+A source that is not an append-only file (a SQLite database: the adapter's
+``source_kind`` says so) is read by ``hooks.dbsource`` through the adapter's
+``read_source``, with the same queue, commits, totals and error counting.
+
 One file never stops the others: a file that vanished, is not a regular file
 (a FIFO named ``agent-x.jsonl``), cannot be read, was removed or replaced while
 it was read, or made the adapter raise, is counted (and named in
@@ -31,7 +35,7 @@ from hooks.tail import (
     Position,
     Step,
     open_regular,
-    read_steps,
+    steps_for,
     unchanged,
 )
 from ledger import fastpath
@@ -133,8 +137,10 @@ class Syncer:
         chunk_bytes: int = CHUNK_BYTES,
         max_bytes: int | None = None,
         on_bytes: Any = None,
+        adapter: Any = None,
     ) -> None:
         self.backend = backend
+        self._adapter = adapter
         self.client = client
         self.parse = parse
         self.flush_bytes = flush_bytes
@@ -145,6 +151,26 @@ class Syncer:
         self._events: list[Event] = []
         self._positions: dict[str, Position] = {}
         self._pending = 0
+
+    @property
+    def adapter(self) -> Any:
+        """The client's adapter module (``hooks.ADAPTERS``; already imported by the caller)."""
+        if self._adapter is None:
+            import importlib
+
+            from hooks import ADAPTERS
+
+            self._adapter = importlib.import_module(ADAPTERS[self.client]) if self.client in ADAPTERS else False
+        return self._adapter or None
+
+    def kind_of(self, path: str) -> str:
+        """``lines`` (``hooks.tail``) or another kind of source (``hooks.dbsource``)."""
+        adapter = self.adapter
+        if adapter is None or getattr(adapter, "source_kind", None) is None:
+            return "lines"
+        from hooks import dbsource
+
+        return dbsource.kind_of(adapter, path)
 
     @property
     def exhausted(self) -> bool:
@@ -158,6 +184,12 @@ class Syncer:
             t.errors += 1
             t.error_messages.append(f"{path!r}: a NUL byte in the name: not read")
             return
+        kind = self.kind_of(path)
+        if kind != "lines":
+            from hooks import dbsource
+
+            dbsource.sync_source(self, path, pos, kind, self.adapter)
+            return
         try:
             if st is None:
                 st = os.stat(path)
@@ -170,8 +202,9 @@ class Syncer:
             f, opened = open_regular(path)  # its fstat: what is read is what was checked
             with f:
                 t.read += 1
-                steps = read_steps(
-                    f, opened, pos, self.parse, chunk_bytes=self.chunk_bytes, max_bytes=budget
+                # A compressed source is read whole, a stateful adapter gets its state (hooks.tail).
+                steps = steps_for(
+                    path, f, opened, pos, self.parse, chunk_bytes=self.chunk_bytes, max_bytes=budget
                 )
                 first = True
                 while True:

@@ -27,13 +27,33 @@ plus a hash of the first bytes). With it:
 An adapter provides ``parse(data: bytes, at_eof: bool) -> Parsed``: a pure
 function from bytes (starting at a line boundary) to events, the number of bytes
 it consumed, and the lines it skipped and why.
+
+Two extensions, for every adapter that declares them:
+
+- **adapter state** (the adapter module sets ``STATEFUL = True``): ``parse`` is
+  called as ``parse(data, at_eof, state=<dict>)`` and may update that dict, which
+  must stay JSON-serialisable, for the lines it consumed (e.g. Codex's last
+  cumulative total and current model). It is stored with the position
+  (``Position.state["adapter"]``), handed back on the next read of the same file,
+  and reset to ``{}`` whenever the file is read again from its start (new,
+  truncated, replaced, rewritten). A parse that consumes nothing must leave it as
+  it was;
+- **compressed sources** (a path ending in ``.zst``, :func:`compressed_steps`):
+  not appendable, so such a file is read whole from its start, decompressed as a
+  stream, whenever its ``stat()`` changed; the ``zstandard`` package is imported
+  only then (backfill only: the hook never reads one). Without it the file is not
+  read and counted with a message saying what to install.
+
+:func:`steps_for` picks the reader for a path; ``hooks.sync`` calls it.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 import stat
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
@@ -57,7 +77,18 @@ class Parsed:
     skips: dict[str, int] = field(default_factory=dict)
 
 
-Parser = Callable[[bytes, bool], Parsed]
+Parser = Callable[..., Parsed]
+
+
+def is_stateful(parse: Parser) -> bool:
+    """Whether ``parse`` takes the adapter state (its module declares ``STATEFUL = True``).
+
+    Looks through ``functools.partial`` (the backfill binds a faster decoder)."""
+    fn: Any = parse
+    while hasattr(fn, "func"):
+        fn = fn.func
+    module = sys.modules.get(getattr(fn, "__module__", "") or "")
+    return getattr(module, "STATEFUL", False) is True
 
 
 @dataclass(slots=True)
@@ -199,6 +230,7 @@ def read_steps(
     *,
     chunk_bytes: int = CHUNK_BYTES,
     max_bytes: int | None = None,
+    stateful: bool | None = None,
 ) -> Iterator[Step]:
     """Parse ``f`` from where ``pos`` left it, one chunk at a time.
 
@@ -206,8 +238,12 @@ def read_steps(
     transaction). The size recorded before the last chunk is -1, so a file left
     half read by a killed process is never taken for unchanged. Reads at most
     ``st.st_size`` bytes (what was there at ``stat()``), and stops after
-    ``max_bytes`` (the rest is for the next call).
+    ``max_bytes`` (the rest is for the next call). ``stateful`` (default: what
+    :func:`is_stateful` says) passes the adapter state in and stores it with the
+    position.
     """
+    if stateful is None:
+        stateful = is_stateful(parse)
     size = st.st_size
     head = f.read(min(size, HEAD_BYTES))
     offset, why = resume_offset(pos, st, head)
@@ -222,6 +258,8 @@ def read_steps(
         state: dict[str, Any] = {}
     else:
         skipped, reasons, state = pos.skipped_lines, dict(pos.skip_reasons), dict(pos.state)
+    kept = state.get("adapter")
+    adapter: dict[str, Any] = copy.deepcopy(kept) if isinstance(kept, dict) and offset > 0 else {}
     state["last_read"] = why
     budget = max_bytes if max_bytes is not None else size
     want = chunk_bytes
@@ -229,6 +267,8 @@ def read_steps(
 
     def position(size_seen: int) -> Position:
         state["tail"] = tail_sig(last)
+        if stateful:
+            state["adapter"] = copy.deepcopy(adapter)
         return Position(
             identity=identity,
             offset=offset,
@@ -245,7 +285,7 @@ def read_steps(
         if not data:
             break
         at_eof = offset + len(data) >= size
-        parsed = parse(data, at_eof)
+        parsed = parse(data, at_eof, state=adapter) if stateful else parse(data, at_eof)
         if parsed.consumed == 0:
             if at_eof:
                 break  # only an unterminated last line: leave it for next time
@@ -267,3 +307,119 @@ def read_steps(
         return  # stopped by the budget: the rest is for the next call
     # Nothing (more) to consume: record the stat so that the next call skips the file.
     yield Step(Parsed([], 0), position(size), 0)
+
+
+# -- compressed sources ----------------------------------------------------------------
+
+#: The suffix of a compressed source (zstd), read whole by :func:`compressed_steps`.
+COMPRESSED_SUFFIX = ".zst"
+
+
+class NoDecoder(OSError):
+    """A compressed file that cannot be read here (the decoder package is missing)."""
+
+
+class BadCompressed(OSError):
+    """A compressed file whose stream is not valid (truncated, not zstd)."""
+
+
+def _zstd() -> Any:
+    try:
+        import zstandard
+    except ImportError:
+        raise NoDecoder(
+            "compressed with zstd (.zst), and the zstandard package is not installed: "
+            "not read (install it, e.g. `pip install zstandard`, then import again)"
+        ) from None
+    return zstandard
+
+
+def compressed_steps(
+    f: BinaryIO,
+    st: os.stat_result,
+    pos: Position | None,
+    parse: Parser,
+    *,
+    chunk_bytes: int = CHUNK_BYTES,
+    max_bytes: int | None = None,  # noqa: ARG001 - read whole: a compressed file cannot resume
+    stateful: bool | None = None,
+) -> Iterator[Step]:
+    """Parse a zstd-compressed file from its start (it is not appendable).
+
+    Called only when its ``stat()`` changed (``hooks.sync`` skips an unchanged one).
+    The position records the compressed file's identity, size and mtime, with the
+    offset at its (compressed) size; the size is -1 until the last chunk, so a read
+    cut short is read again whole. Each step's ``nbytes`` is the compressed bytes
+    it covers (what ``import`` plans and shows). Raises :class:`NoDecoder` without
+    the ``zstandard`` package and :class:`BadCompressed` on a damaged stream.
+    """
+    zstandard = _zstd()
+    if stateful is None:
+        stateful = is_stateful(parse)
+    size = st.st_size
+    head = f.read(min(size, HEAD_BYTES))
+    identity = identity_of(st, head)
+    f.seek(0)
+    why = "new" if pos is None or not pos.identity else "replaced"
+    skipped, reasons = 0, dict[str, int]()
+    adapter: dict[str, Any] = {}
+    raw_done = 0
+
+    def position(size_seen: int) -> Position:
+        state: dict[str, Any] = {"last_read": why, "compressed": True}
+        if stateful:
+            state["adapter"] = copy.deepcopy(adapter)
+        return Position(identity, size, size_seen, st.st_mtime_ns, skipped, dict(reasons), state)
+
+    try:
+        reader = zstandard.ZstdDecompressor().stream_reader(f, read_across_frames=True)
+        pending = b""
+        eof = False
+        want = chunk_bytes
+        while True:
+            while not eof and len(pending) < want:
+                block = reader.read(want - len(pending))
+                if not block:
+                    eof = True
+                    break
+                pending += block
+            if not pending:
+                break
+            parsed = parse(pending, eof, state=adapter) if stateful else parse(pending, eof)
+            if parsed.consumed == 0:
+                if eof:
+                    break  # an unterminated last line that is not a record
+                want *= 2
+                continue
+            want = chunk_bytes
+            pending = pending[parsed.consumed :]
+            for reason, count in parsed.skips.items():
+                reasons[reason] = reasons.get(reason, 0) + count
+                skipped += count
+            raw_now = min(f.tell(), size)
+            nbytes, raw_done = raw_now - raw_done, raw_now
+            if eof and not pending:
+                yield Step(parsed, position(size), nbytes + size - raw_done)
+                return
+            yield Step(parsed, position(-1), nbytes)
+    except zstandard.ZstdError as exc:
+        raise BadCompressed(f"not a valid zstd stream ({exc}): the rest of it is not read") from None
+    yield Step(Parsed([], 0), position(size), size - raw_done)
+
+
+def steps_for(
+    path: str,
+    f: BinaryIO,
+    st: os.stat_result,
+    pos: Position | None,
+    parse: Parser,
+    *,
+    chunk_bytes: int = CHUNK_BYTES,
+    max_bytes: int | None = None,
+) -> Iterator[Step]:
+    """The steps of reading ``path`` (open as ``f``, its fstat ``st``): a compressed
+    file whole (:func:`compressed_steps`), any other from where ``pos`` left it
+    (:func:`read_steps`)."""
+    stateful = is_stateful(parse)
+    reader = compressed_steps if path.endswith(COMPRESSED_SUFFIX) else read_steps
+    return reader(f, st, pos, parse, chunk_bytes=chunk_bytes, max_bytes=max_bytes, stateful=stateful)

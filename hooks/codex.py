@@ -1,0 +1,742 @@
+"""OpenAI Codex CLI: where a rollout line becomes a ledger event.
+
+Standard library only: ``tokenprint-hook codex`` runs this on every turn (the
+installer's targets are imported from here, and they too import only the standard
+library until they edit a file).
+
+Rollouts are ``$CODEX_HOME/sessions/YYYY/MM/DD/rollout-<ts>-<thread>.jsonl`` (and
+``archived_sessions/``, and ``.jsonl.zst`` when Codex compressed them:
+``codex-rs/rollout/src/compression.rs``). Each line is ``{"timestamp", "type",
+"payload"}``. :func:`parse` is a pure function of the bytes and of the state the
+shared reader carries between reads of the same file (``STATEFUL``: ``hooks.tail``).
+The counting rules (``shared/reference/clients.md``; the token fields are
+``TokenUsage`` of ``codex-rs/protocol/src/protocol.rs``):
+
+- usage comes from ``event_msg`` lines of type ``token_count``;
+  ``info.total_token_usage`` is cumulative per thread: each event is the
+  difference from the last total seen, so a repeated ``token_count`` (the same
+  total written again) is nothing, and ``token_usage_record`` lines, the same
+  usage once more per response, are not read at all. One request per total that grew;
+- buckets: ``input_tokens`` includes ``cached_input_tokens`` and
+  ``cache_write_input_tokens`` (absent in older files), and ``output_tokens``
+  includes ``reasoning_output_tokens``: fresh input = input - cached - cache_write,
+  cache read = cached, cache write = cache_write, output = output - reasoning;
+- the growth is measured on ``total_tokens``; a legacy total without it is measured
+  on input + output (never + reasoning, which is inside output); a total that goes
+  down is a counter restart: the new total counts from zero;
+- a writer that gives only ``last_token_usage`` (no total) makes each event one
+  request with that usage, its model from ``info.model`` when stated;
+- the model is the one of the latest ``turn_context`` (else ``info.model``);
+- a file's identity is its FIRST ``session_meta`` (its thread id, ``cwd`` as the
+  project); a later one is a parent's, copied in;
+- forks and subagents: a file whose first ``session_meta`` names a parent
+  (``forked_from_id``, ``parent_thread_id``, ``source.subagent``) or that holds a
+  second ``session_meta`` may replay its parent's history. A replayed turn started
+  before the child existed: its ``task_started`` has a ``started_at`` (Unix
+  seconds), or its turn id (UUIDv7) an instant, in an earlier second than the
+  child's ``session_meta``. Its ``token_count`` lines are not counted, but their
+  total is carried as the baseline, so only what grows after it is the child's.
+  A turn that started in the child's creation second or later is the child's,
+  and so is everything in a child-only file, its first turn included. Only where
+  a turn carries neither mark does the line's own timestamp decide (strictly
+  before the child's creation = replayed);
+- an event's id is ``<thread>:<restarts>:<cumulative total reached>`` (or
+  ``<thread>:last:<ordinal>`` for last-only writers): the same rollout in
+  ``sessions/`` and ``archived_sessions/``, plain and compressed, or copied into a
+  reverted ``rollout-..._<rollout>.jsonl``, is counted once by the ledger's upsert;
+- its instant is the ``token_count`` line's timestamp; provider ``openai``;
+- lines that are not JSON are skipped and counted when they could carry what is
+  read (``invalid-json``); counts that are not integers, above
+  ``ledger.events.MAX_TOKENS_PER_REQUEST``, instants outside the window, texts
+  too long are counted skips; nothing a line holds stops the file;
+- no text is kept: thread id, model, instant, cwd and counts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from hooks.tail import Parsed
+from hooks.targets import JsonHooks, Target
+from hooks.toml_config import NotifyTarget
+from ledger.events import (
+    ABSURD_COUNT,
+    EARLIEST_MS,
+    FAR_INSTANT,
+    LATEST_SKEW,
+    LONG_TEXT,
+    MAX_TEXT_CHARS,
+    MAX_TOKENS_PER_REQUEST,
+    Event,
+)
+
+CLIENT = "codex"
+SOURCE = "rollout"
+PROVIDER = "openai"
+#: Hook events the installer registers (``~/.codex/hooks.json``; no matcher).
+HOOK_EVENTS: tuple[str, ...] = ("Stop", "SubagentStop")
+#: ``parse`` takes the state the reader carries between reads (``hooks.tail``).
+STATEFUL = True
+
+_loads = json.loads
+_fromiso = datetime.fromisoformat
+LATEST_SKEW_MS: int = int(LATEST_SKEW.total_seconds() * 1000)
+
+#: What a line must contain to be decoded (everything else is passed over unread).
+_MARKERS = (b'"token_count"', b'"turn_context"', b'"session_meta"', b'"task_started"')
+#: Fields of a cumulative total, in the order kept in the state.
+_FIELDS = (
+    "input_tokens",
+    "cached_input_tokens",
+    "cache_write_input_tokens",
+    "output_tokens",
+    "reasoning_output_tokens",
+)
+
+
+# -- the pure part --------------------------------------------------------------------
+
+
+def _skip(skips: dict[str, int], reason: str) -> None:
+    skips[reason] = skips.get(reason, 0) + 1
+
+
+def _text(value: Any) -> str | None:
+    """A short metadata string safe to store (no lone surrogates), else None."""
+    if type(value) is not str or not value:
+        return None
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            value = value.encode("utf-8", "replace").decode("utf-8")
+    return value
+
+
+def _ts_ms(value: Any) -> int | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        dt = _fromiso(value)
+    except ValueError:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    try:
+        return round(dt.timestamp() * 1000)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _usage(obj: Any) -> list[int] | None:
+    """``[input, cached, cache_write, output, reasoning, total or -1]`` of a
+    ``TokenUsage`` object; None when absent; raises ValueError on a bad count."""
+    if obj is None:
+        return None
+    if type(obj) is not dict:
+        raise ValueError("usage")
+    out: list[int] = []
+    for name in _FIELDS:
+        out.append(_count(obj.get(name)))
+    total = obj.get("total_tokens")
+    out.append(-1 if total is None else _count(total))
+    return out
+
+
+def _count(value: Any) -> int:
+    if value is None:
+        return 0
+    if type(value) is int and value >= 0:
+        return value
+    if type(value) is float and value >= 0 and value.is_integer():
+        return int(value)
+    raise ValueError("count")
+
+
+def _size(u: list[int]) -> int:
+    """How far a cumulative total has grown: ``total_tokens``, else input + output
+    (reasoning is inside output: never added again)."""
+    return u[5] if u[5] >= 0 else u[0] + u[3]
+
+
+def _uuid7_second(value: Any) -> int | None:
+    """The Unix second a UUIDv7 encodes (its first 48 bits are milliseconds), or None."""
+    if type(value) is not str or len(value) != 36 or value[14:15] != "7":
+        return None
+    try:
+        return int(value[:8] + value[9:13], 16) // 1000
+    except ValueError:
+        return None
+
+
+def _turn_second(payload: Mapping[str, Any]) -> int | None:
+    """When a turn started (Unix second), from ``started_at`` or its UUIDv7 turn id."""
+    started = payload.get("started_at")
+    if type(started) is int or (type(started) is float and started == started):
+        return int(started)
+    return _uuid7_second(payload.get("turn_id"))
+
+
+def _is_forklike(payload: Mapping[str, Any]) -> bool:
+    source = payload.get("source")
+    return bool(
+        payload.get("forked_from_id")
+        or payload.get("parent_thread_id")
+        or (isinstance(source, dict) and "subagent" in source)
+    )
+
+
+def _on_meta(obj: dict[str, Any], state: dict[str, Any]) -> None:
+    payload = obj.get("payload")
+    if type(payload) is not dict:
+        return
+    if "id" in state:
+        # A second session_meta: a parent's, copied in. What follows may replay it.
+        state["fork"] = True
+        return
+    thread = _text(payload.get("id")) or ""
+    state["id"] = thread
+    state["session"] = _text(payload.get("session_id")) or thread or None
+    state["cwd"] = _text(payload.get("cwd"))
+    ts = _ts_ms(payload.get("timestamp"))
+    line_ts = _ts_ms(obj.get("timestamp"))
+    born = line_ts if ts is None else ts if line_ts is None else min(ts, line_ts)
+    state["born"] = born
+    state["fork"] = _is_forklike(payload)
+
+
+def _is_replay(state: Mapping[str, Any], line_ms: int | None) -> bool:
+    """Whether a token_count in the current turn belongs to a replayed parent prefix."""
+    if not state.get("fork"):
+        return False
+    born = state.get("born")
+    if not isinstance(born, int):
+        return False
+    turn = state.get("turn")  # the start second of the current turn, if it was marked
+    if isinstance(turn, int):
+        return turn < born // 1000
+    return line_ms is not None and line_ms < born
+
+
+def _event(
+    state: dict[str, Any],
+    skips: dict[str, int],
+    ts: int,
+    delta: list[int],
+    model: str | None,
+    event_id: str,
+    latest: int,
+) -> Event | None:
+    inp, cached, cw, out, reasoning = delta[:5]
+    if model is None:
+        _skip(skips, "no-model")
+        return None
+    if ts < EARLIEST_MS or ts > latest:
+        _skip(skips, FAR_INSTANT)
+        return None
+    if max(inp, cached, cw, out) > MAX_TOKENS_PER_REQUEST:
+        _skip(skips, ABSURD_COUNT)
+        return None
+    cached = min(cached, inp)
+    cw = min(cw, inp - cached)
+    reasoning = min(reasoning, out)
+    session, project = state.get("session"), state.get("cwd")
+    if (len(model) > MAX_TEXT_CHARS or len(event_id) > MAX_TEXT_CHARS
+            or (session is not None and len(session) > MAX_TEXT_CHARS)
+            or (project is not None and len(project) > MAX_TEXT_CHARS)):
+        _skip(skips, LONG_TEXT)
+        return None
+    return Event(
+        CLIENT, event_id, model, ts, PROVIDER, session, project,
+        inp - cached - cw, cw, cached, out - reasoning, reasoning, 1, None, SOURCE,
+    )
+
+
+def _on_token_count(
+    obj: dict[str, Any], state: dict[str, Any], skips: dict[str, int], latest: int
+) -> Event | None:
+    payload = obj["payload"]
+    info = payload.get("info")
+    if info is None:
+        return None  # a rate-limits-only event
+    if type(info) is not dict:
+        _skip(skips, "bad-usage")
+        return None
+    try:
+        total = _usage(info.get("total_token_usage"))
+        last = _usage(info.get("last_token_usage")) if total is None else None
+    except ValueError:
+        _skip(skips, "bad-usage")
+        return None
+    if total is None and last is None:
+        return None
+    ts = _ts_ms(obj.get("timestamp"))
+    info_model = _text(info.get("model"))
+    model = _text(state.get("model")) or info_model
+    thread = state.get("id") or ""
+    if total is None:
+        assert last is not None
+        n = int(state.get("last_n", 0)) + 1
+        state["last_n"] = n
+        if _is_replay(state, ts):
+            return None
+        if ts is None:
+            _skip(skips, "bad-timestamp")
+            return None
+        if _size(last) == 0 and not any(last[:5]):
+            return None
+        ordinal = obj.get("ordinal")
+        key = ordinal if type(ordinal) is int else n
+        return _event(state, skips, ts, last, info_model or model, f"{thread}:last:{key}", latest)
+    prev = state.get("total")
+    restarts = int(state.get("restarts", 0))
+    if isinstance(prev, list) and len(prev) == 6:
+        grown = _size(total) - _size(prev)
+        if grown == 0:
+            return None  # the same total written again
+        if grown < 0:
+            restarts += 1  # the counter restarted: the new total counts from zero
+            state["restarts"] = restarts
+            delta = total
+        else:
+            delta = [max(a - b, 0) for a, b in zip(total, prev, strict=True)]
+    else:
+        delta = total
+    state["total"] = total
+    if _is_replay(state, ts):
+        return None  # the parent's usage, replayed: its total is the child's baseline
+    if ts is None:
+        _skip(skips, "bad-timestamp")
+        return None
+    return _event(state, skips, ts, delta, model, f"{thread}:{restarts}:{_size(total)}", latest)
+
+
+def _record(obj: Any, state: dict[str, Any], skips: dict[str, int], latest: int) -> Event | None:
+    """Apply one decoded line to ``state``; its event, if it is a usage that counts."""
+    if type(obj) is not dict:
+        _skip(skips, "not-an-object")
+        return None
+    kind = obj.get("type")
+    payload = obj.get("payload")
+    if kind == "event_msg" and type(payload) is dict:
+        sub = payload.get("type")
+        if sub == "token_count":
+            return _on_token_count(obj, state, skips, latest)
+        if sub == "task_started":
+            state["turn"] = _turn_second(payload)
+        return None
+    if kind == "turn_context" and type(payload) is dict:
+        model = _text(payload.get("model"))
+        if model is not None:
+            state["model"] = model
+        if "turn_id" in payload:
+            second = _uuid7_second(payload.get("turn_id"))
+            if second is not None:
+                state["turn"] = second
+        return None
+    if kind == "session_meta":
+        _on_meta(obj, state)
+    return None
+
+
+def latest_ms() -> int:
+    """The latest instant a line may carry (UTC epoch ms): the clock plus the skew."""
+    return int(time.time() * 1000) + LATEST_SKEW_MS
+
+
+def _decode(line: bytes, loads: Callable[[bytes], Any], skips: dict[str, int]) -> tuple[bool, Any]:
+    try:
+        return True, loads(line)
+    except ValueError:
+        _skip(skips, "invalid-json")
+    except RecursionError:
+        _skip(skips, "too-deep")
+    except Exception:  # noqa: BLE001 - whatever a line provokes, it is one skipped line
+        _skip(skips, "undecodable")
+    return False, None
+
+
+def _relevant(line: bytes) -> bool:
+    head = line[:160]
+    if b"response_item" in head:
+        return False  # the bulk of a rollout (messages, tool calls): never usage
+    return any(m in line for m in _MARKERS)
+
+
+def parse(
+    data: bytes,
+    at_eof: bool,
+    state: dict[str, Any] | None = None,
+    loads: Callable[[bytes], Any] = _loads,
+) -> Parsed:
+    """Events from rollout bytes that start at a line boundary.
+
+    ``state`` is what the previous reads of the same file left (``hooks.tail``
+    stores it with the position; ``{}`` for a read from the start); it is updated
+    for the lines consumed, and only for those. Consumes complete lines; at EOF an
+    unterminated last line is consumed only when it is a complete JSON object.
+    Never raises on what a line holds.
+    """
+    if state is None:
+        state = {}
+    events: list[Event] = []
+    skips: dict[str, int] = {}
+    latest = latest_ms()
+    consumed = data.rfind(b"\n") + 1
+    start = 0
+    find = data.find
+    while start < consumed:
+        stop = find(b"\n", start)
+        line = data[start:stop]
+        start = stop + 1
+        if not _relevant(line):
+            continue
+        ok, obj = _decode(line, loads, skips)
+        if not ok:
+            continue
+        try:
+            ev = _record(obj, state, skips, latest)
+        except Exception:  # noqa: BLE001
+            _skip(skips, "undecodable")
+            ev = None
+        if ev is not None:
+            events.append(ev)
+    if at_eof and consumed < len(data):
+        rest = data[consumed:].strip()
+        if rest[:1] == b"{" and rest[-1:] == b"}":
+            try:
+                obj = _loads(rest)
+            except ValueError:
+                obj = None  # maybe still being written: left for the next read
+            except Exception:  # noqa: BLE001
+                _skip(skips, "undecodable")
+                consumed = len(data)
+                obj = None
+            if obj is not None:
+                consumed = len(data)
+                if _relevant(rest):
+                    try:
+                        ev = _record(obj, state, skips, latest)
+                    except Exception:  # noqa: BLE001
+                        _skip(skips, "undecodable")
+                        ev = None
+                    if ev is not None:
+                        events.append(ev)
+        elif not rest:
+            consumed = len(data)
+    return Parsed(events, consumed, skips)
+
+
+# -- where the files are ---------------------------------------------------------------
+
+
+def codex_home(env: Mapping[str, str] | None = None) -> Path:
+    """``$CODEX_HOME``, else ``~/.codex``."""
+    env = os.environ if env is None else env
+    raw = env.get("CODEX_HOME", "").strip()
+    return Path(raw).expanduser() if raw else Path.home() / ".codex"
+
+
+#: The folders of rollouts inside ``$CODEX_HOME``.
+ROLLOUT_DIRS = ("sessions", "archived_sessions")
+
+
+def default_roots(env: Mapping[str, str] | None = None) -> list[Path]:
+    """``sessions/`` and ``archived_sessions/`` of ``$CODEX_HOME``, those that exist."""
+    home = codex_home(env)
+    return [home / d for d in ROLLOUT_DIRS if (home / d).is_dir()]
+
+
+def present(env: Mapping[str, str] | None = None) -> bool:
+    """Whether Codex is on this machine: its home exists or ``codex`` is on PATH."""
+    import shutil
+
+    env = os.environ if env is None else env
+    return codex_home(env).is_dir() or shutil.which("codex", path=env.get("PATH")) is not None
+
+
+def _is_rollout(name: str) -> bool:
+    return name.endswith(".jsonl") or name.endswith(".jsonl.zst")
+
+
+def walk_rollouts(root: Path) -> Iterator[str]:
+    """Every ``*.jsonl`` and ``*.jsonl.zst`` under ``root``, sorted; a compressed
+    file whose plain sibling exists is left out (Codex's own rule: the plain file is
+    the one in use, ``codex-rs/rollout/src/compression.rs``). Regular files only."""
+    stack = [str(root)]
+    found: list[str] = []
+    while stack:
+        d = stack.pop()
+        try:
+            with os.scandir(d) as it:
+                for entry in it:
+                    try:
+                        if entry.is_dir(follow_symlinks=False):
+                            stack.append(entry.path)
+                        elif _is_rollout(entry.name) and entry.is_file():
+                            found.append(entry.path)
+                    except OSError:
+                        continue
+        except OSError:
+            continue
+    names = set(found)
+    found = [p for p in found if not (p.endswith(".zst") and p[: -len(".zst")] in names)]
+    found.sort()
+    yield from found
+
+
+def _resolve(value: Any) -> str | None:
+    if not isinstance(value, str) or not value or "\0" in value:
+        return None
+    try:
+        return os.path.realpath(os.path.expanduser(value))
+    except (OSError, ValueError):
+        return None
+
+
+def transcripts(paths: list[Path]) -> list[str]:
+    """Rollouts to read for ``paths`` (files, folders, or a Codex home holding
+    ``sessions/`` and ``archived_sessions/``), each once."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for p in paths:
+        resolved = _resolve(str(p))
+        if resolved is None:
+            continue
+        real = Path(resolved)
+        try:
+            if real.is_file():
+                candidates: list[str] = [str(real)]
+            elif any((real / d).is_dir() for d in ROLLOUT_DIRS):
+                candidates = [f for d in ROLLOUT_DIRS for f in walk_rollouts(real / d)]
+            else:
+                candidates = list(walk_rollouts(real))
+        except OSError:
+            continue
+        for path in candidates:
+            if path not in seen:
+                seen.add(path)
+                out.append(path)
+    return out
+
+
+#: Most day folders :func:`find_rollouts` looks into (newest first) before giving up.
+MAX_DAY_FOLDERS = 400
+
+
+def _sorted_dirs(path: str) -> list[str]:
+    try:
+        with os.scandir(path) as it:
+            names = [e.name for e in it if e.name.isdigit() and e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return []
+    return sorted(names, reverse=True)
+
+
+def find_rollouts(thread: str, env: Mapping[str, str] | None = None) -> list[str]:
+    """The plain rollouts of ``thread`` in ``$CODEX_HOME/sessions``, newest day first.
+
+    A name ends with ``-<thread>.jsonl`` (or ``-<thread>_<rollout>.jsonl`` for a
+    reverted thread). Lists folders only (no file is opened) and stops at the first
+    day folder that holds one, after at most :data:`MAX_DAY_FOLDERS` folders."""
+    if not thread or "/" in thread or "\0" in thread or len(thread) > 200:
+        return []
+    root = str(codex_home(env) / "sessions")
+    exact, revert = f"-{thread}.jsonl", f"-{thread}_"
+    visited = 0
+    for year in _sorted_dirs(root):
+        ydir = os.path.join(root, year)
+        for month in _sorted_dirs(ydir):
+            mdir = os.path.join(ydir, month)
+            for day in _sorted_dirs(mdir):
+                visited += 1
+                if visited > MAX_DAY_FOLDERS:
+                    return []
+                ddir = os.path.join(mdir, day)
+                try:
+                    with os.scandir(ddir) as it:
+                        hits = [
+                            e.path for e in it
+                            if (e.name.endswith(exact) or (revert in e.name and e.name.endswith(".jsonl")))
+                            and e.is_file()
+                        ]
+                except OSError:
+                    continue
+                if hits:
+                    return sorted(hits)
+    return []
+
+
+def hook_paths(payload: Mapping[str, Any]) -> list[str]:
+    """Rollouts a hook payload points at.
+
+    ``Stop``/``SubagentStop`` (``hooks.json``): ``transcript_path`` and
+    ``agent_transcript_path``; when neither names a file (``transcript_path`` is
+    nullable), the rollout of ``session_id``. ``notify`` (``config.toml``; the JSON
+    is the last argv word, kebab-case keys): the rollout of ``thread-id``.
+    Regular plain files only: the hook never decompresses."""
+    out: list[str] = []
+    for key in ("transcript_path", "agent_transcript_path"):
+        path = _resolve(payload.get(key))
+        if path is not None and path not in out and not path.endswith(".zst") and os.path.isfile(path):
+            out.append(path)
+    if out:
+        return out
+    for key in ("session_id", "thread-id", "thread_id"):
+        thread = payload.get(key)
+        if isinstance(thread, str) and thread:
+            found = find_rollouts(thread)
+            if found:
+                return found
+    return out
+
+
+# -- settings files and the installer's targets -------------------------------------------
+
+SCOPES: tuple[str, ...] = ("user", "project")
+
+
+def settings_path(scope: str, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:
+    """The hooks file of a scope: user ``$CODEX_HOME/hooks.json`` (``~/.codex``),
+    project ``<cwd>/.codex/hooks.json`` (``codex-rs/hooks/src/engine/discovery.rs``:
+    ``hooks.json`` beside each config layer)."""
+    if scope == "user":
+        return codex_home(env) / "hooks.json"
+    if scope == "project":
+        return (cwd or Path.cwd()) / ".codex" / "hooks.json"
+    raise ValueError(f"unknown scope {scope!r}; expected one of {', '.join(SCOPES)}")
+
+
+def config_path(scope: str = "user", env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:
+    """``$CODEX_HOME/config.toml``: where ``notify`` is (user scope only)."""
+    if scope != "user":
+        raise ValueError(f"notify is set in the user's config.toml only, not in scope {scope!r}")
+    return codex_home(env) / "config.toml"
+
+
+#: The Codex version from which hooks are stable and on by default (``codex_hooks``
+#: marked stable in openai/codex#19012, released in rust-v0.124.0). Below it,
+#: ``notify`` is the fallback.
+HOOKS_STABLE_VERSION: tuple[int, int, int] = (0, 124, 0)
+
+
+def codex_version(env: Mapping[str, str] | None = None, timeout: float = 3.0) -> tuple[int, int, int] | None:
+    """``codex --version`` (``codex-cli 0.171.0``) as numbers; None when Codex is not on
+    PATH, does not answer within ``timeout`` seconds, or prints something else."""
+    import re
+    import shutil
+    import subprocess
+
+    env = dict(os.environ if env is None else env)
+    exe = shutil.which("codex", path=env.get("PATH"))
+    if exe is None:
+        return None
+    try:
+        proc = subprocess.run(
+            [exe, "--version"], capture_output=True, text=True, timeout=timeout, env=env,
+            stdin=subprocess.DEVNULL, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    m = re.search(r"(\d+)\.(\d+)\.(\d+)", proc.stdout or "")
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+
+
+def hooks_unavailable(env: Mapping[str, str] | None = None) -> bool:
+    """Whether this machine's Codex predates stable hooks (:data:`HOOKS_STABLE_VERSION`):
+    then ``notify`` is installed as well. An unknown version (no ``codex`` on PATH, no
+    answer) counts as a current one: hooks.json only."""
+    version = codex_version(env)
+    return version is not None and version < HOOKS_STABLE_VERSION
+
+
+#: Codex's label of an event in its hook-state keys (``codex-rs/hooks/src/lib.rs``:
+#: ``hook_event_key_label``).
+_EVENT_LABELS = {"Stop": "stop", "SubagentStop": "subagent_stop"}
+
+
+def _our_positions(path: Path) -> dict[str, tuple[int, int]]:
+    """Event -> (group index, handler index) of our entry in a hooks.json."""
+    from hooks.installer import SettingsError, is_ours, load
+
+    try:
+        data = load(path).data
+    except SettingsError:
+        return {}
+    out: dict[str, tuple[int, int]] = {}
+    hooks = data.get("hooks")
+    for event, groups in (hooks.items() if isinstance(hooks, dict) else ()):
+        for g, group in enumerate(groups if isinstance(groups, list) else ()):
+            entries = group.get("hooks") if isinstance(group, dict) else None
+            for h, entry in enumerate(entries if isinstance(entries, list) else ()):
+                if isinstance(entry, dict) and is_ours(entry.get("command")) and event not in out:
+                    out[event] = (g, h)
+    return out
+
+
+def hook_states(env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """``[hooks.state]`` of the user's ``config.toml``: where Codex records that the
+    user trusted (``trusted_hash``) or disabled (``enabled = false``) a hook, keyed
+    ``<hooks.json path>:<event label>:<group>:<handler>``
+    (``codex-rs/hooks/src/config_rules.rs``, ``engine/discovery.rs``)."""
+    import tomllib
+
+    try:
+        with open(config_path("user", env), "rb") as f:
+            config = tomllib.load(f)
+    except (OSError, ValueError):
+        return {}
+    hooks = config.get("hooks")
+    state = hooks.get("state") if isinstance(hooks, dict) else None
+    return state if isinstance(state, dict) else {}
+
+
+def trust_notes(scope: str, path: Path, status: Any) -> list[str]:
+    """Notes for ``hooks status codex``: Codex runs a hook that is not centrally managed
+    only once the user has trusted it in ``/hooks``, and records that as a
+    ``trusted_hash`` in ``[hooks.state]`` of ``$CODEX_HOME/config.toml``. Codex hashes
+    the hook's whole normalised definition (``engine/discovery.rs``), whose fields change
+    between versions, so we check that a trust was recorded for our entry, not its hash:
+    after an install that changed our command, Codex shows it as modified and asks again."""
+    if not status.installed:
+        return []
+    states = hook_states()
+    where = str(path.absolute())
+    untrusted: list[str] = []
+    disabled: list[str] = []
+    for event, (g, h) in sorted(_our_positions(path).items()):
+        label = _EVENT_LABELS.get(event, event.lower())
+        suffix = f":{label}:{g}:{h}"
+        state = next(
+            (v for k, v in states.items() if isinstance(k, str) and k.strip() in (where + suffix, "file:" + where + suffix)),
+            None,
+        )
+        if isinstance(state, dict) and state.get("enabled") is False:
+            disabled.append(event)
+        elif not (isinstance(state, dict) and isinstance(state.get("trusted_hash"), str)):
+            untrusted.append(event)
+    notes: list[str] = []
+    if untrusted:
+        notes.append(
+            f"not yet trusted by Codex ({', '.join(untrusted)}): Codex runs it only after you approve it "
+            "once. Start `codex`, type /hooks, select the tokenprint-hook entries and trust them "
+            f"(Codex records it under [hooks.state] in {config_path('user')})"
+        )
+    if disabled:
+        notes.append(f"disabled in Codex ({', '.join(disabled)}): enable it again in /hooks")
+    return notes
+
+
+#: What ``tokenprint hooks install codex`` edits: ``hooks.json`` (Stop, SubagentStop;
+#: timeout in seconds), and, on a Codex older than :data:`HOOKS_STABLE_VERSION`,
+#: ``notify`` in ``config.toml`` (a user's existing notify program still called).
+INSTALL: tuple[Target, ...] = (
+    JsonHooks(events=HOOK_EVENTS, timeout=10, settings_path=settings_path, scopes=SCOPES, notes=trust_notes),
+    NotifyTarget(config_path=config_path, applies_fn=hooks_unavailable),
+)
