@@ -18,6 +18,7 @@ machinery around it is written once:
 #: Client name -> adapter module (imported lazily).
 ADAPTERS: dict[str, str] = {
     "claude-code": "hooks.claude_code",
+    "opencode": "hooks.opencode",
     "codex": "hooks.codex",
     "gemini-cli": "hooks.gemini_cli",
 }

@@ -87,8 +87,16 @@ class Plan:
     todo_bytes: int  # bytes not yet read in those files
 
 
-def plan(backend: Backend, client: str, files: list[str]) -> Plan:
-    """``stat()`` every file and find what is new (nothing is opened)."""
+def plan(backend: Backend, client: str, files: list[str], adapter: Any = None) -> Plan:
+    """``stat()`` every file and find what is new (nothing is opened).
+
+    A database source (``adapter.source_kind``) is unchanged when its signature (the
+    file and its ``-wal``: ``hooks.dbsource.signature``) is the one stored with its
+    last complete read; a folder source is always walked (its reader skips old files).
+    """
+    from hooks import dbsource
+
+    kinds = getattr(adapter, "source_kind", None)
     positions = backend.load_positions(client, None)
     todo: list[tuple[str, os.stat_result]] = []
     n = todo_bytes = 0
@@ -99,6 +107,12 @@ def plan(backend: Backend, client: str, files: list[str]) -> Plan:
             continue
         n += 1
         pos = positions.get(path)
+        kind = dbsource.kind_of(adapter, path) if kinds is not None else dbsource.LINES
+        if kind != dbsource.LINES:
+            if not dbsource.unchanged(pos, path, kind):
+                todo.append((path, st))
+                todo_bytes += st.st_size if pos is None else 0
+            continue
         if not unchanged(pos, st):
             todo.append((path, st))
             todo_bytes += st.st_size - (pos.offset if pos and pos.offset <= st.st_size else 0)
@@ -131,11 +145,12 @@ def run_import(
     adapter = importlib.import_module(ADAPTERS[client])
     roots = paths if paths else adapter.default_roots()
     files = adapter.transcripts(list(roots))
-    p = plan(backend, client, files)
+    p = plan(backend, client, files, adapter)
     if on_plan is not None:
         on_plan(p)
     syncer = Syncer(
-        backend, client, backfill_parser(adapter), flush_bytes=flush_bytes, on_bytes=on_bytes
+        backend, client, backfill_parser(adapter), flush_bytes=flush_bytes, on_bytes=on_bytes,
+        adapter=adapter,
     )
     t = syncer.totals
     t.files += p.files - len(p.todo)
@@ -170,6 +185,7 @@ SKIP_LABELS = {
     "absurd-count": "count above the maximum per request",
     "far-instant": "instant outside the accepted window",
     "long-text": "field too long",
+    "no-message": "step without its message",
 }
 
 

@@ -1,0 +1,866 @@
+"""opencode: where a row of opencode's database becomes a ledger event.
+
+Standard library only: ``tokenprint-hook opencode`` runs this when a session goes idle.
+
+opencode keeps its sessions in a SQLite database in WAL mode
+(``packages/core/src/database/database.ts``: ``PRAGMA journal_mode = WAL``),
+``$XDG_DATA_HOME/opencode/opencode.db`` (default ``~/.local/share/opencode``), or
+``opencode-<channel>.db`` for release channels other than latest/beta/prod, or
+``$OPENCODE_DB`` (an absolute path, or a name inside the data folder). Its tables
+(``packages/opencode/src/session/session.sql.ts``): ``session(id, directory, ...)``,
+``message(id, session_id, time_created, time_updated, data)`` and ``part(id,
+message_id, session_id, time_created, time_updated, data)``, ``data`` JSON. Indexes:
+``part(session_id)``, ``part(message_id, id)``, ``message(session_id, time_created,
+id)``; none on ``time_updated`` of ``part`` or ``message``.
+
+The counting rules (:func:`step_event`, :func:`message_event`):
+
+- one request per ``step-finish`` part: each model call of an assistant message
+  writes one (``packages/opencode/src/session/processor.ts``, ``case
+  "step-finish"``: a new part id, that step's ``tokens`` and ``cost``), while the
+  message's ``tokens`` are overwritten by the last step and its ``cost``
+  accumulates. The event id is the part id;
+- a completed assistant message with no ``step-finish`` part at all (older
+  opencode) is one request from the message's own tokens, keyed by the message id;
+  a message still being written, or one without usage, is not counted;
+- the buckets (``Session.getUsage``, ``packages/opencode/src/session/index.ts``):
+  ``tokens.input`` already excludes cache reads and writes, so input = ``input``,
+  cache_read = ``cache.read``, cache_write = ``cache.write``, reasoning =
+  ``reasoning``. ``tokens.output`` is the AI SDK's ``outputTokens``, which
+  includes the reasoning tokens the provider states (OpenAI: ``completion_tokens``
+  holds ``reasoning_tokens``; opencode even prices ``reasoning`` a second time at
+  the output rate), so output = ``output - reasoning`` when reasoning fits in it,
+  else ``output`` (a provider that reported them apart);
+- model and provider are the message's ``modelID``/``providerID`` (a step part
+  carries none); the project is the message's ``path.root`` (else ``path.cwd``,
+  else the session's ``directory``); the session is the session id;
+- the instant is the step's own: a part id (``Identifier.ascending``,
+  ``packages/opencode/src/id/id.ts``) holds its creation time in ms (48 bits of
+  ``ms * 0x1000 + counter``, so modulo 2**36 ms, resolved next to the message's
+  ``time.created``); the same in the database and in ``storage/``. A message
+  counted whole is dated by its ``time.completed``;
+- user messages and every other part (text, tool, patch...) are passed over;
+  malformed ``data`` is a counted skip (``invalid-json``...), never an error; the
+  ledger's limits (``ledger.events``) apply as for every client;
+- no text is kept: ids, model, provider, instant, session, project and counts.
+
+Before the database (opencode < 1.2), the same records were JSON files under
+``storage/{session,message,part}/``; the migration that filled the database
+(``packages/opencode/src/storage/json-migration.ts``) leaves them in place. They are
+read as a *tree* source (:func:`read_storage`, with an mtime watermark) through the
+same functions, and their ids are the database's, so a message in both is counted
+once.
+
+Reading only what changed (:func:`read_database`): the watermark of each table is
+the largest ``time_updated`` read (``Position.state``, committed with the events).
+A full read (``tokenprint import``, or a hook whose payload names no session)
+scans ``time_updated >= watermark - SLACK_MS`` (no index covers it; reading
+``time_updated`` and ``instr(data, ...)`` of rows past the watermark only). A hook
+names its session, so its read goes through the ``part(session_id)`` index:
+``session_id = ? AND time_updated >= ...``, with a watermark of its own per
+session (kept until a full read passes it), which never moves the table's.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from hooks import dbsource
+from hooks.dbsource import Batch, Source
+from hooks.tail import Parsed
+from hooks.targets import Target
+from ledger.events import (
+    ABSURD_COUNT,
+    EARLIEST_MS,
+    FAR_INSTANT,
+    LATEST_SKEW,
+    LONG_TEXT,
+    MAX_TEXT_CHARS,
+    MAX_TOKENS_PER_REQUEST,
+    Event,
+)
+
+CLIENT = "opencode"
+SOURCE = "opencode-db"
+STORAGE_SOURCE = "opencode-storage"
+#: What the plugin sends (``plugins/opencode/tokenprint.js``).
+HOOK_EVENTS: tuple[str, ...] = ("session.idle",)
+
+#: How far before the watermark a read starts again (ms): a row stamped just before
+#: an earlier read but committed after it is still read (re-reading is idempotent).
+SLACK_MS = 60_000
+#: Rows fetched at once (bounded memory; one commit each).
+CHUNK_ROWS = 2000
+#: Most sessions a hook keeps a watermark of its own for (the oldest are dropped:
+#: that only makes a later hook read that session again).
+MAX_FOCUS = 256
+#: A part id's time field wraps every 2**36 ms (48 bits of ``ms * 0x1000 + n``).
+_ID_PERIOD_MS = 1 << 36
+
+LATEST_SKEW_MS: int = int(LATEST_SKEW.total_seconds() * 1000)
+_STEP = '"step-finish"'
+_STEP_B = _STEP.encode()
+
+
+# -- the pure part ---------------------------------------------------------------------
+
+
+def _skip(skips: dict[str, int], reason: str) -> None:
+    skips[reason] = skips.get(reason, 0) + 1
+
+
+def _text(value: Any) -> str | None:
+    if type(value) is not str or not value:
+        return None
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            value = value.encode("utf-8", "replace").decode("utf-8")
+    return value
+
+
+def _count(obj: Mapping[str, Any], name: str) -> int:
+    value = obj.get(name, 0)
+    if value is None:
+        return 0
+    if type(value) is int and value >= 0:
+        return value
+    if type(value) is float and value >= 0 and value.is_integer():
+        return int(value)
+    raise ValueError(name)
+
+
+def _ms(value: Any) -> int | None:
+    if type(value) is int:
+        return value
+    if type(value) is float and math.isfinite(value):
+        return int(value)
+    return None
+
+
+def loads(data: Any) -> Any:
+    """A record's ``data`` (``str`` or ``bytes``) decoded; raises ``ValueError``."""
+    return json.loads(data)
+
+
+def decode(data: Any, skips: dict[str, int]) -> dict[str, Any] | None:
+    """``data`` as a JSON object, or None (the reason counted in ``skips``)."""
+    try:
+        obj = loads(data)
+    except ValueError:
+        _skip(skips, "invalid-json")
+        return None
+    except RecursionError:
+        _skip(skips, "too-deep")
+        return None
+    except Exception:  # noqa: BLE001 - whatever a record provokes, it is one skipped record
+        _skip(skips, "undecodable")
+        return None
+    if type(obj) is not dict:
+        _skip(skips, "not-an-object")
+        return None
+    return obj
+
+
+def id_time_ms(ident: Any, near_ms: int | None) -> int | None:
+    """The creation instant an ascending opencode id holds (``prt_`` + 12 hex digits of
+    ``ms * 0x1000 + counter``, modulo 2**48), resolved to the instant closest to
+    ``near_ms``; None when ``ident`` is not such an id or there is nothing to resolve by."""
+    if type(ident) is not str or near_ms is None:
+        return None
+    _prefix, sep, rest = ident.partition("_")
+    if not sep or len(rest) < 12:
+        return None
+    try:
+        low = int(rest[:12], 16) >> 12
+    except ValueError:
+        return None
+    base = near_ms - (near_ms % _ID_PERIOD_MS) + low
+    best = min((base - _ID_PERIOD_MS, base, base + _ID_PERIOD_MS), key=lambda v: abs(v - near_ms))
+    return best if abs(best - near_ms) < _ID_PERIOD_MS // 4 else None
+
+
+class Message:
+    """What an event needs from an assistant message's ``data`` (no text)."""
+
+    __slots__ = ("id", "role", "model", "provider", "project", "created", "completed", "session", "data")
+
+    def __init__(self, ident: str, data: dict[str, Any], session: str | None) -> None:
+        self.id = ident
+        self.data = data
+        self.role = data.get("role")
+        self.model = _text(data.get("modelID"))
+        if self.model is None and type(data.get("model")) is dict:  # newer shape: {"model": {"modelID"...}}
+            self.model = _text(data["model"].get("modelID"))
+        self.provider = _text(data.get("providerID"))
+        if self.provider is None and type(data.get("model")) is dict:
+            self.provider = _text(data["model"].get("providerID"))
+        path = data.get("path")
+        project = None
+        if type(path) is dict:
+            project = _text(path.get("root")) or _text(path.get("cwd"))
+        self.project = project
+        t = data.get("time")
+        self.created = _ms(t.get("created")) if type(t) is dict else None
+        self.completed = _ms(t.get("completed")) if type(t) is dict else None
+        self.session = _text(data.get("sessionID")) or session
+
+
+def _usage(tokens: Any) -> tuple[int, int, int, int, int]:
+    """``(input, cache_write, cache_read, output, reasoning)`` of opencode's ``tokens``
+    (output without the reasoning it includes); raises ``ValueError``."""
+    if type(tokens) is not dict:
+        raise ValueError("tokens")
+    cache = tokens.get("cache")
+    if cache is None:
+        cache = {}
+    if type(cache) is not dict:
+        raise ValueError("cache")
+    inp = _count(tokens, "input")
+    out = _count(tokens, "output")
+    reasoning = _count(tokens, "reasoning")
+    cw, cr = _count(cache, "write"), _count(cache, "read")
+    if reasoning <= out:
+        out -= reasoning
+    return inp, cw, cr, out, reasoning
+
+
+def _cost(value: Any) -> float | None:
+    if (type(value) is float or type(value) is int) and math.isfinite(value) and value >= 0:
+        return float(value)
+    return None
+
+
+def _event(
+    event_id: str,
+    msg: Message,
+    ts_ms: int | None,
+    tokens: Any,
+    cost: Any,
+    project: str | None,
+    source: str,
+    skips: dict[str, int],
+    latest: int,
+) -> Event | None:
+    if msg.model is None:
+        _skip(skips, "no-model")
+        return None
+    if ts_ms is None:
+        _skip(skips, "bad-timestamp")
+        return None
+    if ts_ms < EARLIEST_MS or ts_ms > latest:
+        _skip(skips, FAR_INSTANT)
+        return None
+    try:
+        inp, cw, cr, out, reasoning = _usage(tokens)
+    except ValueError:
+        _skip(skips, "bad-usage")
+        return None
+    if max(inp, cw, cr, out, reasoning) > MAX_TOKENS_PER_REQUEST:
+        _skip(skips, ABSURD_COUNT)
+        return None
+    project = msg.project or project
+    session = msg.session
+    for text in (event_id, msg.model, msg.provider, session, project):
+        if text is not None and len(text) > MAX_TEXT_CHARS:
+            _skip(skips, LONG_TEXT)
+            return None
+    return Event(CLIENT, event_id, msg.model, ts_ms, msg.provider, session, project,
+                 inp, cw, cr, out, reasoning, 1, _cost(cost), source)
+
+
+def step_event(
+    part_id: str,
+    part: dict[str, Any],
+    msg: Message | None,
+    project: str | None,
+    created_ms: int | None,
+    skips: dict[str, int],
+    *,
+    source: str = SOURCE,
+    latest: int | None = None,
+) -> Event | None:
+    """The request a ``step-finish`` part records (None for any other part; a skip is
+    counted when it is one that cannot be used). ``msg``: its message; ``project``:
+    its session's directory; ``created_ms``: the row's ``time_created``, used when
+    the id says nothing."""
+    if part.get("type") != "step-finish":
+        return None
+    if msg is None:
+        _skip(skips, "no-message")
+        return None
+    if msg.role != "assistant":
+        _skip(skips, "not-assistant")
+        return None
+    near = msg.created if msg.created is not None else created_ms
+    ts = id_time_ms(part_id, near)
+    if ts is None:
+        ts = created_ms if created_ms is not None else (msg.completed or msg.created)
+    return _event(part_id, msg, ts, part.get("tokens"), part.get("cost"), project, source, skips,
+                  latest if latest is not None else now_latest())
+
+
+def message_event(
+    msg: Message,
+    has_steps: bool,
+    project: str | None,
+    skips: dict[str, int],
+    *,
+    source: str = SOURCE,
+    latest: int | None = None,
+) -> Event | None:
+    """The request an assistant message records by itself: only when it is complete,
+    has usage, and no ``step-finish`` part (those are counted instead)."""
+    if msg.role != "assistant" or has_steps or msg.completed is None:
+        return None
+    tokens = msg.data.get("tokens")
+    try:
+        if sum(_usage(tokens)) == 0:
+            return None  # no model call was made (aborted, failed before any usage)
+    except ValueError:
+        _skip(skips, "bad-usage")
+        return None
+    return _event(msg.id, msg, msg.completed, tokens, msg.data.get("cost"), project, source, skips,
+                  latest if latest is not None else now_latest())
+
+
+def now_latest() -> int:
+    """The latest instant a record may carry (UTC epoch ms): the clock plus the skew."""
+    return int(time.time() * 1000) + LATEST_SKEW_MS
+
+
+def parse(data: bytes, at_eof: bool) -> Parsed:
+    """opencode has no line-oriented source: every source is read by :func:`read_source`."""
+    return Parsed([], len(data) if at_eof else 0)
+
+
+# -- the database --------------------------------------------------------------------------
+
+
+def source_kind(path: str) -> str:
+    """A folder is the legacy ``storage/`` tree; any file is a database."""
+    return dbsource.TREE if os.path.isdir(path) else dbsource.SQLITE
+
+
+def read_source(source: Source, state: dict[str, Any], focus: Mapping[str, str]) -> Iterator[Batch]:
+    """What changed in a database (or the storage tree) since ``state``."""
+    if source.kind == dbsource.TREE:
+        return read_storage(source.path, state)
+    assert source.conn is not None
+    return read_database(source.conn, state, focus)
+
+
+def _tables(conn: Any) -> dict[str, set[str]]:
+    names: dict[str, set[str]] = {}
+    for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('part', 'message', 'session')"
+    ):
+        names[name] = {row[1] for row in conn.execute(f"PRAGMA table_info({name})")}
+    return names
+
+
+def _chunks(items: list[Any], n: int) -> Iterator[list[Any]]:
+    for i in range(0, len(items), n):
+        yield items[i : i + n]
+
+
+def _marks(state: Mapping[str, Any], table: str) -> dict[str, int]:
+    got = state.get(table)
+    return dict(got) if isinstance(got, dict) else {}
+
+
+class _Lookups:
+    """Messages and session folders of one database read (cached for the read)."""
+
+    def __init__(self, conn: Any, tables: Mapping[str, set[str]], skips: dict[str, int]) -> None:
+        self.conn = conn
+        self.skips = skips
+        self.messages: dict[str, Message | None] = {}
+        self.dirs: dict[str, str | None] = {}
+        self.session_dir = "session" in tables and "directory" in tables["session"]
+
+    def load_messages(self, ids: set[str]) -> None:
+        want = [i for i in ids if i not in self.messages]
+        for chunk in _chunks(want, 500):
+            marks = ",".join("?" * len(chunk))
+            for ident, session, data in self.conn.execute(
+                f"SELECT id, session_id, data FROM message WHERE id IN ({marks})", chunk
+            ):
+                obj = decode(data, self.skips)
+                self.messages[ident] = Message(ident, obj, session) if obj is not None else None
+            for ident in chunk:
+                self.messages.setdefault(ident, None)
+
+    def load_dirs(self, sessions: set[str]) -> None:
+        want = [s for s in sessions if s not in self.dirs]
+        if not self.session_dir:
+            self.dirs.update(dict.fromkeys(want))
+            return
+        for chunk in _chunks(want, 500):
+            marks = ",".join("?" * len(chunk))
+            for ident, directory in self.conn.execute(
+                f"SELECT id, directory FROM session WHERE id IN ({marks})", chunk
+            ):
+                self.dirs[ident] = _text(directory)
+            for ident in chunk:
+                self.dirs.setdefault(ident, None)
+
+    def has_steps(self, message_id: str) -> bool:
+        row = self.conn.execute(
+            "SELECT 1 FROM part WHERE message_id = ? AND instr(data, ?) > 0 LIMIT 1", (message_id, _STEP)
+        ).fetchone()
+        return row is not None
+
+
+def _changed(conn: Any, table: str, since: int | None, session: str | None, extra: str) -> list[tuple[int, int]]:
+    """``(time_updated, rowid)`` of the rows of ``table`` updated at or after ``since``
+    that may matter (``extra``: a cheap test on ``data``), oldest first."""
+    where: list[str] = []
+    args: list[Any] = []
+    if session is not None:
+        where.append("session_id = ?")  # the session index (part_session_idx, message_session_...)
+        args.append(session)
+    if since is not None:
+        where.append("time_updated >= ?")
+        args.append(since)
+    where.append(extra)
+    sql = f"SELECT time_updated, rowid FROM {table} WHERE " + " AND ".join(where)
+    rows = [(int(t or 0), int(r)) for t, r in conn.execute(sql, args)]
+    rows.sort()
+    return rows
+
+
+def read_database(conn: Any, state: dict[str, Any], focus: Mapping[str, str]) -> Iterator[Batch]:
+    """The events of what changed in an opencode database since ``state``, in batches.
+
+    ``state``: ``{"part": {"t": watermark, "r": max rowid}, "message": {...},
+    "focus": {session: {"part": t, "message": t}}}``. With ``focus["session"]`` only
+    that session is read (through the session index) and only its own watermark
+    moves; otherwise every table is read past its watermark and the sessions'
+    watermarks it passes are dropped.
+    """
+    with dbsource.snapshot(conn):
+        tables = _tables(conn)
+        if "part" not in tables or "message" not in tables:
+            return  # not an opencode database (or an empty one): nothing to read
+        state = {k: (dict(v) if isinstance(v, dict) else v) for k, v in state.items()}
+        top = conn.execute("SELECT max(rowid) FROM part").fetchone()[0] or 0
+        if top < _marks(state, "part").get("r", 0):
+            state = {}  # fewer rows than were read: vacuumed or replaced by an older copy
+    session = focus.get("session") or None
+    raw_focus = state.get("focus")
+    per: dict[str, dict[str, int]] = (
+        {k: dict(v) for k, v in raw_focus.items() if isinstance(v, dict)} if isinstance(raw_focus, dict) else {}
+    )
+    state["focus"] = per
+    skips: dict[str, int] = {}
+    lookups = _Lookups(conn, tables, skips)
+    latest = now_latest()
+
+    def since(table: str) -> int | None:
+        t = _marks(state, table).get("t")
+        if session is not None:
+            own = per.get(session, {}).get(table)
+            if own is not None and (t is None or own > t):
+                t = own
+        return None if t is None else t - SLACK_MS
+
+    def advance(table: str, t: int, rowid: int) -> None:
+        if session is not None:
+            mine = per.setdefault(session, {})
+            mine[table] = max(mine.get(table, t), t)
+            return
+        marks = _marks(state, table)
+        marks["t"] = max(marks.get("t", t), t)
+        marks["r"] = max(marks.get("r", 0), rowid)
+        state[table] = marks
+
+    def snapshot_state() -> dict[str, Any]:
+        out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in state.items()}
+        if len(per) > MAX_FOCUS:
+            keep = sorted(per, key=lambda s: max(per[s].values(), default=0))[-MAX_FOCUS:]
+            out["focus"] = {s: dict(per[s]) for s in keep}
+        else:
+            out["focus"] = {s: dict(v) for s, v in per.items()}
+        return out
+
+    # 1. step-finish parts (one request each).
+    with dbsource.snapshot(conn):
+        rows = _changed(conn, "part", since("part"), session, f"instr(data, '{_STEP}') > 0")
+    for chunk in _chunks(rows, CHUNK_ROWS):
+        skips.clear()
+        events: list[Event] = []
+        nbytes = 0
+        with dbsource.snapshot(conn):
+            marks = ",".join("?" * len(chunk))
+            got = conn.execute(
+                f"SELECT id, message_id, session_id, time_created, data FROM part WHERE rowid IN ({marks})",
+                [r for _t, r in chunk],
+            ).fetchall()
+            decoded = []
+            for ident, message_id, session_id, created, data in got:
+                nbytes += len(data) if isinstance(data, (str, bytes)) else 0
+                obj = decode(data, skips)
+                if obj is not None and obj.get("type") == "step-finish":
+                    decoded.append((ident, message_id, session_id, _ms(created), obj))
+            lookups.load_messages({d[1] for d in decoded if isinstance(d[1], str)})
+            lookups.load_dirs({d[2] for d in decoded if isinstance(d[2], str)})
+        for ident, message_id, session_id, created, obj in decoded:
+            msg = lookups.messages.get(message_id) if isinstance(message_id, str) else None
+            if msg is not None and msg.session is None:
+                msg.session = _text(session_id)
+            ev = step_event(str(ident), obj, msg, lookups.dirs.get(session_id), created, skips,
+                            latest=latest)
+            if ev is not None:
+                events.append(ev)
+        t_last, r_last = chunk[-1]
+        for _t, r in chunk:
+            r_last = max(r_last, r)
+        advance("part", t_last, r_last)
+        yield Batch(events, snapshot_state(), dict(skips), nbytes)
+
+    # 2. assistant messages without step parts (older opencode): the message's own usage.
+    with dbsource.snapshot(conn):
+        rows = _changed(conn, "message", since("message"), session, "instr(data, '\"assistant\"') > 0")
+    for chunk in _chunks(rows, CHUNK_ROWS):
+        skips.clear()
+        events = []
+        nbytes = 0
+        with dbsource.snapshot(conn):
+            marks = ",".join("?" * len(chunk))
+            got = conn.execute(
+                f"SELECT id, session_id, data FROM message WHERE rowid IN ({marks})", [r for _t, r in chunk]
+            ).fetchall()
+            found = []
+            for ident, session_id, data in got:
+                nbytes += len(data) if isinstance(data, (str, bytes)) else 0
+                obj = decode(data, skips)
+                if obj is None:
+                    continue
+                msg = Message(str(ident), obj, _text(session_id))
+                if msg.role == "assistant" and msg.completed is not None:
+                    found.append((msg, lookups.has_steps(msg.id)))
+            lookups.load_dirs({m.session for m, _ in found if m.session})
+        for msg, steps in found:
+            ev = message_event(msg, steps, lookups.dirs.get(msg.session or ""), skips, latest=latest)
+            if ev is not None:
+                events.append(ev)
+        t_last = chunk[-1][0]
+        advance("message", t_last, max(r for _t, r in chunk))
+        yield Batch(events, snapshot_state(), dict(skips), nbytes)
+
+    if session is None:
+        # A full read passed every session's own watermark that is older than its own.
+        t_part, t_msg = _marks(state, "part").get("t"), _marks(state, "message").get("t")
+        for s in list(per):
+            mine = per[s]
+            if (t_part is not None and mine.get("part", 0) <= t_part
+                    and (t_msg is not None and mine.get("message", 0) <= t_msg)):
+                del per[s]
+    yield Batch([], snapshot_state(), {}, 0)
+
+
+# -- the legacy storage/ tree -----------------------------------------------------------------
+
+
+def _read_json_file(path: str, skips: dict[str, int]) -> dict[str, Any] | None:
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_RECORD_BYTES + 1)
+    except OSError:
+        return None
+    if len(data) > MAX_RECORD_BYTES:
+        _skip(skips, LONG_TEXT)
+        return None
+    return decode(data, skips)
+
+
+#: Largest storage record read (a part file with a huge tool output is not usage).
+MAX_RECORD_BYTES = 64 << 20
+
+
+def _files(folder: str, since_ns: int | None) -> list[tuple[int, str]]:
+    """``(mtime_ns, path)`` of the ``*.json`` files one level below ``folder``'s
+    subfolders (``part/<message>/<part>.json``) changed at or after ``since_ns``."""
+    out: list[tuple[int, str]] = []
+    try:
+        subs = [e.path for e in os.scandir(folder) if e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return out
+    for sub in subs:
+        try:
+            with os.scandir(sub) as it:
+                for e in it:
+                    if not e.name.endswith(".json"):
+                        continue
+                    try:
+                        if not e.is_file(follow_symlinks=False):
+                            continue
+                        m = e.stat(follow_symlinks=False).st_mtime_ns
+                    except OSError:
+                        continue
+                    if since_ns is None or m >= since_ns:
+                        out.append((m, e.path))
+        except OSError:
+            continue
+    out.sort()
+    return out
+
+
+def read_storage(root: str, state: dict[str, Any]) -> Iterator[Batch]:
+    """The events of opencode's legacy ``storage/`` JSON files changed since ``state``
+    (``{"part": mtime_ns, "message": mtime_ns}``: the newest file read of each kind).
+
+    ``storage/part/<message>/<part>.json`` holds a part (``sessionID``,
+    ``messageID``, ``type``...), ``storage/message/<session>/<message>.json`` a
+    message, ``storage/session/<project>/<session>.json`` a session (``directory``).
+    """
+    state = dict(state)
+    skips: dict[str, int] = {}
+    latest = now_latest()
+    messages: dict[str, Message | None] = {}
+    dirs: dict[str, str | None] | None = None
+    slack_ns = SLACK_MS * 1_000_000
+
+    def session_dirs() -> dict[str, str | None]:
+        nonlocal dirs
+        if dirs is None:
+            dirs = {}
+            for _m, path in _files(os.path.join(root, "session"), None):
+                obj = _read_json_file(path, {})
+                if obj is not None:
+                    dirs[os.path.basename(path)[:-5]] = _text(obj.get("directory"))
+        return dirs
+
+    def message(session: Any, ident: Any) -> Message | None:
+        if not isinstance(ident, str) or not isinstance(session, str):
+            return None
+        if ident not in messages:
+            obj = _read_json_file(os.path.join(root, "message", session, ident + ".json"), skips)
+            messages[ident] = Message(ident, obj, session) if obj is not None else None
+        return messages[ident]
+
+    def has_steps(message_id: str) -> bool:
+        folder = os.path.join(root, "part", message_id)
+        try:
+            names = [e.path for e in os.scandir(folder) if e.name.endswith(".json")]
+        except OSError:
+            return False
+        for path in names:
+            try:
+                with open(path, "rb") as f:
+                    if _STEP_B in f.read(MAX_RECORD_BYTES):
+                        return True
+            except OSError:
+                continue
+        return False
+
+    since = state.get("part")
+    files = _files(os.path.join(root, "part"), since - slack_ns if isinstance(since, int) else None)
+    for chunk in _chunks(files, CHUNK_ROWS):
+        skips.clear()
+        events: list[Event] = []
+        nbytes = 0
+        for _m, path in chunk:
+            try:
+                with open(path, "rb") as f:
+                    data = f.read(MAX_RECORD_BYTES + 1)
+            except OSError:
+                continue
+            nbytes += len(data)
+            if _STEP_B not in data:
+                continue  # not a step-finish part
+            obj = decode(data, skips)
+            if obj is None:
+                continue
+            ident = _text(obj.get("id")) or os.path.basename(path)[:-5]
+            msg = message(obj.get("sessionID"), obj.get("messageID"))
+            project = session_dirs().get(str(obj.get("sessionID")))
+            ev = step_event(ident, obj, msg, project, None, skips, source=STORAGE_SOURCE, latest=latest)
+            if ev is not None:
+                events.append(ev)
+        state["part"] = chunk[-1][0]
+        yield Batch(events, dict(state), dict(skips), nbytes)
+
+    since = state.get("message")
+    files = _files(os.path.join(root, "message"), since - slack_ns if isinstance(since, int) else None)
+    for chunk in _chunks(files, CHUNK_ROWS):
+        skips.clear()
+        events = []
+        nbytes = 0
+        for _m, path in chunk:
+            obj = _read_json_file(path, skips)
+            if obj is None:
+                continue
+            nbytes += 1
+            session = os.path.basename(os.path.dirname(path))
+            msg = Message(_text(obj.get("id")) or os.path.basename(path)[:-5], obj, session)
+            if msg.role != "assistant" or msg.completed is None:
+                continue
+            ev = message_event(msg, has_steps(msg.id), session_dirs().get(msg.session or ""), skips,
+                               source=STORAGE_SOURCE, latest=latest)
+            if ev is not None:
+                events.append(ev)
+        state["message"] = chunk[-1][0]
+        yield Batch(events, dict(state), dict(skips), nbytes)
+
+
+# -- where the files are ---------------------------------------------------------------------
+
+
+def _home(env: Mapping[str, str]) -> Path:
+    raw = env.get("HOME", "").strip()
+    return Path(raw) if raw else Path.home()
+
+
+def data_dir(env: Mapping[str, str] | None = None) -> Path:
+    """opencode's data folder: ``$XDG_DATA_HOME/opencode``, else ``~/.local/share/opencode``
+    (``Global.Path.data``, ``packages/core/src/global``)."""
+    env = os.environ if env is None else env
+    xdg = env.get("XDG_DATA_HOME", "").strip()
+    return (Path(xdg) if xdg else _home(env) / ".local" / "share") / "opencode"
+
+
+def config_dir(env: Mapping[str, str] | None = None) -> Path:
+    """``$XDG_CONFIG_HOME/opencode``, else ``~/.config/opencode``."""
+    env = os.environ if env is None else env
+    xdg = env.get("XDG_CONFIG_HOME", "").strip()
+    return (Path(xdg) if xdg else _home(env) / ".config") / "opencode"
+
+
+def env_db(env: Mapping[str, str] | None = None) -> Path | None:
+    """``$OPENCODE_DB``: an absolute path, or a name inside the data folder (``:memory:``
+    is nothing to read)."""
+    env = os.environ if env is None else env
+    raw = env.get("OPENCODE_DB", "").strip()
+    if not raw or raw == ":memory:":
+        return None
+    p = Path(raw).expanduser()
+    return p if p.is_absolute() else data_dir(env) / p
+
+
+def databases(env: Mapping[str, str] | None = None) -> list[str]:
+    """Every opencode database on this machine: ``$OPENCODE_DB``, ``opencode.db`` and each
+    release channel's ``opencode-<channel>.db`` in the data folder (files that exist)."""
+    env = os.environ if env is None else env
+    out: list[str] = []
+    first = env_db(env)
+    if first is not None and first.is_file():
+        out.append(str(first))
+    for path in _db_files(data_dir(env)):
+        if path not in out:
+            out.append(path)
+    return out
+
+
+def _db_files(folder: Path) -> list[str]:
+    try:
+        names = sorted(e.name for e in os.scandir(folder) if _is_db_name(e.name) and e.is_file())
+    except OSError:
+        return []
+    return [str(folder / n) for n in names]
+
+
+def _is_db_name(name: str) -> bool:
+    return name == "opencode.db" or (name.startswith("opencode-") and name.endswith(".db"))
+
+
+def default_roots(env: Mapping[str, str] | None = None) -> list[Path]:
+    """The data folder (its databases and ``storage/``) and ``$OPENCODE_DB``."""
+    env = os.environ if env is None else env
+    roots = [data_dir(env)] if data_dir(env).is_dir() else []
+    extra = env_db(env)
+    if extra is not None and extra.is_file() and extra.parent not in roots:
+        roots.append(extra)
+    return roots
+
+
+def _storage_of(folder: Path) -> str | None:
+    if (folder / "part").is_dir() and (folder / "message").is_dir():
+        return str(folder)
+    return None
+
+
+def transcripts(paths: list[Path]) -> list[str]:
+    """Sources for ``paths``: a database file; a folder's databases and its ``storage/``
+    tree (the data folder); a ``storage/`` folder itself. Each once."""
+    out: list[str] = []
+    for p in paths:
+        try:
+            real = Path(os.path.realpath(os.path.expanduser(str(p))))
+            if real.is_file():
+                found = [str(real)]
+            elif real.is_dir():
+                found = _db_files(real)
+                tree = _storage_of(real) or _storage_of(real / "storage")
+                if tree is not None:
+                    found.append(tree)
+            else:
+                continue
+        except (OSError, ValueError):
+            continue
+        for f in found:
+            if f not in out:
+                out.append(f)
+    return out
+
+
+def hook_paths(payload: Mapping[str, Any]) -> list[str]:
+    """The databases to read when the plugin reports a session idle: every opencode
+    database here (the plugin runs inside opencode, so the hook has its
+    ``OPENCODE_DB`` and ``XDG_DATA_HOME``), narrowed to the payload's session (the
+    session index) when it names one. An unchanged database costs two ``stat()``."""
+    session = payload.get("session_id")
+    if not isinstance(session, str) or not session or len(session) > MAX_TEXT_CHARS or "\0" in session:
+        session = None
+    out = []
+    for db in databases():
+        out.append(dbsource.with_focus(db, session=session) if session else db)
+    return out
+
+
+# -- install -------------------------------------------------------------------------------
+
+SCOPES: tuple[str, ...] = ("user", "project")
+PLUGIN_NAME = "tokenprint.js"
+
+
+def settings_path(scope: str, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:
+    """Where the plugin goes: ``~/.config/opencode/plugins/tokenprint.js`` (user; honours
+    ``$XDG_CONFIG_HOME``) or ``<cwd>/.opencode/plugins/tokenprint.js`` (project)."""
+    if scope == "user":
+        return config_dir(env) / "plugins" / PLUGIN_NAME
+    if scope == "project":
+        return (cwd or Path.cwd()) / ".opencode" / "plugins" / PLUGIN_NAME
+    raise ValueError(f"unknown scope {scope!r}; expected one of {', '.join(SCOPES)}")
+
+
+def present(env: Mapping[str, str] | None = None) -> bool:
+    """opencode is on this machine: its data or config folder exists, or ``opencode`` is on PATH."""
+    import shutil
+
+    env = os.environ if env is None else env
+    return (data_dir(env).is_dir() or config_dir(env).is_dir()
+            or shutil.which("opencode", path=env.get("PATH")) is not None)
+
+
+def _plugin_template() -> str:
+    here = Path(__file__).resolve().parent.parent / "plugins" / "opencode" / PLUGIN_NAME
+    return here.read_text(encoding="utf-8")
+
+
+def _install_targets() -> tuple[Target, ...]:
+    from hooks.plugin_file import PluginFile
+
+    return (PluginFile(name=PLUGIN_NAME, template=_plugin_template, plugin_path=settings_path, scopes=SCOPES),)
+
+
+#: What ``tokenprint hooks install opencode`` writes (``hooks.targets``): our plugin file.
+INSTALL: tuple[Target, ...] = _install_targets()
