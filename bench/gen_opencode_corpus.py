@@ -34,6 +34,7 @@ import json
 import random
 import shutil
 import sqlite3
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -45,9 +46,11 @@ MODELS = [("anthropic/claude-sonnet-4-5", 0.4), ("anthropic/claude-opus-4-1", 0.
 DAY0 = datetime(2026, 8, 15, tzinfo=UTC)
 DAYS = 75
 B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+#: opencode's schema: ``tests/hooks/opencode_corpus.py``'s DDL (drizzle's, with every column)
+#: when it can be imported, else this subset of it (what the readers look at).
 SCHEMA = """
 CREATE TABLE project (id TEXT PRIMARY KEY, worktree TEXT NOT NULL, vcs TEXT, name TEXT,
-  time_created INTEGER NOT NULL, time_updated INTEGER NOT NULL);
+  time_created INTEGER NOT NULL, time_updated INTEGER NOT NULL, sandboxes TEXT NOT NULL);
 CREATE TABLE session (id TEXT PRIMARY KEY, project_id TEXT NOT NULL, parent_id TEXT, slug TEXT NOT NULL,
   directory TEXT NOT NULL, title TEXT NOT NULL, version TEXT NOT NULL, share_url TEXT,
   time_created INTEGER NOT NULL, time_updated INTEGER NOT NULL, time_compacting INTEGER, time_archived INTEGER);
@@ -61,6 +64,15 @@ CREATE INDEX message_session_time_created_id_idx ON message (session_id, time_cr
 CREATE INDEX part_message_id_id_idx ON part (message_id, id);
 CREATE INDEX part_session_idx ON part (session_id);
 """
+
+
+def schema() -> str:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    try:
+        from tests.hooks.opencode_corpus import DDL
+    except ImportError:
+        return SCHEMA
+    return str(DDL)
 
 
 def dumps(obj: Any) -> str:
@@ -107,10 +119,11 @@ class Gen:
         self.conn = sqlite3.connect(self.db)
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = OFF")
-        self.conn.executescript(SCHEMA)
+        self.conn.executescript(schema())
         self.projects = [(f"prj{i:04d}", f"/home/u/proj{i}") for i in range(20)]
         now = ms(DAY0)
-        self.conn.executemany("INSERT INTO project VALUES (?, ?, 'git', NULL, ?, ?)",
+        self.conn.executemany("INSERT INTO project (id, worktree, vcs, time_created, time_updated, sandboxes) "
+                              "VALUES (?, ?, 'git', ?, ?, '[]')",
                               [(p, w, now, now) for p, w in self.projects])
         self.messages: list[tuple[Any, ...]] = []
         self.parts: list[tuple[Any, ...]] = []
@@ -246,7 +259,8 @@ class Gen:
                         self.led.trap("in_db_and_storage", self.buckets(tok))
             t = completed + timedelta(seconds=r.randrange(5, 900))
         title = "New session - " + start.isoformat()
-        self.conn.execute("INSERT INTO session VALUES (?, ?, ?, ?, ?, ?, '1.18.0', NULL, ?, ?, NULL, NULL)",
+        self.conn.execute("INSERT INTO session (id, project_id, parent_id, slug, directory, title, version, "
+                          "time_created, time_updated) VALUES (?, ?, ?, ?, ?, ?, '1.18.0', ?, ?)",
                           (sid, proj, None if parent is None else parent_id, sid[-8:], cwd, title,
                            ms(start), ms(t)))
         if legacy is not None:
@@ -304,15 +318,19 @@ def generate(root: Path, mb: float, seed: int = 1) -> dict[str, Any]:
     return g.led.write(root, size, seed, client="opencode", db=str(g.db))
 
 
-def add_turn(db: Path, seed: int, at: datetime, steps: int = 1) -> dict[str, int]:
-    """Write one more assistant message of ``steps`` steps into the latest session of ``db``
-    as opencode does (a writer in WAL mode); returns its buckets summed, with ``session``."""
+def add_turn(db: Path, seed: int, at: datetime, steps: int = 1, session: str | None = None) -> dict[str, int]:
+    """Write one more assistant message of ``steps`` steps into ``session`` (default: the
+    latest) of ``db`` as opencode does (a writer in WAL mode); returns its buckets summed."""
     r = random.Random(seed)
     ids = Ids(r)
     text = Text(r, 20_000)
     conn = sqlite3.connect(db, timeout=30)
     try:
-        sid, cwd = conn.execute("SELECT id, directory FROM session ORDER BY time_updated DESC LIMIT 1").fetchone()
+        conn.execute("PRAGMA journal_mode = WAL")
+        if session is None:
+            sid, cwd = conn.execute("SELECT id, directory FROM session ORDER BY time_updated DESC LIMIT 1").fetchone()
+        else:
+            sid, cwd = conn.execute("SELECT id, directory FROM session WHERE id = ?", (session,)).fetchone()
         mid = ids.make("msg", ms(at))
         total: dict[str, int] = dict.fromkeys(("input_tokens", "cache_write_tokens", "cache_read_tokens",
                                                "output_tokens", "reasoning_tokens", "requests"), 0)
@@ -341,7 +359,7 @@ def add_turn(db: Path, seed: int, at: datetime, steps: int = 1) -> dict[str, int
             conn.execute("UPDATE session SET time_updated = ? WHERE id = ?", (ms(t), sid))
     finally:
         conn.close()
-    return {**total, "session": sid}  # type: ignore[dict-item]
+    return total
 
 
 def main() -> None:
