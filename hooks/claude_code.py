@@ -55,6 +55,8 @@ from ledger.events import (
 )
 
 CLIENT = "claude-code"
+#: The client's name as people write it (``hooks status``: "Claude Code deletes transcripts ...").
+NAME = "Claude Code"
 SOURCE = "transcript"
 #: Hook events the installer registers (Stop and SubagentStop take no matcher).
 HOOK_EVENTS: tuple[str, ...] = ("Stop", "SubagentStop", "SessionEnd")

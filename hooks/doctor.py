@@ -1,12 +1,17 @@
 """``tokenprint doctor``'s checks of the clients: hooks, their last runs, read positions.
 
-Generic over ``hooks.ADAPTERS``: each adapter module's declarations say where its
-settings files are (``SCOPES``, ``settings_path``), which hook events it installs
-(``HOOK_EVENTS``), where its transcripts are (``default_roots``, ``transcripts``)
-and how long the client keeps them (``DEFAULT_CLEANUP_DAYS``, overridden by the
+Generic over ``hooks.ADAPTERS``: each adapter module's declarations say what
+``hooks install`` puts where (``INSTALL``, a tuple of :class:`hooks.targets.Target`,
+each with its own ``status()``), whether the client is on this machine
+(``present()``), where its sources are (``default_roots``, ``transcripts``) and how
+long the client keeps them (``DEFAULT_CLEANUP_DAYS``, overridden by the
 ``CLEANUP_SETTING`` key of its settings, ``cleanupPeriodDays`` by default). A
 client without one of them is simply not checked for it. The ledger's own checks
 are in ``ledger.doctor``; the findings share its :class:`~ledger.doctor.Finding`.
+
+One rule says whether a source is fully in the ledger (:func:`fully_read`), and
+one function applies it to a client's sources (:func:`source_risk`): both
+``doctor`` and ``tokenprint hooks status`` use them.
 """
 
 from __future__ import annotations
@@ -16,10 +21,13 @@ import os
 import shlex
 import sqlite3
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hooks import ADAPTERS, hooklog
+from hooks.tail import Position
 from ledger.doctor import ACTION, INFO, OK, Finding
 from ledger.files import sqlite_read_uri
 from ledger.paths import ledger_path
@@ -84,43 +92,78 @@ def cleanup_days(mod: Any) -> tuple[int | None, str]:
     return int(best), where
 
 
-def check_hooks(home: Path, client: str, mod: Any) -> list[Finding]:
-    """Installed in which settings file, pointing at an executable, last run and error."""
-    from hooks.installer import SettingsError, installed_hooks, load
+def present(mod: Any, env: Mapping[str, str] | None = None) -> bool:
+    """Whether the adapter says its client is on this machine (True when it does not say)."""
+    fn = getattr(mod, "present", None)
+    if fn is None:
+        return True
+    try:
+        return bool(fn(env))
+    except Exception:  # noqa: BLE001 - a broken check is "not found", never a crash
+        return False
 
+
+def target_status(target: Any, home: Path, scope: str) -> Any:
+    """``target.status(home, scope)``; a target that raises (a third party's, a bug) is
+    a problem of that file, never a crash of ``doctor`` or ``hooks status``."""
+    from hooks.targets import TargetStatus
+
+    try:
+        return target.status(home, scope)
+    except Exception as exc:  # noqa: BLE001
+        try:
+            path = target.path(scope)
+        except Exception:  # noqa: BLE001
+            path = Path("?")
+        return TargetStatus(path, scope, str(getattr(target, "kind", "?")), [], [], [],
+                            problem=f"{path}: cannot tell what is installed: {type(exc).__name__}: {exc}")
+
+
+def targets(mod: Any, env: Mapping[str, str] | None = None) -> list[Any]:
+    """The adapter's install targets that apply on this machine."""
+    return [t for t in getattr(mod, "INSTALL", ()) if t.applies(env)]
+
+
+def check_hooks(home: Path, client: str, mod: Any) -> list[Finding]:
+    """Installed by which target in which file, pointing at an executable, last run and error."""
     out: list[Finding] = []
     name = f"hooks.{client}"
-    if hasattr(mod, "SCOPES") and hasattr(mod, "settings_path"):
-        events = list(getattr(mod, "HOOK_EVENTS", ()))
+    declared = targets(mod)
+    if declared:
         installed: list[str] = []
-        for scope in mod.SCOPES:
-            path = mod.settings_path(scope)
-            try:
-                ours = installed_hooks(load(path).data)
-            except SettingsError as exc:
-                out.append(Finding(f"{name}.settings", ACTION, f"{client}: {exc}",
-                                   f"fix {path} by hand, then: tokenprint hooks install {client}"))
-                continue
-            if not ours:
-                continue
-            installed.append(str(path))
-            missing = [e for e in events if e not in ours]
-            bad = [p for p, ok in (program_ok(c) for cs in ours.values() for c in cs) if not ok]
-            details = {"settings": str(path), "scope": scope, "events": sorted(ours), "missing": missing}
-            if bad:
-                out.append(Finding(f"{name}.installed", ACTION, f"{client}: the hook in {path} runs "
-                                   f"{bad[0]}, which is not an executable file",
-                                   f"tokenprint hooks install {client} --scope {scope}", details))
-            elif missing:
-                out.append(Finding(f"{name}.installed", ACTION, f"{client}: hooks in {path} lack "
-                                   f"{', '.join(missing)}", f"tokenprint hooks install {client} --scope {scope}",
-                                   details))
-            else:
-                out.append(Finding(f"{name}.installed", OK, f"{client}: hooks installed in {path} ({scope})",
-                                   None, details))
+        for target in declared:
+            for scope in target.scopes:
+                st = target_status(target, home, scope)
+                if st.problem:
+                    out.append(Finding(f"{name}.settings", ACTION, f"{client}: {st.problem}",
+                                       f"fix {st.path} by hand, then: tokenprint hooks install {client}"))
+                    continue
+                if not st.installed:
+                    continue
+                installed.append(str(st.path))
+                bad = [p for p, ok in (program_ok(c) for c in st.commands) if not ok]
+                details = {"settings": str(st.path), "scope": scope, "kind": st.kind,
+                           "events": list(st.installed), "missing": list(st.missing), "notes": list(st.notes)}
+                fix = f"tokenprint hooks install {client} --scope {scope}"
+                if bad:
+                    out.append(Finding(f"{name}.installed", ACTION, f"{client}: the {st.kind} in {st.path} "
+                                       f"runs {bad[0]}, which is not an executable file", fix, details))
+                elif st.missing:
+                    out.append(Finding(f"{name}.installed", ACTION, f"{client}: {st.kind} in {st.path} lack "
+                                       f"{', '.join(st.missing)}", fix, details))
+                else:
+                    out.append(Finding(f"{name}.installed", OK, f"{client}: {st.kind} installed in "
+                                       f"{st.path} ({scope}): {', '.join(st.installed)}", None, details))
+                for note in st.notes:
+                    out.append(Finding(f"{name}.notes", INFO, f"{client}: {note}", None,
+                                       {"settings": str(st.path), "scope": scope}))
         if not installed:
-            out.append(Finding(f"{name}.installed", ACTION, f"{client}: hooks not installed",
-                               f"tokenprint hooks install {client}", {"settings": None}))
+            if present(mod):
+                out.append(Finding(f"{name}.installed", ACTION, f"{client}: hooks not installed",
+                                   f"tokenprint hooks install {client}", {"settings": None}))
+            else:
+                out.append(Finding(f"{name}.installed", INFO, f"{client}: not found on this machine, "
+                                   "nothing installed", None, {"settings": None, "present": False}))
     last = hooklog.last_run(home, client)
     error = last_error(home, client)
     if last is None:
@@ -139,65 +182,145 @@ def check_hooks(home: Path, client: str, mod: Any) -> list[Finding]:
     return out
 
 
-def _positions(home: Path, client: str) -> dict[str, tuple[int, int]] | None:
-    """Stored ``path -> (offset, size)`` for ``client`` (None: no ledger or unreadable)."""
+# -- read positions ------------------------------------------------------------------------
+
+
+def fully_read(pos: Position | None, st: os.stat_result) -> bool:
+    """Whether the stored position says the source is in the ledger as it is now.
+
+    The one rule, for every kind of source, through :class:`~hooks.tail.Position`
+    fields only:
+
+    - a position whose ``state["complete"]`` is a bool is taken at its word (a
+      source read as a whole rather than by byte offset, a database read up to its
+      watermark: its reader knows, the file's size does not);
+    - otherwise the stored size is the file's size now, and the file is the same
+      (inode). ``hooks.tail`` stores a size only when a read reached the end (-1
+      while a file is half read); a later append changes the size. An unterminated
+      last line left for later is not usage yet, so it does not make a file unread.
+    """
+    if pos is None:
+        return False
+    complete = pos.state.get("complete")
+    if isinstance(complete, bool):
+        return complete
+    return pos.size == st.st_size and pos.identity.split(":", 1)[0] == str(st.st_ino)
+
+
+def stored_positions(home: Path, client: str) -> dict[str, Position] | None:
+    """The ledger's stored positions for ``client``, read only (None: no local ledger,
+    or it cannot be read). With ``$TOKENPRINT_DATABASE_URL``, through that database."""
+    from hooks.sync import POSITION_COLUMNS, position_from_row
+
+    if os.environ.get("TOKENPRINT_DATABASE_URL", "").strip():
+        from hooks.backfill import open_backend
+
+        try:
+            backend, close = open_backend(home)
+        except Exception:  # noqa: BLE001 - an unreachable server: nothing to compare with
+            return None
+        try:
+            return backend.load_positions(client, None)
+        except Exception:  # noqa: BLE001
+            return None
+        finally:
+            close()
     path = ledger_path(home)
     if not path.is_file():
         return None
     try:
         conn = sqlite3.connect(sqlite_read_uri(path), uri=True, timeout=5.0)
         try:
-            rows = conn.execute('SELECT path, "offset", size FROM sources WHERE client = ?', (client,)).fetchall()
+            rows = conn.execute(f"SELECT {POSITION_COLUMNS} FROM sources WHERE client = ?", (client,)).fetchall()
         finally:
             conn.close()
     except sqlite3.Error:
         return None
-    return {r[0]: (int(r[1] or 0), int(r[2] if r[2] is not None else -1)) for r in rows}
+    return dict(position_from_row(r) for r in rows)
 
 
-def check_positions(home: Path, client: str, mod: Any, now: float | None = None) -> list[Finding]:
-    """Source files that vanished, and transcripts the client deletes soon that are not
-    (fully) in the ledger."""
+@dataclass
+class SourceRisk:
+    """A client's sources compared with the ledger's positions."""
+
+    files: int = 0  # sources that exist now (the default locations', and those read before)
+    unread: int = 0  # of them, not fully in the ledger (:func:`fully_read`)
+    unread_bytes: int = 0
+    vanished: int = 0  # read before, gone now
+    cleanup_days: int | None = None  # None: the client deletes nothing
+    cleanup_from: str = ""  # "default" or the settings file that sets it
+    soon: list[str] = field(default_factory=list)  # unread, and deleted within WARN_DAYS
+    soonest_days: float | None = None  # days left before the first unread one goes
+
+
+def source_noun(mod: Any) -> tuple[str, str]:
+    """What the adapter calls its sources: ``("transcript", "transcripts")`` by default
+    (``SOURCE_NOUN``, plural, e.g. ``"rollouts"``)."""
+    many = str(getattr(mod, "SOURCE_NOUN", "transcripts"))
+    return (many[:-1] if many.endswith("s") else many), many
+
+
+def source_risk(mod: Any, positions: Mapping[str, Position], now: float | None = None,
+                known: bool = True) -> SourceRisk:
+    """Compare the adapter's sources (``transcripts(default_roots())``, and with
+    ``known`` those the ledger read before) with ``positions``."""
     now = time.time() if now is None else now
-    positions = _positions(home, client)
-    if positions is None:
-        return []
-    name = f"positions.{client}"
-    days, where = cleanup_days(mod)
-    files = list(positions)
+    risk = SourceRisk()
+    risk.cleanup_days, risk.cleanup_from = cleanup_days(mod)
+    files: list[str] = list(positions) if known else []
     if hasattr(mod, "transcripts") and hasattr(mod, "default_roots"):
         files = list(dict.fromkeys([*files, *mod.transcripts(mod.default_roots())]))
-    vanished = 0
-    soon: list[str] = []
     for path in files:
         try:
             st = os.stat(path)
         except FileNotFoundError:
-            vanished += path in positions
+            risk.vanished += path in positions
             continue
         except OSError:
             continue
-        offset, size = positions.get(path, (0, -1))
-        fully_read = size == st.st_size and offset >= st.st_size - 1
-        if days is not None and not fully_read and days - (now - st.st_mtime) / 86400 < WARN_DAYS:
-            soon.append(path)
+        risk.files += 1
+        pos = positions.get(path)
+        if fully_read(pos, st):
+            continue
+        risk.unread += 1
+        done = pos.offset if pos is not None and 0 <= pos.offset <= st.st_size else 0
+        risk.unread_bytes += st.st_size - done
+        if risk.cleanup_days is not None:
+            left = risk.cleanup_days - (now - st.st_mtime) / 86400
+            if left < WARN_DAYS:
+                risk.soon.append(path)
+            risk.soonest_days = left if risk.soonest_days is None else min(risk.soonest_days, left)
+    return risk
+
+
+def check_positions(home: Path, client: str, mod: Any, now: float | None = None) -> list[Finding]:
+    """Sources that vanished, and sources the client deletes soon that are not (fully)
+    in the ledger."""
+    positions = stored_positions(home, client)
+    if positions is None:
+        return []
+    name = f"positions.{client}"
+    risk = source_risk(mod, positions, now)
+    days, where = risk.cleanup_days, risk.cleanup_from
+    one, many = source_noun(mod)
     out: list[Finding] = []
-    if vanished:
-        out.append(Finding(f"{name}.vanished", INFO, f"{client}: {vanished} source file"
-                           f"{'s' if vanished != 1 else ''} read earlier no longer exist (their usage stays "
-                           "in the ledger)", None, {"vanished": vanished}))
+    if risk.vanished:
+        out.append(Finding(f"{name}.vanished", INFO, f"{client}: {risk.vanished} source file"
+                           f"{'s' if risk.vanished != 1 else ''} read earlier no longer exist (their usage "
+                           "stays in the ledger)", None, {"vanished": risk.vanished}))
     src = "default" if where == "default" else f"from {where}"
+    soon = risk.soon
     if soon:
-        out.append(Finding(f"{name}.cleanup", ACTION, f"{client}: {len(soon)} transcript"
-                           f"{'s' if len(soon) != 1 else ''} not fully in the ledger "
+        out.append(Finding(f"{name}.cleanup", ACTION, f"{client}: {len(soon)} "
+                           f"{one if len(soon) == 1 else many} not fully in the ledger "
                            f"{'is' if len(soon) == 1 else 'are'} deleted by the client within {WARN_DAYS} days "
                            f"(it keeps them {days} days, {src})", f"tokenprint import {client}",
                            {"soon": len(soon), "cleanup_days": days, "first": soon[0]}))
     else:
-        out.append(Finding(f"{name}.cleanup", OK, f"{client}: {len(files)} source file"
-                           f"{'s' if len(files) != 1 else ''} known, none at risk of cleanup"
+        out.append(Finding(f"{name}.cleanup", OK, f"{client}: {risk.files} source file"
+                           f"{'s' if risk.files != 1 else ''} known, none at risk of cleanup"
                            + (f" (the client keeps them {days} days, {src})" if days is not None else ""),
-                           None, {"files": len(files), "cleanup_days": days}))
+                           None, {"files": risk.files, "unread": risk.unread, "cleanup_days": days}))
     return out
 
 

@@ -29,6 +29,7 @@ target uses the list; a plugin file embeds it.
 
 from __future__ import annotations
 
+import os
 import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -126,8 +127,19 @@ class JsonHooks:
     kind: str = "hooks"
     notes: NotesFn | None = None
 
-    def _kw(self) -> dict[str, Any]:
-        return {} if self.dialect == "json" else {"dialect": self.dialect}
+    def _kw(self, fn: Callable[..., Any], path: Path) -> dict[str, Any]:
+        """``dialect=`` for the installer's ``fn`` when not plain JSON; a SettingsError
+        when this installer cannot read that dialect."""
+        if self.dialect == "json":
+            return {}
+        import inspect
+
+        if "dialect" not in inspect.signature(fn).parameters:
+            from hooks.installer import SettingsError
+
+            raise SettingsError(f"{path}: the {self.dialect} dialect is not supported by this tokenprint's "
+                                "installer; left untouched (upgrade tokenprint)")
+        return {"dialect": self.dialect}
 
     def path(self, scope: str, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:
         if scope not in self.scopes:
@@ -137,20 +149,30 @@ class JsonHooks:
     def install(self, home: Path, scope: str, argv: list[str]) -> str:
         from hooks.installer import install_hooks
 
-        return install_hooks(home, self.path(scope), list(self.events), hook_command(argv), self.timeout,
-                             **self._kw())
+        path = self.path(scope)
+        return install_hooks(home, path, list(self.events), hook_command(argv), self.timeout,
+                             **self._kw(install_hooks, path))
 
     def uninstall(self, home: Path, scope: str) -> str:
         from hooks.installer import uninstall_hooks
 
-        return uninstall_hooks(home, self.path(scope), list(self.events), **self._kw())
+        path = self.path(scope)
+        return uninstall_hooks(home, path, list(self.events), **self._kw(uninstall_hooks, path))
 
     def status(self, home: Path, scope: str) -> TargetStatus:
-        from hooks.installer import SettingsError, installed_hooks, load
+        from hooks.installer import (
+            STATUSLINE_KEY,
+            SettingsError,
+            installed_hooks,
+            load,
+            statusline_is_ours,
+        )
 
         path = self.path(scope)
+        if not os.path.lexists(path):
+            return TargetStatus(path, scope, self.kind, [], [], [])
         try:
-            data = load(path, **self._kw()).data
+            data = load(path, **self._kw(load, path)).data
         except SettingsError as exc:
             return TargetStatus(path, scope, self.kind, [], [], [], problem=str(exc))
         ours = installed_hooks(data)
@@ -158,6 +180,8 @@ class JsonHooks:
         missing = [e for e in self.events if e not in ours] if ours else []
         commands = list(dict.fromkeys(c for e in installed for c in ours[e]))
         st = TargetStatus(path, scope, self.kind, installed, missing, commands)
+        if statusline_is_ours(data.get(STATUSLINE_KEY)):
+            st.notes.append(f"status line installed in {path} (tokenprint statusline --uninstall removes it)")
         if self.notes is not None:
             st.notes = list(self.notes(scope, path, st))
         return st

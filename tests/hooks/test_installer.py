@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from hooks import installer
+from tests.clients_env import isolate_clients
 from tests.conftest import run
 from tests.hooks import corpus
 
@@ -46,6 +47,7 @@ def claude_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, home: Path) -> P
     d = tmp_path / "claude"
     d.mkdir()
     monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(d))
+    isolate_clients(tmp_path, monkeypatch)  # `hooks install` alone installs every client found
     return d
 
 

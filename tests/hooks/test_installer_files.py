@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from hooks import installer
+from tests.clients_env import isolate_clients
 from tests.conftest import run
 
 EVENTS = ["Stop", "SubagentStop", "SessionEnd"]
@@ -53,6 +54,7 @@ def cfg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, home: Path) -> Path:
     d = tmp_path / "claude"
     d.mkdir()
     monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(d))
+    isolate_clients(tmp_path, monkeypatch)  # `hooks install` alone installs every client found
     return d
 
 

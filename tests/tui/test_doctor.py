@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.clients_env import isolate_clients
 from tests.conftest import run
 from tests.hooks import corpus
 
@@ -19,6 +20,7 @@ def claude(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     config.mkdir()
     monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(config))
     monkeypatch.chdir(tmp_path)
+    isolate_clients(tmp_path, monkeypatch)  # doctor checks every client found on the machine
     return config
 
 

@@ -1,14 +1,21 @@
 """``tokenprint hooks install|uninstall|status [CLIENT ... | --all] [--scope S]``.
 
-Edits the clients' own settings files through ``hooks.installer``: marked
-entries, idempotent, exact uninstall, foreign entries kept, malformed files
-refused and left untouched, atomic writes with a backup.
+Generic over ``hooks.ADAPTERS``: each adapter module declares ``INSTALL`` (the
+:class:`hooks.targets.Target` s that ``hooks install`` edits, in order) and
+``present()`` (is the client on this machine). Every target edits its file through
+``hooks.installer``: marked entries, idempotent, exact uninstall, foreign entries
+kept, a file it does not understand refused and left untouched, atomic writes with
+a backup.
+
+Exit codes: 0 when every edit went through; 2 when a file was refused (the reason
+on stderr) or the request was wrong (an unknown client, a scope the only client
+asked lacks); 1 when a file could not be written. With several clients a failure
+for one does not stop the others, and the exit code is the worst.
 """
 
 from __future__ import annotations
 
-import os
-import shlex
+import importlib
 import shutil
 import sys
 import time
@@ -21,8 +28,8 @@ import click
 
 from tui.common import common, ctx_obj, fail
 
-#: Clients whose hooks this command can install.
-INSTALLABLE = ("claude-code",)
+#: The scopes shown first, in this order (then any other scope an adapter declares).
+_SCOPE_ORDER = ("user", "project", "local")
 
 
 def installed_program(base: str) -> str:
@@ -48,44 +55,174 @@ def home_args() -> list[str]:
     return ["--home", str(home.absolute())]
 
 
+def hook_argv(client: str) -> list[str]:
+    """The hook command the clients run, as words: ``[.../tokenprint-hook, CLIENT, --home ...]``."""
+    return [installed_program("tokenprint-hook"), client, *home_args()]
+
+
 def hook_command(client: str) -> str:
-    from hooks.installer import marked
+    """:func:`hook_argv` as one marked shell command line (a JSON hooks entry)."""
+    from hooks.targets import hook_command as joined
 
-    words = [installed_program("tokenprint-hook"), client, *home_args()]
-    return marked(" ".join(shlex.quote(w) for w in words))
+    return joined(hook_argv(client))
 
 
-def edit_settings(path: Path, edit: Callable[[], str]) -> str:
-    """Run one edit of a client's settings file and return what it did; a file it does
-    not understand exits 2 with the reason, one it cannot write exits 1."""
+def _say(message: str) -> None:
+    from ledger.names import terminal_safe
+    from ledger.redact import redact_text
+
+    click.echo(f"tokenprint: {terminal_safe(redact_text(message).replace(chr(9), ' '), newline=' ')}", err=True)
+
+
+def attempt(path: Path, edit: Callable[[], str]) -> tuple[int, str]:
+    """Run one edit of a client's file: ``(0, what it did)``, or the exit code after
+    saying why on stderr: 2 for a file it refuses (``SettingsError``), 1 for one it
+    cannot write (``OSError``; the file is as it was)."""
     from hooks.installer import SettingsError
     from ledger.files import write_error
 
     try:
-        return edit()
+        return 0, edit()
     except SettingsError as exc:
-        fail(str(exc))
+        _say(str(exc))
+        return 2, ""
     except OSError as exc:  # a full disk, a read-only folder: the file is as it was
         failing = Path(exc.filename) if isinstance(exc.filename, str) else path
         tail = "" if failing == path else f" ({path} left as it was)"
-        fail(write_error(exc, failing) + tail, 1)
+        _say(write_error(exc, failing) + tail)
+        return 1, ""
 
 
-def _clients(clients: tuple[str, ...], all_: bool) -> list[str]:
-    if all_ or not clients:
-        return list(INSTALLABLE)
+def edit_settings(path: Path, edit: Callable[[], str]) -> str:
+    """Run one edit and return what it did; exit 2 (refused) or 1 (not written) on failure."""
+    code, what = attempt(path, edit)
+    if code:
+        sys.exit(code)
+    return what
+
+
+def shown(path: Path) -> str:
+    """``path`` as a person reads it: ``~/...`` under the home folder."""
+    try:
+        rel = path.relative_to(Path.home())
+    except ValueError:
+        return str(path)
+    return str(Path("~") / rel)
+
+
+# -- the adapters ----------------------------------------------------------------------------
+
+
+def adapters() -> dict[str, Any]:
+    """Client -> adapter module, for the adapters that declare ``INSTALL`` (sorted by
+    name). One that does not import is left out with a warning."""
+    from hooks import ADAPTERS
+
+    out: dict[str, Any] = {}
+    for client in sorted(ADAPTERS):
+        try:
+            mod = importlib.import_module(ADAPTERS[client])
+        except Exception as exc:  # noqa: BLE001 - a broken plugin adapter must not break the others
+            _say(f"warning: the adapter of {client} ({ADAPTERS[client]}) does not import: {exc}")
+            continue
+        if getattr(mod, "INSTALL", ()):
+            out[client] = mod
+    return out
+
+
+def client_scopes(mod: Any) -> list[str]:
+    """The scopes of a client's targets that apply here, in :data:`_SCOPE_ORDER`."""
+    from hooks.doctor import targets
+
+    found = {s for t in targets(mod) for s in t.scopes}
+    return [s for s in _SCOPE_ORDER if s in found] + sorted(found - set(_SCOPE_ORDER))
+
+
+def all_scopes() -> list[str]:
+    try:
+        mods = adapters()
+    except Exception:  # noqa: BLE001 - the option must exist even if the adapters are broken
+        mods = {}
+    found = {s for m in mods.values() for t in getattr(m, "INSTALL", ()) for s in t.scopes}
+    return [s for s in _SCOPE_ORDER if s in found | {"user"}] + sorted(found - set(_SCOPE_ORDER))
+
+
+def _what(target: Any) -> str:
+    describe = getattr(target, "describe", None)
+    return f"{target.kind} ({describe()})" if callable(describe) else str(target.kind)
+
+
+def _path_for_help(target: Any, scope: str) -> str:
+    try:
+        path = target.path(scope)
+    except Exception:  # noqa: BLE001 - help text never fails
+        return "?"
+    try:
+        return str(path.relative_to(Path.cwd())) if scope != "user" else shown(path)
+    except ValueError:
+        return shown(path)
+
+
+def clients_help() -> str:
+    """One line per client: what ``hooks install`` puts where, per scope."""
+    lines = []
+    try:
+        mods = adapters()
+    except Exception:  # noqa: BLE001
+        mods = {}
+    for client, mod in mods.items():
+        parts = []
+        for t in getattr(mod, "INSTALL", ()):
+            where = ", ".join(f"{s} {_path_for_help(t, s)}" for s in t.scopes)
+            parts.append(f"{_what(t)} in {where}")
+        lines.append(f"{client}: " + "; ".join(parts))
+    return "\n\n".join(lines)
+
+
+def _select(clients: tuple[str, ...], mods: dict[str, Any]) -> list[str]:
+    """The clients named (each must be known), or every client when none is named."""
+    if not clients:
+        return list(mods)
+    from hooks import ADAPTERS
+
     for c in clients:
-        if c not in INSTALLABLE:
-            fail(f"no hooks for {c!r}; available: {', '.join(INSTALLABLE)}")
-    return list(clients)
+        if c not in mods:
+            known = ", ".join(mods)
+            why = "has no hooks to install" if c in ADAPTERS else "is not a client tokenprint knows"
+            fail(f"{c!r} {why}; available: {known}")
+    return list(dict.fromkeys(clients))
+
+
+def _targets_for(client: str, mod: Any, scope: str, only_one: bool) -> list[Any] | None:
+    """The client's targets that apply and support ``scope``; None (after a message)
+    when the client lacks the scope: exit 2 when it is the only client asked."""
+    from hooks.doctor import targets
+
+    ts = targets(mod)
+    chosen = [t for t in ts if scope in t.scopes]
+    if chosen:
+        return chosen
+    has = ", ".join(client_scopes(mod)) or "none"
+    message = f"{client} has no {scope} scope (its scopes: {has})"
+    if only_one:
+        fail(message)
+    click.echo(f"note: {message}; skipped")
+    return None
+
+
+def _project_note(target: Any, path: Path, scope: str) -> None:
+    if scope == "project":
+        keep = "; --scope local keeps it to you" if "local" in target.scopes else ""
+        click.echo(f"  note: {shown(path)} is usually committed, and the command is a path on this machine{keep}")
 
 
 scope_option = click.option(
     "--scope",
-    type=click.Choice(["user", "project", "local"]),
+    type=click.Choice(all_scopes()),
     default="user",
     show_default=True,
-    help="Which settings file: user, project (.claude/settings.json) or local (.claude/settings.local.json).",
+    help="Which file of each client: user (your own), project (this folder's, usually committed) or "
+         "local (this folder's, yours only); not every client has every scope (see above).",
 )
 
 
@@ -94,157 +231,224 @@ def hooks() -> None:
     """Install, remove or inspect tokenprint's hooks in the clients' settings."""
 
 
+hooks.help = (f"{hooks.help}\n\nWhat each client gets, per scope:\n\n{clients_help()}")
+
+
 @hooks.command()
 @click.argument("clients", nargs=-1)
-@click.option("--all", "all_", is_flag=True, help="Every client tokenprint can hook.")
+@click.option("--all", "all_", is_flag=True,
+              help="Every client found on this machine (the default when no client is named).")
 @scope_option
 @common()
 def install(clients: tuple[str, ...], all_: bool, scope: str) -> None:
-    """Add tokenprint's hooks (Stop, SubagentStop, SessionEnd for Claude Code)."""
-    from hooks import claude_code
-    from hooks.installer import install_hooks
+    """Add tokenprint's hooks to CLIENT (default: every client found on this machine)."""
+    from hooks.doctor import present, target_status
 
     home = ctx_obj().home_path()
-    for client in _clients(clients, all_):
-        path = claude_code.settings_path(scope)
-        what = edit_settings(path, partial(install_hooks, home, path, list(claude_code.HOOK_EVENTS), hook_command(client)))
-        click.echo(f"{client}: {what} in {path} ({', '.join(claude_code.HOOK_EVENTS)})")
-        if scope == "project":
-            click.echo(f"note: {path} is usually committed, and the command is a path on this "
-                       "machine; --scope local keeps it to you", err=True)
+    mods = adapters()
+    chosen = _select(() if all_ else clients, mods)
+    if all_ or not clients:
+        missing = [c for c in chosen if not present(mods[c])]
+        chosen = [c for c in chosen if c not in missing]
+        if missing:
+            click.echo(f"skipped (not found on this machine): {', '.join(missing)}")
+        if not chosen:
+            click.echo("no client found on this machine: name one (tokenprint hooks install CLIENT)")
+            return
+    worst = 0
+    for client in chosen:
+        ts = _targets_for(client, mods[client], scope, only_one=len(chosen) == 1)
+        if ts is None:
+            continue
+        argv = hook_argv(client)
+        for t in ts:
+            path = t.path(scope)
+            code, what = attempt(path, partial(t.install, home, scope, argv))
+            worst = max(worst, code)
+            if code:
+                continue
+            st = target_status(t, home, scope)
+            things = ", ".join(st.installed) or t.kind
+            click.echo(f"{client}: {what} in {shown(path)} ({things})")
+            for note in st.notes:
+                click.echo(f"  note: {note}")
+            _project_note(t, path, scope)
+    if worst:
+        sys.exit(worst)
+
+
+def _to_uninstall(home: Path, mod: Any, scope: str) -> bool:
+    """Whether the client has something of ours in ``scope``, or a file there that
+    cannot be read (the uninstall then says why)."""
+    from hooks.doctor import target_status
+
+    for t in getattr(mod, "INSTALL", ()):
+        if scope in t.scopes:
+            st = target_status(t, home, scope)
+            if st.installed or st.problem:
+                return True
+    return False
 
 
 @hooks.command()
 @click.argument("clients", nargs=-1)
-@click.option("--all", "all_", is_flag=True, help="Every client tokenprint can hook.")
+@click.option("--all", "all_", is_flag=True,
+              help="Every client with something of ours installed (the default when no client is named).")
 @scope_option
 @common()
 def uninstall(clients: tuple[str, ...], all_: bool, scope: str) -> None:
-    """Remove tokenprint's hooks, and only them."""
-    from hooks import claude_code
-    from hooks.installer import uninstall_hooks
-
+    """Remove tokenprint's hooks, and only them, from CLIENT (default: every client
+    that has some)."""
     home = ctx_obj().home_path()
-    for client in _clients(clients, all_):
-        path = claude_code.settings_path(scope)
-        what = edit_settings(path, partial(uninstall_hooks, home, path, list(claude_code.HOOK_EVENTS)))
-        click.echo(f"{client}: {what} ({path})")
+    mods = adapters()
+    chosen = _select(() if all_ else clients, mods)
+    if all_ or not clients:
+        chosen = [c for c in chosen if _to_uninstall(home, mods[c], scope)]
+        if not chosen:
+            click.echo(f"nothing of ours is installed in any client ({scope} scope)")
+            return
+    worst = 0
+    for client in chosen:
+        mod = mods[client]
+        # every declared target, even one that does not apply here any more: ours goes
+        ts = [t for t in getattr(mod, "INSTALL", ()) if scope in t.scopes]
+        if not ts:
+            _targets_for(client, mod, scope, only_one=len(chosen) == 1)
+            continue
+        for t in ts:
+            path = t.path(scope)
+            code, what = attempt(path, partial(t.uninstall, home, scope))
+            worst = max(worst, code)
+            if not code:
+                click.echo(f"{client}: {what} ({shown(path)})")
+    if worst:
+        sys.exit(worst)
 
 
-def history_at_risk(home: Path, cleanup: int, now: float | None = None) -> dict[str, Any]:
-    """Transcripts with usage not yet in the ledger, and those Claude Code deletes soon."""
-    from hooks import claude_code
-    from hooks.backfill import open_backend
-    from hooks.doctor import WARN_DAYS
-    from hooks.tail import unchanged
+# -- status ---------------------------------------------------------------------------------
 
-    now = time.time() if now is None else now
-    files = claude_code.transcripts(claude_code.default_roots())
-    backend, close = open_backend(home)
+
+def history_at_risk(home: Path, client: str, mod: Any, now: float | None = None) -> Any:
+    """The client's sources in its default locations compared with the ledger
+    (``hooks.doctor.source_risk``: one rule for doctor and for this command). No
+    ledger yet: nothing is read."""
+    from hooks.doctor import source_risk, stored_positions
+
+    return source_risk(mod, stored_positions(home, client) or {}, now, known=False)
+
+
+def history_line(client: str, mod: Any, risk: Any) -> str:
+    """What ``hooks status`` says about the sources and the ledger, in words that match
+    the counts (``1 transcript``, ``no rollouts found``)."""
+    from hooks.backfill import plural
+    from hooks.doctor import WARN_DAYS, source_noun
+
+    one, many = source_noun(mod)
+    files, unread, soon = risk.files, risk.unread, len(risk.soon)
+    cleanup = risk.cleanup_days
+    deletes = ""
+    if cleanup is not None:
+        src = "default" if risk.cleanup_from == "default" else f"from {risk.cleanup_from}"
+        name = getattr(mod, "NAME", None) or "the client"
+        deletes = f"{name} deletes {many} after {plural(cleanup, 'day')}, {src}"
+    tail = f" ({deletes})" if deletes else ""
+    if files == 0:
+        roots = [shown(p) for p in _roots(mod)]
+        where = " or ".join(roots) if roots else "the default locations"
+        return f"no {many} found in {where}{tail}"
+    if unread == 0:
+        both = f"the only {one} is" if files == 1 else f"all {files} {many} are"
+        return f"{both} in the ledger{tail}"
+    fix = f": run `tokenprint import {client}`"
+    if soon:
+        return (f"warning: {deletes}; {soon} not yet in the ledger "
+                f"{'goes' if soon == 1 else 'go'} within {WARN_DAYS} days. "
+                f"{unread} of {plural(files, one, many)} not yet read" + fix)
+    return (f"{unread} of {plural(files, one, many)} ({risk.unread_bytes / 1e6:.1f} MB) "
+            f"{'has' if unread == 1 else 'have'} usage not yet in the ledger{tail}" + fix)
+
+
+def _roots(mod: Any) -> list[Path]:
+    """Where the adapter looks by default (``default_roots()``)."""
+    fn = getattr(mod, "default_roots", None)
+    if fn is None:
+        return []
     try:
-        positions = backend.load_positions(claude_code.CLIENT, None)
-    finally:
-        close()
-    unread = soon = 0
-    unread_bytes = 0
-    soonest: float | None = None
-    for path in files:
-        try:
-            st = os.stat(path)
-        except OSError:
-            continue
-        if unchanged(positions.get(path), st):
-            continue
-        unread += 1
-        unread_bytes += st.st_size
-        days_left = cleanup - (now - st.st_mtime) / 86400
-        if days_left < WARN_DAYS:
-            soon += 1
-        soonest = days_left if soonest is None else min(soonest, days_left)
-    return {"files": len(files), "unread": unread, "unread_bytes": unread_bytes,
-            "soon": soon, "soonest_days": soonest}
+        return list(fn())
+    except Exception:  # noqa: BLE001
+        return []
+
+
+def _last_run_line(home: Path, client: str) -> str:
+    from hooks import hooklog
+    from hooks.doctor import ago, last_error
+
+    last = hooklog.last_run(home, client)
+    if last is None:
+        return f"{client}: the hook has not run yet"
+    if last.get("ok"):
+        outcome = f"ok, {last.get('new', 0)} new, {last.get('updated', 0)} updated"
+    else:
+        outcome = f"failed: {last.get('error', 'see logs/hook.log')}"
+    line = (f"{client}: last hook run {ago(time.time() - float(last.get('ts', 0)))} "
+            f"({last.get('event') or '?'}, {outcome})")
+    error = last_error(home, client)
+    if error and not last.get("ok"):
+        line += f"\n  last log line: {error}"
+    return line
 
 
 @hooks.command()
 @click.argument("clients", nargs=-1)
-@click.option("--all", "all_", is_flag=True, help="Every client tokenprint can hook.")
-@click.option("--scope", type=click.Choice(["user", "project", "local"]),
-              help="Only this settings file (default: all of them).")
+@click.option("--all", "all_", is_flag=True, help="Every client tokenprint knows (the default).")
+@click.option("--scope", type=click.Choice(all_scopes()), help="Only this scope (default: all of them).")
 @common()
 def status(clients: tuple[str, ...], all_: bool, scope: str | None) -> None:
-    """What is installed, whether the hook ran recently, and history at risk."""
-    from hooks import claude_code, hooklog
-    from hooks.doctor import ago, cleanup_days
-    from hooks.installer import SettingsError, installed_hooks, load, statusline_is_ours
+    """What is installed where, whether the hook ran and its last error, and the
+    history not yet in the ledger."""
+    from hooks.doctor import present, program_ok, target_status, targets
 
     home = ctx_obj().home_path()
-    for client in _clients(clients, all_):
-        paths = [claude_code.settings_path(s) for s in claude_code.SCOPES]
+    mods = adapters()
+    for client in _select(() if all_ else clients, mods):
+        mod = mods[client]
         any_installed = False
-        for one_scope, path in zip(claude_code.SCOPES, paths, strict=True):
-            if scope is not None and one_scope != scope:
-                continue
-            try:
-                data = load(path).data
-            except SettingsError as exc:
-                click.echo(f"{client}: warning: {exc}")
-                continue
-            ours = installed_hooks(data)
-            if ours:
-                any_installed = True
-                events = [e for e in claude_code.HOOK_EVENTS if e in ours]
-                missing = [e for e in claude_code.HOOK_EVENTS if e not in ours]
-                click.echo(f"{client}: hooks installed in {path} ({one_scope}): {', '.join(events)}"
-                           + (f"; missing: {', '.join(missing)}" if missing else ""))
-                for command in sorted({c for cs in ours.values() for c in cs}):
-                    try:
-                        program = shlex.split(command)[0]
-                    except (ValueError, IndexError):
-                        program = command
-                    ok = Path(program).is_absolute() and os.access(program, os.X_OK)
-                    click.echo(f"  command: {command}" + ("" if ok else
-                               f"\n  warning: {program} is not an executable file: run "
-                               f"`tokenprint hooks install {client} --scope {one_scope}` again"))
-            if statusline_is_ours(data.get("statusLine")):
-                click.echo(f"{client}: status line installed in {path} ({one_scope})")
+        for t in targets(mod):
+            for one_scope in t.scopes:
+                if scope is not None and one_scope != scope:
+                    continue
+                st = target_status(t, home, one_scope)
+                if st.problem:
+                    click.echo(f"{client}: warning: {st.problem}")
+                    continue
+                if st.installed:
+                    any_installed = True
+                    click.echo(f"{client}: {st.kind} installed in {shown(st.path)} ({one_scope}): "
+                               f"{', '.join(st.installed)}"
+                               + (f"; missing: {', '.join(st.missing)}" if st.missing else ""))
+                    for command in st.commands:
+                        program, ok = program_ok(command)
+                        click.echo(f"  command: {command}" + ("" if ok else
+                                   f"\n  warning: {program} is not an executable file: run "
+                                   f"`tokenprint hooks install {client} --scope {one_scope}` again"))
+                for note in st.notes:
+                    click.echo(f"  note: {note}")
         if not any_installed:
-            click.echo(f"{client}: hooks not installed (run `tokenprint hooks install {client}`)")
-        last = hooklog.last_run(home, client)
-        if last is None:
-            click.echo(f"{client}: the hook has not run yet")
-        else:
-            outcome = "ok" if last.get("ok") else f"failed: {last.get('error', 'see logs/hook.log')}"
-            counts = f", {last.get('new', 0)} new, {last.get('updated', 0)} updated" if last.get("ok") else ""
-            click.echo(f"{client}: last hook run {ago(time.time() - float(last.get('ts', 0)))} "
-                       f"({last.get('event') or '?'}, {outcome}{counts})")
-        days, where = cleanup_days(claude_code)
-        cleanup = days if days is not None else claude_code.DEFAULT_CLEANUP_DAYS
+            found = present(mod)
+            click.echo(f"{client}: hooks not installed"
+                       + (f" (run `tokenprint hooks install {client}`)" if found else
+                          " (not found on this machine)"))
+        click.echo(_last_run_line(home, client))
         try:
-            risk = history_at_risk(home, cleanup)
-        except Exception as exc:  # the ledger may be locked or unreadable: say so
-            click.echo(f"{client}: cannot compare the transcripts with the ledger: {exc}")
+            risk = history_at_risk(home, client, mod)
+        except Exception as exc:  # noqa: BLE001 - the ledger may be locked or unreadable: say so
+            click.echo(f"{client}: cannot compare the {source_noun_of(mod)} with the ledger: {exc}")
             continue
-        click.echo(f"{client}: {history_line(client, risk, cleanup, where)}")
+        click.echo(f"{client}: {history_line(client, mod, risk)}")
 
 
-def history_line(client: str, risk: dict[str, Any], cleanup: int, where: str) -> str:
-    """What ``hooks status`` says about the transcripts and the ledger, in words that
-    match the counts (``1 transcript``, ``no transcripts found``)."""
-    from hooks.backfill import plural
-    from hooks.doctor import WARN_DAYS
+def source_noun_of(mod: Any) -> str:
+    from hooks.doctor import source_noun
 
-    src = "default" if where == "default" else f"from {where}"
-    files, unread, soon = int(risk["files"]), int(risk["unread"]), int(risk["soon"])
-    deletes = f"Claude Code deletes transcripts after {plural(cleanup, 'day')}"
-    if files == 0:
-        return f"no transcripts found in the default locations ({deletes}, {src})"
-    if unread == 0:
-        both = "the only transcript is" if files == 1 else f"all {files} transcripts are"
-        return f"{both} in the ledger ({deletes}, {src})"
-    fix = f": run `tokenprint import {client}`"
-    if soon:
-        return (f"warning: {deletes} ({src}); {soon} not yet in the ledger "
-                f"{'goes' if soon == 1 else 'go'} within {WARN_DAYS} days. "
-                f"{unread} of {plural(files, 'transcript')} not yet read" + fix)
-    return (f"{unread} of {plural(files, 'transcript')} ({risk['unread_bytes'] / 1e6:.1f} MB) "
-            f"{'has' if unread == 1 else 'have'} usage not yet in the ledger" + fix)
+    return source_noun(mod)[1]
+

@@ -24,7 +24,7 @@ from tui.common import common, ctx_obj, fail
 @common()
 def import_(client: str, paths: tuple[Path, ...], progress: bool | None) -> None:
     """Backfill CLIENT's history (default: its own locations; else each PATH:
-    a config dir, any folder inside it, or a single file)."""
+    its home folder, any folder inside it, or a single file)."""
     from hooks import ADAPTERS
 
     if client not in ADAPTERS:
@@ -82,9 +82,25 @@ def import_(client: str, paths: tuple[Path, ...], progress: bool | None) -> None
             bar.stop()
         close()
     if not paths and totals.files == 0:
-        click.echo(f"{client}: no transcripts found in the default locations", err=True)
+        click.echo(nothing_found(client), err=True)
     from ledger.names import terminal_safe
 
     for message in totals.error_messages[:20]:
         click.echo(f"tokenprint: {terminal_safe(message)}", err=True)
     click.echo(terminal_safe(summary(client, totals)))
+
+
+def nothing_found(client: str) -> str:
+    """``codex: no rollouts found in ~/.codex/sessions or ~/.codex/archived_sessions``:
+    the adapter's noun for its sources (``SOURCE_NOUN``, default ``transcripts``) and
+    where it looked (``default_roots()``)."""
+    import importlib
+
+    from hooks import ADAPTERS
+    from hooks.doctor import source_noun
+    from tui.commands.hooks_cmd import shown
+
+    mod = importlib.import_module(ADAPTERS[client])
+    roots = [shown(Path(p)) for p in mod.default_roots()]
+    where = " or ".join(roots) if roots else "the default locations"
+    return f"{client}: no {source_noun(mod)[1]} found in {where}"
