@@ -616,7 +616,9 @@ def _files(folder: str, since_ns: int | None) -> list[tuple[int, str]]:
 
 def read_storage(root: str, state: dict[str, Any]) -> Iterator[Batch]:
     """The events of opencode's legacy ``storage/`` JSON files changed since ``state``
-    (``{"part": mtime_ns, "message": mtime_ns}``: the newest file read of each kind).
+    (``{"part": mtime_ns, "message": mtime_ns}``: the newest file read of each kind;
+    only newer files are read again: opencode no longer writes this tree, so no slack
+    is needed as it is for the database's rows).
 
     ``storage/part/<message>/<part>.json`` holds a part (``sessionID``,
     ``messageID``, ``type``...), ``storage/message/<session>/<message>.json`` a
@@ -627,7 +629,6 @@ def read_storage(root: str, state: dict[str, Any]) -> Iterator[Batch]:
     latest = now_latest()
     messages: dict[str, Message | None] = {}
     dirs: dict[str, str | None] | None = None
-    slack_ns = SLACK_MS * 1_000_000
 
     def session_dirs() -> dict[str, str | None]:
         nonlocal dirs
@@ -663,7 +664,7 @@ def read_storage(root: str, state: dict[str, Any]) -> Iterator[Batch]:
         return False
 
     since = state.get("part")
-    files = _files(os.path.join(root, "part"), since - slack_ns if isinstance(since, int) else None)
+    files = _files(os.path.join(root, "part"), since + 1 if isinstance(since, int) else None)
     for chunk in _chunks(files, CHUNK_ROWS):
         skips.clear()
         events: list[Event] = []
@@ -690,7 +691,7 @@ def read_storage(root: str, state: dict[str, Any]) -> Iterator[Batch]:
         yield Batch(events, dict(state), dict(skips), nbytes)
 
     since = state.get("message")
-    files = _files(os.path.join(root, "message"), since - slack_ns if isinstance(since, int) else None)
+    files = _files(os.path.join(root, "message"), since + 1 if isinstance(since, int) else None)
     for chunk in _chunks(files, CHUNK_ROWS):
         skips.clear()
         events = []

@@ -257,3 +257,146 @@ def make_db(path: str | os.PathLike[str], target_bytes: int, seed: int = 0) -> d
     conn.close()
     return {"path": str(p), "sessions": sessions, "steps": steps, "last_session": last_sid,
             "bytes": p.stat().st_size}
+
+
+# -- the fixture with every trap of shared/reference/clients.md --------------------------
+
+#: hooks.opencode.SLACK_MS (kept here so the bench needs no import of hooks).
+SLACK_MS = 60_000
+DAY1 = 1_793_620_800_000  # 2026-11-02T10:00:00Z
+DAY2 = DAY1 + 86_400_000  # 2026-11-03T10:00:00Z
+SONNET, GPT5, GEMINI = "claude-sonnet-4-5", "gpt-5", "gemini-2.5-pro"
+SES_A, SES_B = "ses_fixture_alpha", "ses_fixture_beta"
+SES_DEV, SES_ENV = "ses_fixture_dev", "ses_fixture_env"
+
+#: (UTC day, model) -> buckets, by hand:
+#: day 1 sonnet: the three steps of A1 (100/200/1000/50/0, 10/0/2000/20-5/5, 30/100/3000/40/0)
+#: and the dev channel's step (1/4/3/2/0); day 2 sonnet: B's step, once although it is in the
+#: database and in storage/ (7/0/0/3/0); day 2 gpt-5: A2 without steps, from its own tokens
+#: (500/0/0/300-100/100), and $OPENCODE_DB's step (11/0/0/22/0); day 2 gemini: the storage-only
+#: step whose reasoning (200) is more than its output (100), so stated apart (1000/0/0/100/200).
+EXPECTED: dict[tuple[str, str], dict[str, int]] = {
+    ("2026-11-02", SONNET): {"input_tokens": 141, "cache_write_tokens": 304, "cache_read_tokens": 6003,
+                             "output_tokens": 107, "reasoning_tokens": 5, "requests": 4},
+    ("2026-11-03", SONNET): {"input_tokens": 7, "cache_write_tokens": 0, "cache_read_tokens": 0,
+                             "output_tokens": 3, "reasoning_tokens": 0, "requests": 1},
+    ("2026-11-03", GPT5): {"input_tokens": 511, "cache_write_tokens": 0, "cache_read_tokens": 0,
+                           "output_tokens": 222, "reasoning_tokens": 100, "requests": 2},
+    ("2026-11-03", GEMINI): {"input_tokens": 1000, "cache_write_tokens": 0, "cache_read_tokens": 0,
+                             "output_tokens": 100, "reasoning_tokens": 200, "requests": 1},
+}
+#: Without the legacy storage/ tree (what the hook reads: databases only).
+EXPECTED_DB = {k: v for k, v in EXPECTED.items() if k[1] != GEMINI}
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(obj if isinstance(obj, str) else json.dumps(obj), encoding="utf-8")
+
+
+def build_fixture(root: Path) -> dict[str, Any]:
+    """A machine with opencode data: ``root/home`` (``$HOME``), ``root/data/opencode``
+    (``$XDG_DATA_HOME/opencode``: opencode.db, opencode-dev.db, storage/) and
+    ``root/elsewhere/custom.db`` (``$OPENCODE_DB``). Returns the paths, the ``env``
+    to run with, and the ids a test needs."""
+    rng = random.Random(11)
+    data = root / "data" / "opencode"
+    data.mkdir(parents=True)
+    (root / "home").mkdir(exist_ok=True)
+    ids: dict[str, str] = {}
+
+    # -- opencode.db: sessions A and B ------------------------------------------------------
+    db = data / "opencode.db"
+    conn = create(db)
+    add_project(conn, "prj_alpha", "/p/alpha", DAY1)
+    add_session(conn, SES_A, "prj_alpha", "/p/alpha", DAY1)
+    add_session(conn, SES_B, "prj_alpha", "/p/beta", DAY2)
+    u1 = ascending_id("msg", DAY1, rng)
+    insert_message(conn, u1, SES_A, DAY1, user_message(u1, SES_A, DAY1))
+    insert_part(conn, ascending_id("prt", DAY1, rng), u1, SES_A, DAY1, {"type": "text", "text": "a prompt"})
+    # A1: three steps; the message's tokens are those of the last step only.
+    a1 = ids["a1"] = ascending_id("msg", DAY1 + 1000, rng)
+    steps = [(tokens(100, 50, 0, 1000, 200), 0.01), (tokens(10, 20, 5, 2000, 0), 0.02),
+             (tokens(30, 40, 0, 3000, 100), 0.03)]
+    insert_message(conn, a1, SES_A, DAY1 + 1000,
+                   assistant_message(SES_A, DAY1 + 1000, SONNET, "anthropic", "/p/alpha", tokens(0, 0), 0, None))
+    for i, (tk, cost) in enumerate(steps):
+        ms = DAY1 + 2000 + i * 1000
+        insert_part(conn, ascending_id("prt", ms, rng), a1, SES_A, ms, {"type": "text", "text": "an answer"})
+        pid = ids[f"step{i + 1}"] = ascending_id("prt", ms, rng)
+        insert_part(conn, pid, a1, SES_A, ms, step_finish(tk, cost))
+    insert_message(conn, a1, SES_A, DAY1 + 1000,
+                   assistant_message(SES_A, DAY1 + 1000, SONNET, "anthropic", "/p/alpha", steps[-1][0], 0.06,
+                                     DAY1 + 5000), updated=DAY1 + 5000)
+    # A garbage part that looks like a step: counted as invalid JSON, never an error.
+    insert_part(conn, ascending_id("prt", DAY1 + 6000, rng), a1, SES_A, DAY1 + 6000,
+                '{"type": "step-finish", "tokens": {"input": 5')
+    # A2 (day 2): no step parts (older opencode): its own tokens count, reasoning inside output.
+    a2 = ids["a2"] = ascending_id("msg", DAY2, rng)
+    insert_message(conn, a2, SES_A, DAY2,
+                   assistant_message(SES_A, DAY2, GPT5, "openai", None, tokens(500, 300, 100), 0.05, DAY2 + 9000),
+                   updated=DAY2 + 9000)
+    # A3: still being written (not completed, no step yet): not counted.
+    a3 = ascending_id("msg", DAY2 + 20_000, rng)
+    insert_message(conn, a3, SES_A, DAY2 + 20_000,
+                   assistant_message(SES_A, DAY2 + 20_000, GPT5, "openai", "/p/alpha", tokens(9, 9), 0.0, None))
+    # B: one step, also in storage/ (migrated): counted once.
+    b1 = ids["b1"] = ascending_id("msg", DAY2 + 1000, rng)
+    b_step = ids["b_step"] = ascending_id("prt", DAY2 + 3000, rng)
+    b1_data = assistant_message(SES_B, DAY2 + 1000, SONNET, "anthropic", "/p/beta", tokens(7, 3), 0.001,
+                                DAY2 + 4000)
+    insert_message(conn, b1, SES_B, DAY2 + 1000, b1_data, updated=DAY2 + 4000)
+    b_part = step_finish(tokens(7, 3), 0.001)
+    insert_part(conn, b_step, b1, SES_B, DAY2 + 3000, b_part)
+    conn.execute("UPDATE session SET time_updated = ? WHERE id = ?", (DAY2 + 20_000, SES_A))
+    # Left open by the caller? No: closed, but the -wal is kept (a WAL database as opencode leaves it).
+    conn.close()
+
+    # -- another channel's database ---------------------------------------------------------
+    dev = data / "opencode-dev.db"
+    conn = create(dev)
+    add_project(conn, "prj_dev", "/p/dev", DAY1)
+    add_session(conn, SES_DEV, "prj_dev", "/p/dev", DAY1)
+    d1 = ascending_id("msg", DAY1 + 50_000, rng)
+    insert_message(conn, d1, SES_DEV, DAY1 + 50_000,
+                   assistant_message(SES_DEV, DAY1 + 50_000, SONNET, "anthropic", None, tokens(1, 2, 0, 3, 4),
+                                     0.0, DAY1 + 52_000))
+    ids["dev_step"] = ascending_id("prt", DAY1 + 51_000, rng)
+    insert_part(conn, ids["dev_step"], d1, SES_DEV, DAY1 + 51_000, step_finish(tokens(1, 2, 0, 3, 4), 0.0))
+    conn.close()
+
+    # -- $OPENCODE_DB ---------------------------------------------------------------------------
+    custom = root / "elsewhere" / "custom.db"
+    custom.parent.mkdir()
+    conn = create(custom)
+    add_project(conn, "prj_env", "/p/env", DAY2)
+    add_session(conn, SES_ENV, "prj_env", "/p/env", DAY2)
+    e1 = ascending_id("msg", DAY2 + 60_000, rng)
+    insert_message(conn, e1, SES_ENV, DAY2 + 60_000,
+                   assistant_message(SES_ENV, DAY2 + 60_000, GPT5, "openai", "/p/env", tokens(11, 22), 0.0,
+                                     DAY2 + 62_000))
+    insert_part(conn, ascending_id("prt", DAY2 + 61_000, rng), e1, SES_ENV, DAY2 + 61_000,
+                step_finish(tokens(11, 22), 0.0))
+    conn.close()
+
+    # -- the legacy storage/ tree -----------------------------------------------------------
+    st = data / "storage"
+    _write_json(st / "session" / "prj_alpha" / f"{SES_B}.json", {"id": SES_B, "directory": "/p/beta"})
+    _write_json(st / "message" / SES_B / f"{b1}.json", {"id": b1, "sessionID": SES_B, **b1_data})
+    _write_json(st / "part" / b1 / f"{b_step}.json", {"id": b_step, "sessionID": SES_B, "messageID": b1, **b_part})
+    g1 = ascending_id("msg", DAY2 + 100_000, rng)
+    g_step = ids["g_step"] = ascending_id("prt", DAY2 + 101_000, rng)
+    _write_json(st / "message" / SES_B / f"{g1}.json",
+                {"id": g1, "sessionID": SES_B, **assistant_message(SES_B, DAY2 + 100_000, GEMINI, "google",
+                                                                   "/p/beta", tokens(1000, 100, 200), 0.0,
+                                                                   DAY2 + 102_000)})
+    _write_json(st / "part" / g1 / f"{g_step}.json",
+                {"id": g_step, "sessionID": SES_B, "messageID": g1, **step_finish(tokens(1000, 100, 200), 0.0)})
+    _write_json(st / "part" / g1 / "prt_garbage.json", '{"type": "step-finish", "tokens": ')
+    env = {
+        "HOME": str(root / "home"),
+        "XDG_DATA_HOME": str(root / "data"),
+        "XDG_CONFIG_HOME": str(root / "config"),
+        "OPENCODE_DB": str(custom),
+    }
+    return {"db": db, "dev": dev, "custom": custom, "storage": st, "env": env, "ids": ids}

@@ -1,0 +1,283 @@
+"""opencode: its real database schema (WAL), the legacy storage/ tree, the hook and import.
+
+The fixture (``tests/hooks/opencode_corpus.build_fixture``) has every trap of
+``shared/reference/clients.md``: several step-finish parts whose message holds only the
+last step's tokens, a message without step parts, a message still being written, a
+message in both storage/ and the database, another channel's database, ``$OPENCODE_DB``,
+user messages, garbage JSON in ``data``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import TOKENPRINT_HOOK, run
+from tests.hooks import opencode_corpus as oc
+from tests.hooks.helpers import buckets, text_columns
+
+HEAVY = ("sqlalchemy", "sqlmodel", "click", "textual", "rich", "pydantic", "tomlkit", "platformdirs",
+         "msgspec", "zstandard")
+
+
+@pytest.fixture
+def fx(tmp_path: Path) -> dict[str, Any]:
+    return oc.build_fixture(tmp_path / "machine")
+
+
+def payload(session: str, directory: str = "/p/alpha") -> str:
+    """What plugins/opencode/tokenprint.js sends on session.idle."""
+    return json.dumps({"hook_event_name": "session.idle", "session_id": session, "directory": directory})
+
+
+def do_import(fx: dict[str, Any], *paths: str) -> subprocess.CompletedProcess[str]:
+    proc = run("import", "opencode", *paths, env=fx["env"])
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def do_hook(fx: dict[str, Any], body: str) -> None:
+    proc = run("opencode", input=body, env=fx["env"], exe=TOKENPRINT_HOOK, timeout=60)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+
+
+def events(db: Path) -> dict[str, tuple[Any, ...]]:
+    conn = sqlite3.connect(db)
+    try:
+        rows = conn.execute(
+            "SELECT event_id, model, provider, ts, session, project, input_tokens, cache_write_tokens, "
+            "cache_read_tokens, output_tokens, reasoning_tokens, requests, cost_usd FROM events"
+        ).fetchall()
+    finally:
+        conn.close()
+    return {r[0]: tuple(r[1:]) for r in rows}
+
+
+def test_import_buckets_per_day_and_model(fx: dict[str, Any], home: Path) -> None:
+    proc = do_import(fx)
+    assert "8 new events" in proc.stdout and "2 invalid JSON" in proc.stdout
+    assert buckets(home / "ledger.db") == oc.EXPECTED
+    got = events(home / "ledger.db")
+    ids = fx["ids"]
+    # One event per step (the part id), the message itself only where it has no step.
+    assert ids["a1"] not in got and ids["a2"] in got
+    assert {ids["step1"], ids["step2"], ids["step3"], ids["b_step"], ids["g_step"], ids["dev_step"]} <= set(got)
+    # Model and provider from the message, project from its path, the instant from the part id.
+    model, provider, ts, session, project = got[ids["step2"]][:5]
+    assert (model, provider, ts, session, project) == (oc.SONNET, "anthropic", oc.DAY1 + 3000, oc.SES_A, "/p/alpha")
+    assert got[ids["step2"]][-1] == pytest.approx(0.02)
+    # A message without path: the session's directory; dated by its completion.
+    assert got[ids["a2"]][2:5] == (oc.DAY2 + 9000, oc.SES_A, "/p/alpha")
+    assert got[ids["dev_step"]][4] == "/p/dev"
+    # Counts and metadata only: no prompt, answer or title reaches the ledger.
+    stored = " ".join(text_columns(home / "ledger.db"))
+    assert "a prompt" not in stored and "an answer" not in stored and "title" not in stored
+
+
+def test_import_twice_changes_nothing(fx: dict[str, Any], home: Path) -> None:
+    do_import(fx)
+    before = events(home / "ledger.db")
+    proc = do_import(fx)
+    assert "0 new events, 0 updated" in proc.stdout
+    assert "3 unchanged" in proc.stdout  # the three databases, on two stat() calls each
+    assert events(home / "ledger.db") == before
+
+
+def test_hook_and_import_give_the_same_ledger(fx: dict[str, Any], home: Path, tmp_path: Path) -> None:
+    for session in (oc.SES_A, oc.SES_B, oc.SES_DEV, oc.SES_ENV):
+        do_hook(fx, payload(session))
+    hooked = events(home / "ledger.db")
+    assert buckets(home / "ledger.db") == oc.EXPECTED_DB  # the hook reads the databases only
+    other = tmp_path / "other-home"
+    other.mkdir()
+    proc = run("import", "opencode", str(fx["db"]), str(fx["dev"]), str(fx["custom"]),
+               env={**fx["env"], "TOKENPRINT_HOME": str(other)})
+    assert proc.returncode == 0, proc.stderr
+    assert events(other / "ledger.db") == hooked
+    # ... and an import after the hooks adds only what the hook does not read (storage/).
+    proc = do_import(fx)
+    assert "1 new event," in proc.stdout
+    assert buckets(home / "ledger.db") == oc.EXPECTED
+
+
+def test_hook_without_a_session_reads_every_database(fx: dict[str, Any], home: Path) -> None:
+    do_hook(fx, json.dumps({"hook_event_name": "session.idle"}))
+    assert buckets(home / "ledger.db") == oc.EXPECTED_DB
+    do_hook(fx, "not json at all")  # a garbage payload: exit 0, nothing printed
+    assert buckets(home / "ledger.db") == oc.EXPECTED_DB
+
+
+def _read(path: str, home: Path, focus: dict[str, str] | None = None) -> Any:
+    """One read of ``path`` through the hook's machinery; returns the Syncer's totals."""
+    from hooks import dbsource, opencode
+    from hooks.sync import FastBackend, Syncer
+    from ledger import fastpath
+
+    conn = fastpath.open_ledger(home / "ledger.db")
+    try:
+        syncer = Syncer(FastBackend(conn), "opencode", opencode.parse, adapter=opencode)
+        name = dbsource.with_focus(path, **focus) if focus else path
+        positions = syncer.backend.load_positions("opencode", [path])
+        syncer.sync(name, positions.get(path))
+        syncer.flush()
+        return syncer.totals
+    finally:
+        conn.close()
+
+
+def _step(conn: sqlite3.Connection, pid: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(conn.execute("SELECT data FROM part WHERE id = ?", (pid,)).fetchone()[0])
+    return data
+
+
+def test_watermark_reads_only_changed_rows(fx: dict[str, Any], home: Path) -> None:
+    db = str(fx["db"])
+    first = _read(db, home)
+    assert first.result.new == 5 and first.errors == 0
+    ids = fx["ids"]
+    w = oc.connect(db)
+    # A row changed behind the watermark (its time_updated is old): not read again.
+    old = _step(w, ids["step1"])
+    old["tokens"]["input"] = 999
+    w.execute("UPDATE part SET data = ? WHERE id = ?", (json.dumps(old), ids["step1"]))
+    # A row changed with a new time_updated: read again (the ledger keeps the larger count).
+    new = _step(w, ids["b_step"])
+    new["tokens"]["output"] = 30
+    w.execute("UPDATE part SET data = ?, time_updated = ? WHERE id = ?",
+              (json.dumps(new), oc.DAY2 + 10_000_000, ids["b_step"]))
+    w.close()
+    from hooks.opencode import SLACK_MS
+
+    assert oc.SLACK_MS == SLACK_MS
+    again = _read(db, home)
+    assert (again.result.new, again.result.updated) == (0, 1)
+    got = events(home / "ledger.db")
+    assert got[ids["step1"]][5] == 100  # not re-read: the old count stays
+    assert got[ids["b_step"]][8] == 30
+    # What was read: only the rows at or past each table's watermark minus its slack: the
+    # changed step, and day 2's assistant messages (within a minute of the newest one).
+    conn = sqlite3.connect(db)
+    sizes = conn.execute("SELECT (SELECT length(data) FROM part WHERE id = ?), (SELECT sum(length(data)) "
+                         "FROM message WHERE time_updated >= ? AND instr(data, '\"assistant\"') > 0)",
+                         (ids["b_step"], oc.DAY2 + 20_000 - oc.SLACK_MS)).fetchone()
+    conn.close()
+    assert again.bytes == sizes[0] + sizes[1] < first.bytes
+    # Unchanged since: two stat() calls, nothing opened.
+    third = _read(db, home)
+    assert (third.unchanged, third.read) == (1, 0)
+
+
+def test_hook_focus_reads_one_session_through_its_index(fx: dict[str, Any], home: Path) -> None:
+    db = str(fx["db"])
+    t = _read(db, home, {"session": oc.SES_B})
+    assert t.result.new == 1  # B's step only
+    assert buckets(home / "ledger.db") == {("2026-11-03", oc.SONNET): oc.EXPECTED[("2026-11-03", oc.SONNET)]}
+    # The focused read moved only B's own watermark: a full read still reads A.
+    t = _read(db, home)
+    assert t.result.new == 4
+    conn = sqlite3.connect(db)
+    plan = " ".join(r[3] for r in conn.execute(
+        "EXPLAIN QUERY PLAN SELECT time_updated, rowid FROM part WHERE session_id = ? AND time_updated >= ? "
+        "AND instr(data, '\"step-finish\"') > 0", ("x", 0)))
+    conn.close()
+    assert "part_session_idx" in plan
+
+
+def test_replaced_database_is_read_again_and_counts_once(fx: dict[str, Any], home: Path) -> None:
+    db = fx["db"]
+    _read(str(db), home)
+    before = events(home / "ledger.db")
+    copy = db.with_name("copy.db")
+    shutil.copyfile(db, copy)
+    os.replace(copy, db)  # another inode: read from the start
+    t = _read(str(db), home)
+    assert t.restarted == 1 and t.result.new == 0 and t.result.updated == 0
+    assert events(home / "ledger.db") == before
+    # VACUUM: the same file, rows renumbered; reading again (if it comes to that) doubles nothing.
+    w = oc.connect(db)
+    w.execute("VACUUM")
+    w.close()
+    t = _read(str(db), home)
+    assert t.errors == 0 and t.result.new == 0
+    assert events(home / "ledger.db") == before
+
+
+def test_locked_rollback_journal_database_is_a_counted_error(fx: dict[str, Any], home: Path) -> None:
+    db = fx["custom"]
+    w = sqlite3.connect(db, isolation_level=None)
+    w.execute("PRAGMA journal_mode = DELETE")
+    w.execute("BEGIN EXCLUSIVE")  # a writer holding the lock of a rollback-journal database
+    try:
+        t = _read(str(db), home)
+        assert t.errors == 1 and "locked by a writer" in t.error_messages[0]
+        proc = run("opencode", input=payload(oc.SES_ENV), env=fx["env"], exe=TOKENPRINT_HOOK)
+        assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+    finally:
+        w.execute("ROLLBACK")
+        w.close()
+    t = _read(str(db), home)
+    assert t.errors == 0 and t.result.new == 1  # read on the next run
+
+
+def test_a_missing_wal_and_a_live_one(fx: dict[str, Any], home: Path) -> None:
+    db = fx["db"]
+    assert not Path(str(db) + "-wal").exists()  # opencode closed: the log is checkpointed away
+    assert _read(str(db), home).result.new == 5
+    w = oc.connect(db)  # opencode running: a log with rows not yet checkpointed
+    w.execute("PRAGMA wal_autocheckpoint = 0")
+    oc.insert_part(w, oc.ascending_id("prt", oc.DAY2 + 500_000), fx["ids"]["b1"], oc.SES_B, oc.DAY2 + 500_000,
+                   oc.step_finish(oc.tokens(1, 1), 0.0))
+    assert os.path.getsize(str(db) + "-wal") > 0
+    t = _read(str(db), home)
+    w.close()
+    assert t.result.new == 1 and t.errors == 0
+
+
+def test_default_locations(fx: dict[str, Any]) -> None:
+    from hooks import opencode
+
+    env = fx["env"]
+    assert opencode.databases(env) == [str(fx["custom"]), str(fx["dev"]), str(fx["db"])]
+    assert opencode.env_db({**env, "OPENCODE_DB": "named.db"}) == Path(env["XDG_DATA_HOME"]) / "opencode" / "named.db"
+    assert opencode.env_db({**env, "OPENCODE_DB": ":memory:"}) is None
+    no_xdg = {"HOME": env["HOME"]}
+    assert opencode.data_dir(no_xdg) == Path(env["HOME"]) / ".local" / "share" / "opencode"
+    roots = opencode.default_roots(env)
+    assert opencode.transcripts(roots) == [str(fx["dev"]), str(fx["db"]), str(fx["storage"]), str(fx["custom"])]
+    assert opencode.present(env) and not opencode.present({"HOME": "/nonexistent", "PATH": ""})
+    paths = opencode.hook_paths({"session_id": "ses_x"})  # this process's env: none here
+    assert all("::focus?session=ses_x" in p for p in paths)
+
+
+def test_id_time_resolves_the_wrapped_timestamp() -> None:
+    from hooks import opencode
+
+    pid = oc.ascending_id("prt", oc.DAY1 + 123)
+    assert opencode.id_time_ms(pid, oc.DAY1) == oc.DAY1 + 123
+    assert opencode.id_time_ms(pid, oc.DAY1 + 5 * 86_400_000) == oc.DAY1 + 123
+    assert opencode.id_time_ms("garbage", oc.DAY1) is None
+
+
+def test_hook_is_standard_library_only(fx: dict[str, Any], home: Path) -> None:
+    code = (
+        "import io, sys\n"
+        f"sys.stdin = io.TextIOWrapper(io.BytesIO({payload(oc.SES_A).encode()!r}))\n"
+        "from hooks.entry import main\n"
+        "main(['opencode'])\n"
+        f"heavy = [m for m in sys.modules if m.split('.')[0] in {HEAVY!r}]\n"
+        "print(repr(heavy))\n"
+    )
+    env = {**os.environ, **fx["env"], "TOKENPRINT_HOME": str(home)}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env,
+                          cwd=str(Path(__file__).resolve().parents[2]))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+    assert buckets(home / "ledger.db")[("2026-11-02", oc.SONNET)]["requests"] == 3  # it did the real work
