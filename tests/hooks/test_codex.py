@@ -357,7 +357,7 @@ def test_bad_lines_are_counted_skips() -> None:
     good = cc.jsonl([cc.meta("2026-09-17T08:00:00.000", cc.TA, cc.ALPHA), cc.turn_context("2026-09-17T08:00:00.100", cc.M1)])
     bad = [
         cc.token_count("2026-09-17T08:00:01.000", {"input_tokens": -5, "output_tokens": 1}),  # bad-usage
-        cc.token_count("2026-09-17T08:00:02.000", {"input_tokens": "12", "output_tokens": 1}),  # bad-usage
+        cc.token_count("2026-09-17T08:00:02.000", {"input_tokens": "12", "output_tokens": 1}),  # type: ignore[dict-item] # bad-usage
         cc.token_count("2040-01-01T00:00:00.000", cc.usage(10, 0, 0, 1, 0)),  # far-instant
         cc.token_count("2026-09-17T08:00:03.000", cc.usage(2 * 10**9, 0, 0, 1, 0)),  # absurd-count
         cc.token_count("not a time", cc.usage(3 * 10**9, 0, 0, 3, 0)),  # bad-timestamp
