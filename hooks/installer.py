@@ -37,6 +37,11 @@ Standard library only. Follows pre-commit's installer, and goes further:
   a read-only folder) leaves the file, the backups and the saved original as they
   were, and no temporary file.
 
+- a file in the ``jsonc`` dialect (JSON with comments: Gemini CLI's settings.json)
+  is never re-serialised: :mod:`hooks.jsonc` edits its text in place, so every
+  comment, blank line and formatting outside our entries survives install and
+  uninstall byte for byte; an edit that would have to touch a comment is refused.
+
 The shape is Claude Code's (``{"hooks": {"Stop": [{"hooks": [{"type": "command",
 "command": ..., "timeout": ...}]}]}}``), which Gemini CLI and Codex's hooks.json share.
 """
@@ -213,6 +218,8 @@ class Loaded:
     indent: int | str = 2
     newline: bool = True
     crlf: bool = False
+    #: ``json``, or ``jsonc`` (JSON with comments, edited by minimal text edits: ``hooks.jsonc``).
+    dialect: str = "json"
 
 
 def _indent_of(text: str) -> int | str:
@@ -223,18 +230,47 @@ def _indent_of(text: str) -> int | str:
     return "\t" if ws.startswith("\t") else len(ws)
 
 
-def parse(path: Path, raw: bytes | None) -> Loaded:
+DIALECTS = ("json", "jsonc")
+
+
+def _check_dialect(dialect: str) -> None:
+    if dialect not in DIALECTS:
+        raise ValueError(f"unknown settings dialect {dialect!r}; expected one of {', '.join(DIALECTS)}")
+
+
+def _parse_jsonc(path: Path, raw: bytes, text: str) -> Loaded:
+    """A JSON-with-comments file (``hooks.jsonc``); refused as :func:`parse` refuses JSON."""
+    from hooks import jsonc
+
+    try:
+        data = jsonc.parse(text, parse_float=_parse_float, parse_int=_parse_int).root.value
+    except jsonc.JsoncError as exc:
+        raise SettingsError(
+            f"{path}: not valid JSON with comments: {exc}; left untouched (fix the file, then run this again)"
+        ) from None
+    if not isinstance(data, dict):
+        raise SettingsError(
+            f"{path}: the top level is a JSON {type(data).__name__}, expected an object; left untouched"
+        )
+    return Loaded(path, data, raw, _indent_of(text), text.endswith("\n"), "\r\n" in text, "jsonc")
+
+
+def parse(path: Path, raw: bytes | None, dialect: str = "json") -> Loaded:
     """The settings in ``raw`` (None = no file = empty settings), read from ``path``.
 
+    ``dialect``: ``json``, or ``jsonc`` (comments allowed, kept by every edit).
     Raises :class:`SettingsError`."""
+    _check_dialect(dialect)
     if raw is None:
-        return Loaded(path, {}, None)
+        return Loaded(path, {}, None, dialect=dialect)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SettingsError(f"{path}: not UTF-8 (byte {exc.start}); left untouched") from None
     if not text.strip():
-        return Loaded(path, {}, raw)
+        return Loaded(path, {}, raw, dialect=dialect)
+    if dialect == "jsonc":
+        return _parse_jsonc(path, raw, text)
     try:
         data = json.loads(text, parse_float=_parse_float, parse_int=_parse_int, parse_constant=_constant)
     except json.JSONDecodeError as exc:
@@ -284,14 +320,14 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
-def load(path: Path) -> Loaded:
+def load(path: Path, dialect: str = "json") -> Loaded:
     """Read ``path`` through any symbolic link (absent = empty settings). Raises
     :class:`SettingsError`."""
     try:
         raw = _read(path)
     except OSError as exc:
         raise SettingsError(f"{path}: cannot read: {exc.strerror}") from None
-    return parse(path, raw)
+    return parse(path, raw, dialect)
 
 
 def _encode(value: Any, indent: str, level: int, out: list[str]) -> None:
@@ -326,9 +362,30 @@ def _encode(value: Any, indent: str, level: int, out: list[str]) -> None:
         raise TypeError(f"{type(value).__name__} is not JSON")
 
 
+def _dumps_jsonc(loaded: Loaded, data: dict[str, Any]) -> bytes:
+    """The file's own text edited into ``data`` by minimal text edits (``hooks.jsonc``):
+    every byte outside the changed entries, comments included, is kept."""
+    from hooks import jsonc
+
+    assert loaded.raw is not None
+    bom = loaded.raw.startswith(b"\xef\xbb\xbf")
+    text = loaded.raw.decode("utf-8-sig")
+    try:
+        new = jsonc.update(text, data, parse_float=_parse_float, parse_int=_parse_int)
+    except jsonc.JsoncError as exc:
+        raise SettingsError(
+            f"{loaded.path}: cannot be edited safely: {exc}; left untouched "
+            "(add or remove the tokenprint hook entries by hand, or move that comment)"
+        ) from None
+    return (b"\xef\xbb\xbf" if bom else b"") + new.encode("utf-8")
+
+
 def dumps(loaded: Loaded, data: dict[str, Any]) -> bytes:
     """``data`` serialised in the style of ``loaded`` (indent, final newline, CRLF);
-    numbers as the tokens they were read from."""
+    numbers as the tokens they were read from. A ``jsonc`` file with content is
+    edited in place instead (:func:`_dumps_jsonc`)."""
+    if loaded.dialect == "jsonc" and loaded.raw is not None and loaded.raw.decode("utf-8-sig").strip():
+        return _dumps_jsonc(loaded, data)
     out: list[str] = []
     indent = loaded.indent if isinstance(loaded.indent, str) else " " * loaded.indent
     _encode(data, indent, 0, out)
@@ -432,12 +489,12 @@ def edit_lock(home: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _edit(home: Path, path: Path, edit: Callable[[Loaded], str]) -> str:
+def _edit(home: Path, path: Path, edit: Callable[[Loaded], str], dialect: str = "json") -> str:
     """Run ``edit`` on the file as read now; if another program changes the file before
     our write, run it once more on the new bytes, then refuse (never overwrite theirs)."""
     with edit_lock(home):
         for _attempt in range(2):
-            loaded = load(path)
+            loaded = load(path, dialect)
             try:
                 return edit(loaded)
             except _Changed:
@@ -487,7 +544,7 @@ def _install(home: Path, loaded: Loaded, content: bytes) -> None:
         raise
 
 
-def originals(home: Path, path: Path) -> list[Loaded]:
+def originals(home: Path, path: Path, dialect: str = "json") -> list[Loaded]:
     """The file as it was before we first installed into it (the snapshots we kept,
     newest kind first; unreadable ones are skipped)."""
     out = []
@@ -499,7 +556,7 @@ def originals(home: Path, path: Path) -> list[Loaded]:
         if blob != b"-" and blob[:1] != b"+":
             continue  # truncated (0 bytes) or not ours: never "restore" from it
         try:
-            out.append(parse(path, None if blob == b"-" else blob[1:]))
+            out.append(parse(path, None if blob == b"-" else blob[1:], dialect))
         except SettingsError:
             continue
     return out
@@ -565,7 +622,7 @@ def _write_without(home: Path, loaded: Loaded, target: dict[str, Any], fallback:
     rebuilt from the original when it can be, else ``fallback`` (``target`` with the
     containers we emptied pruned) in the file's own style."""
     left = has_ours(target)
-    for base in originals(home, loaded.path):
+    for base in originals(home, loaded.path, loaded.dialect):
         content = _replay(base, target)
         if content is False:
             continue
@@ -711,10 +768,16 @@ def installed_hooks(data: dict[str, Any]) -> dict[str, list[str]]:
 
 
 def install_hooks(
-    home: Path, path: Path, events: list[str], command: str, timeout: int | None = 10
+    home: Path, path: Path, events: list[str], command: str, timeout: int | None = 10,
+    dialect: str = "json",
 ) -> str:
-    """Add (or update) our hook entries in ``path``. Returns what was done."""
-    return _edit(home, path, lambda loaded: _install_hooks(home, loaded, events, command, timeout))
+    """Add (or update) our hook entries in ``path``. Returns what was done.
+
+    ``dialect="jsonc"``: a file with comments, edited by minimal text edits (every
+    comment and blank line outside our entries kept byte for byte); one that cannot
+    be edited so is refused (:class:`SettingsError`) and left untouched."""
+    _check_dialect(dialect)
+    return _edit(home, path, lambda loaded: _install_hooks(home, loaded, events, command, timeout), dialect)
 
 
 def _install_hooks(home: Path, loaded: Loaded, events: list[str], command: str, timeout: int | None) -> str:
@@ -726,8 +789,9 @@ def _install_hooks(home: Path, loaded: Loaded, events: list[str], command: str, 
     return "installed"
 
 
-def uninstall_hooks(home: Path, path: Path, events: list[str]) -> str:
-    return _edit(home, path, lambda loaded: _uninstall_hooks(home, loaded, events))
+def uninstall_hooks(home: Path, path: Path, events: list[str], dialect: str = "json") -> str:
+    _check_dialect(dialect)
+    return _edit(home, path, lambda loaded: _uninstall_hooks(home, loaded, events), dialect)
 
 
 def _uninstall_hooks(home: Path, loaded: Loaded, events: list[str]) -> str:
