@@ -207,9 +207,10 @@ def fully_read(pos: Position | None, st: os.stat_result) -> bool:
     return pos.size == st.st_size and pos.identity.split(":", 1)[0] == str(st.st_ino)
 
 
-def stored_positions(home: Path, client: str) -> dict[str, Position] | None:
+def stored_positions(home: Path, client: str, strict: bool = False) -> dict[str, Position] | None:
     """The ledger's stored positions for ``client``, read only (None: no local ledger,
-    or it cannot be read). With ``$TOKENPRINT_DATABASE_URL``, through that database."""
+    or, unless ``strict``, one that cannot be read: ``strict`` raises its error). With
+    ``$TOKENPRINT_DATABASE_URL``, through that database."""
     from hooks.sync import POSITION_COLUMNS, position_from_row
 
     if os.environ.get("TOKENPRINT_DATABASE_URL", "").strip():
@@ -217,14 +218,14 @@ def stored_positions(home: Path, client: str) -> dict[str, Position] | None:
 
         try:
             backend, close = open_backend(home)
+            try:
+                return backend.load_positions(client, None)
+            finally:
+                close()
         except Exception:  # noqa: BLE001 - an unreachable server: nothing to compare with
+            if strict:
+                raise
             return None
-        try:
-            return backend.load_positions(client, None)
-        except Exception:  # noqa: BLE001
-            return None
-        finally:
-            close()
     path = ledger_path(home)
     if not path.is_file():
         return None
@@ -235,6 +236,8 @@ def stored_positions(home: Path, client: str) -> dict[str, Position] | None:
         finally:
             conn.close()
     except sqlite3.Error:
+        if strict:
+            raise
         return None
     return dict(position_from_row(r) for r in rows)
 

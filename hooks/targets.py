@@ -163,6 +163,7 @@ class JsonHooks:
         from hooks.installer import (
             STATUSLINE_KEY,
             SettingsError,
+            _check_shape,
             installed_hooks,
             load,
             statusline_is_ours,
@@ -172,7 +173,9 @@ class JsonHooks:
         if not os.path.lexists(path):
             return TargetStatus(path, scope, self.kind, [], [], [])
         try:
-            data = load(path, **self._kw(load, path)).data
+            loaded = load(path, **self._kw(load, path))
+            _check_shape(loaded, list(self.events))  # what install would refuse, status says
+            data = loaded.data
         except SettingsError as exc:
             return TargetStatus(path, scope, self.kind, [], [], [], problem=str(exc))
         ours = installed_hooks(data)

@@ -277,6 +277,13 @@ def install(clients: tuple[str, ...], all_: bool, scope: str) -> None:
         sys.exit(worst)
 
 
+def _holds_ours(home: Path, target: Any, scope: str) -> bool:
+    from hooks.doctor import target_status
+
+    st = target_status(target, home, scope)
+    return bool(st.installed or st.problem)
+
+
 def _to_uninstall(home: Path, mod: Any, scope: str) -> bool:
     """Whether the client has something of ours in ``scope``, or a file there that
     cannot be read (the uninstall then says why)."""
@@ -310,8 +317,9 @@ def uninstall(clients: tuple[str, ...], all_: bool, scope: str) -> None:
     worst = 0
     for client in chosen:
         mod = mods[client]
-        # every declared target, even one that does not apply here any more: ours goes
-        ts = [t for t in getattr(mod, "INSTALL", ()) if scope in t.scopes]
+        # the targets that apply, and any other that holds something of ours (ours goes)
+        ts = [t for t in getattr(mod, "INSTALL", ()) if scope in t.scopes
+              and (t.applies() or _holds_ours(home, t, scope))]
         if not ts:
             _targets_for(client, mod, scope, only_one=len(chosen) == 1)
             continue
@@ -334,7 +342,7 @@ def history_at_risk(home: Path, client: str, mod: Any, now: float | None = None)
     ledger yet: nothing is read."""
     from hooks.doctor import source_risk, stored_positions
 
-    return source_risk(mod, stored_positions(home, client) or {}, now, known=False)
+    return source_risk(mod, stored_positions(home, client, strict=True) or {}, now, known=False)
 
 
 def history_line(client: str, mod: Any, risk: Any) -> str:
@@ -353,7 +361,7 @@ def history_line(client: str, mod: Any, risk: Any) -> str:
         deletes = f"{name} deletes {many} after {plural(cleanup, 'day')}, {src}"
     tail = f" ({deletes})" if deletes else ""
     if files == 0:
-        roots = [shown(p) for p in _roots(mod)]
+        roots = [shown(p) for p in search_roots(mod)]
         where = " or ".join(roots) if roots else "the default locations"
         return f"no {many} found in {where}{tail}"
     if unread == 0:
@@ -368,9 +376,11 @@ def history_line(client: str, mod: Any, risk: Any) -> str:
             f"{'has' if unread == 1 else 'have'} usage not yet in the ledger{tail}" + fix)
 
 
-def _roots(mod: Any) -> list[Path]:
-    """Where the adapter looks by default (``default_roots()``)."""
-    fn = getattr(mod, "default_roots", None)
+def search_roots(mod: Any) -> list[Path]:
+    """Where the adapter looks by default, for messages: ``search_roots()`` when it
+    declares one (the folders ``default_roots()`` would return, existing or not),
+    else ``default_roots()``."""
+    fn = getattr(mod, "search_roots", None) or getattr(mod, "default_roots", None)
     if fn is None:
         return []
     try:
@@ -385,7 +395,8 @@ def _last_run_line(home: Path, client: str) -> str:
 
     last = hooklog.last_run(home, client)
     if last is None:
-        return f"{client}: the hook has not run yet"
+        error = last_error(home, client)
+        return f"{client}: the hook has not run yet" + (f"\n  last logged problem: {error}" if error else "")
     if last.get("ok"):
         outcome = f"ok, {last.get('new', 0)} new, {last.get('updated', 0)} updated"
     else:
@@ -393,8 +404,8 @@ def _last_run_line(home: Path, client: str) -> str:
     line = (f"{client}: last hook run {ago(time.time() - float(last.get('ts', 0)))} "
             f"({last.get('event') or '?'}, {outcome})")
     error = last_error(home, client)
-    if error and not last.get("ok"):
-        line += f"\n  last log line: {error}"
+    if error and str(last.get("error") or "\0") not in error:
+        line += f"\n  last logged problem: {error}"
     return line
 
 

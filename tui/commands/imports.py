@@ -93,14 +93,14 @@ def import_(client: str, paths: tuple[Path, ...], progress: bool | None) -> None
 def nothing_found(client: str) -> str:
     """``codex: no rollouts found in ~/.codex/sessions or ~/.codex/archived_sessions``:
     the adapter's noun for its sources (``SOURCE_NOUN``, default ``transcripts``) and
-    where it looked (``default_roots()``)."""
+    where it looked (``search_roots()``, else ``default_roots()``)."""
     import importlib
 
     from hooks import ADAPTERS
     from hooks.doctor import source_noun
-    from tui.commands.hooks_cmd import shown
+    from tui.commands.hooks_cmd import search_roots, shown
 
     mod = importlib.import_module(ADAPTERS[client])
-    roots = [shown(Path(p)) for p in mod.default_roots()]
+    roots = [shown(Path(p)) for p in search_roots(mod)]
     where = " or ".join(roots) if roots else "the default locations"
     return f"{client}: no {source_noun(mod)[1]} found in {where}"
