@@ -617,12 +617,24 @@ def _replay(base: Loaded, target: dict[str, Any]) -> bytes | None | bool:
     return dumps(base, data)
 
 
+def _replays_to(base: Loaded, loaded: Loaded) -> bool:
+    """Whether ``loaded`` is exactly ``base`` with our entries replayed on it, byte for
+    byte: for JSON with comments, equal data can still hide a comment the user added."""
+    try:
+        content = _replay(base, loaded.data)
+    except SettingsError:
+        return False
+    return content == loaded.raw
+
+
 def _write_without(home: Path, loaded: Loaded, target: dict[str, Any], fallback: dict[str, Any]) -> str:
     """Write the settings as ``target`` says (the file minus what is uninstalled):
     rebuilt from the original when it can be, else ``fallback`` (``target`` with the
     containers we emptied pruned) in the file's own style."""
     left = has_ours(target)
     for base in originals(home, loaded.path, loaded.dialect):
+        if loaded.dialect == "jsonc" and not _replays_to(base, loaded):
+            continue  # edited since (if only a comment): edit the file as it is now
         content = _replay(base, target)
         if content is False:
             continue

@@ -87,6 +87,8 @@ class _Scanner:
             elif c == "/" and i + 1 < n and text[i + 1] == "/":
                 j = text.find("\n", i)
                 j = n if j == -1 else j
+                if text[j - 1] == "\r":
+                    j -= 1  # the line ends at a CRLF: the comment stops before it
                 self.comments.append((i, j))
                 i = j
             elif c == "/" and i + 1 < n and text[i + 1] == "*":
@@ -346,18 +348,30 @@ class _Editor:
             return [Edit(last.end, 0, content)]
         indent = _line_indent(text, first_start)
         content = self._element_text(container, key, value, indent)
-        # After the last element's line (a comment there stays on it), before the closer.
-        line_end = text.find("\n", last.end)
-        line_end = len(text) if line_end == -1 else line_end
-        if text[line_end - 1 : line_end] == "\r":
-            line_end -= 1
-        at = line_end if close >= line_end else last.end
+        # After the comments that follow the last element on its line (they stay on it).
+        at = self._after_trailing(last.end, close)
         if at == last.end:
             return [Edit(last.end, 0, "," + self.eol + indent + content)]
         return [Edit(last.end, 0, ","), Edit(at, 0, self.eol + indent + content)]
 
-    def _span_out(self, a: int, b: int) -> tuple[int, int]:
-        """Widen ``[a, b)`` to whole lines when it stands alone on its lines."""
+    def _after_trailing(self, pos: int, limit: int) -> int:
+        """Past the comments that follow ``pos`` on its line (a block comment may run on)."""
+        text, ends = self.text, dict(self.doc.comments)
+        at = pos
+        while True:
+            j = at
+            while j < limit and text[j] in " \t":
+                j += 1
+            if j < limit and j in ends:
+                at = ends[j]
+                if text.startswith("//", j):
+                    return at
+                continue
+            return at
+
+    def _span_out(self, a: int, b: int) -> tuple[int, int, bool]:
+        """Widen ``[a, b)`` to whole lines when it stands alone on its lines (True), else
+        over the spaces after it (False)."""
         text = self.text
         ls = _line_start(text, a)
         j = b
@@ -365,10 +379,10 @@ class _Editor:
             j += 1
         if not text[ls:a].strip():
             if text.startswith("\r\n", j):
-                return ls, j + 2
+                return ls, j + 2, True
             if text.startswith("\n", j):
-                return ls, j + 1
-        return a, j
+                return ls, j + 1, True
+        return a, j, False
 
     def remove(self, container: Node, index: int) -> list[Edit]:
         text = self.text
@@ -376,18 +390,25 @@ class _Editor:
                  else [(v.start, v, c) for v, c in container.items])
         start, node, comma = elems[index]
         if comma != -1:
-            a, b = self._span_out(start, comma + 1)
+            a, b, _whole = self._span_out(start, comma + 1)
             edits = [Edit(a, b - a, "")]
         else:
-            a, b = self._span_out(start, node.end)
+            a, b, whole = self._span_out(start, node.end)
             if index == 0:
-                edits = [Edit(a, b - a, "")]
+                edits = [Edit(a, b - a, "")] if whole else [Edit(start, node.end - start, "")]
             else:
                 prev_comma = elems[index - 1][2]
-                if a == start and not text[prev_comma + 1 : start].strip():
-                    edits = [Edit(prev_comma, b - prev_comma, "")]
-                else:
+                at = self._after_trailing(prev_comma + 1, start)
+                if not text[at:start].strip():  # the inverse of :meth:`append`
+                    edits = [Edit(prev_comma, 1, ""), Edit(at, node.end - at, "")]
+                    if at == prev_comma + 1:
+                        edits = [Edit(prev_comma, node.end - prev_comma, "")]
+                elif not whole and not text[prev_comma + 1 : start].strip():
+                    edits = [Edit(prev_comma, node.end - prev_comma, "")]  # ", x" inline
+                elif whole:
                     edits = [Edit(prev_comma, 1, ""), Edit(a, b - a, "")]
+                else:
+                    edits = [Edit(prev_comma, 1, ""), Edit(start, node.end - start, "")]
         for e in edits:
             self._check_no_comment(e.offset, e.offset + e.length, "remove this entry")
         return edits
