@@ -139,7 +139,7 @@ CLIENTS = {
                     {"zst_rollout": (-1, None)}),
     "gemini-cli": Client("gemini-cli", "gen_gemini_corpus", "gemini", lambda c: c / ".gemini",
                          lambda c: {"GEMINI_DATA_DIR": str(c / ".gemini" / "tmp")}, cc_common, ours_gemini,
-                         {"migrated_legacy_copy": (+1, None), "tokens_tool": (+1, ("input",))}),
+                         {"migrated_legacy_copy": (+1, None)}),
     "opencode": Client("opencode", "gen_opencode_corpus", "opencode", lambda c: c / "opencode",
                        lambda c: {"OPENCODE_DATA_DIR": str(c / "opencode")}, cc_common, ours_folded,
                        {"overwritten_step": (-1, None), "unfinished_message_without_steps": (+1, None)}),
@@ -289,6 +289,34 @@ def compare(client: Client, corpus: Path, report: Path, cc_out: Path | None) -> 
     return ok, residual
 
 
+def by_file(client: Client, corpus: Path, cc: str, work: Path) -> None:
+    """ccusage's session report against the corpus's manifest, file by file, grouped by
+    the kind of file (the trap it holds): where the difference sits (Codex)."""
+    manifest = json.loads((corpus / "expected.json").read_text()).get("manifest")
+    if not manifest:
+        return
+    out = work / f"{client.name}-sessions.json"
+    timed([cc, client.cc_sub, "session", "--json", "--offline", "-z", "UTC"],
+          {**client.cc_env(corpus), "TZ": "UTC"}, out)
+    theirs: dict[str, dict[str, int]] = {}
+    for row in json.loads(out.read_text()).get("sessions", []):
+        name = row.get("sessionFile") or str(row.get("sessionId", "")).rsplit("/", 1)[-1]
+        theirs[name] = client.cc_row(row)
+    groups: dict[str, dict[str, int]] = {}
+    for name, entry in manifest.items():
+        mine = client.ours({b: int(entry.get(b, 0)) for b in BUCKETS})
+        got = theirs.get(name, dict.fromkeys(mine, 0))
+        g = groups.setdefault(entry["kind"], {"files": 0, "differ": 0, **dict.fromkeys(mine, 0)})
+        g["files"] += 1
+        g["differ"] += int(got != mine)
+        for k in mine:
+            g[k] += got.get(k, 0) - mine[k]
+    print("  ccusage minus ours, file by file, by kind of rollout:")
+    for kind, g in sorted(groups.items(), key=lambda kv: -abs(kv[1].get("input", 0))):
+        diffs = ", ".join(f"{k} {v:+,d}" for k, v in g.items() if k not in ("files", "differ") and v)
+        print(f"    {kind}: {g['differ']} of {g['files']} files differ" + (f" ({diffs})" if diffs else ""))
+
+
 def run_client(client: Client, a: argparse.Namespace, cc: str | None, work: Path) -> Result:
     corpus = corpus_for(client, a.mb, a.seed, a.corpus)
     m = measure(client, corpus, a.runs, cc, work)
@@ -300,6 +328,8 @@ def run_client(client: Client, a: argparse.Namespace, cc: str | None, work: Path
         print(f"  ccusage {client.cc_sub} daily --json --offline: {m['cc']:.2f} s ({m['mb'] / m['cc']:.0f} MB/s)")
         print(f"  ratio cold/ccusage: {m['cold'] / m['cc']:.2f}x   ratio warm/ccusage: {m['warm'] / m['cc']:.2f}x")
     ok, residual = compare(client, corpus, m["report"], m["cc_out"])
+    if cc:
+        by_file(client, corpus, cc, work)
     res = Result(client.name, m["mb"], m["cold"], m["warm"], m["cc"], m["rss_import"], m["rss_report"],
                  exact=ok, residual=residual)
     if a.small_mb:

@@ -103,6 +103,7 @@ class Line:
     total: Usage | None = None  # its cumulative total
     dup: bool = False           # a repeated token_count (same total as the one before)
     when: datetime | None = None
+    replayed: bool = False      # a parent's line replayed in a fork (not the child's usage)
 
 
 @dataclass
@@ -266,10 +267,19 @@ class Gen:
         self.parents: list[Rollout] = []
         self.to_compress: list[Path] = []
         self.zstd = shutil.which("zstd")
+        #: rollout file stem -> its kind (the trap it holds) and its own buckets
+        self.manifest: dict[str, dict[str, Any]] = {}
 
-    def write(self, ro: Rollout, start: datetime, *, archive_ok: bool = True) -> None:
+    def write(self, ro: Rollout, start: datetime, kind: str, *, archive_ok: bool = True) -> None:
         data = ro.text_bytes()
         path = self.root / "sessions" / rollout_name(start, ro.thread)
+        own = Usage()
+        n = 0
+        for ln in ro.lines:
+            if ln.usage is not None and not ln.dup and not ln.replayed:
+                own = own.plus(ln.usage)
+                n += 1
+        self.manifest[path.name[: -len(".jsonl")]] = {"kind": kind, **own.buckets(), "requests": n}
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         self.files += 1
@@ -280,9 +290,11 @@ class Gen:
             arch.write_bytes(data)
             self.bytes += len(data)
             self.trap_file("archived_copy", ro)
+            self.manifest[path.name[: -len(".jsonl")]]["kind"] += " (and archived)"
         elif archive_ok and self.zstd and r.random() < 0.02:
             self.to_compress.append(path)
             self.trap_file("zst_rollout", ro)
+            self.manifest[path.name[: -len(".jsonl")]]["kind"] += " (.zst)"
         self.bytes += len(data)
 
     def trap_file(self, name: str, ro: Rollout) -> None:
@@ -307,7 +319,8 @@ class Gen:
         restart_at = r.randrange(2, 12) if r.random() < 0.02 else -1
         for i in range(r.randrange(2, 25)):
             ro.turn(restart=i == restart_at)
-        self.write(ro, start)
+        self.write(ro, start, "last_token_usage only" if ro.last_only else
+                   "counter restart" if restart_at >= 0 else "main")
         if not ro.last_only:
             self.parents.append(ro)
             if len(self.parents) > 10:
@@ -339,7 +352,7 @@ class Gen:
             if mode != "kept":
                 when = fork_t + timedelta(milliseconds=j * 15 if mode == "spread" else 0)
                 text = text[:14] + iso(when) + text[38:]  # '{"timestamp":"' + 24 characters
-            child.lines.append(Line(text, usage=ln.usage, total=ln.total, dup=ln.dup))
+            child.lines.append(Line(text, usage=ln.usage, total=ln.total, dup=ln.dup, replayed=True))
             if ln.usage is not None and not ln.dup:
                 replayed = replayed.plus(ln.usage)
         kind = ("subagent" if subagent else "fork") + "_prefix_" + mode
@@ -356,7 +369,8 @@ class Gen:
                 for when, _m, u in got:
                     if when.replace(microsecond=0) == first_sec == fork_t.replace(microsecond=0):
                         self.led.trap(kind + "_child_same_second", u.buckets())
-        self.write(child, fork_t, archive_ok=False)
+        self.write(child, fork_t, kind.replace("_", " ") + (", own turn in the fork's second" if same else ""),
+                   archive_ok=False)
 
     def child_only(self) -> None:
         """A subagent that writes the parent's session_meta but none of its usage."""
@@ -375,18 +389,21 @@ class Gen:
                 for when, _m, u in got:
                     if when.replace(microsecond=0) == sec:
                         self.led.trap("child_only_same_second", u.buckets())
-        self.write(child, spawn, archive_ok=False)
+        self.write(child, spawn, "child-only subagent" + (", first responses in one second" if fast else ""),
+                   archive_ok=False)
 
     def finish(self) -> None:
         if self.to_compress and self.zstd:
             before = sum(p.stat().st_size for p in self.to_compress)
-            subprocess.run([self.zstd, "-q", "--rm", "-3", *map(str, self.to_compress)], check=True)
+            subprocess.run([self.zstd, "-q", "-f", "--rm", "-3", *map(str, self.to_compress)], check=True)
             after = sum(p.with_name(p.name + ".zst").stat().st_size for p in self.to_compress)
             self.bytes += after - before  # the compressed file is what is on disk
 
 
 def generate(root: Path, mb: float, seed: int = 1) -> dict[str, Any]:
     """A ``$CODEX_HOME`` of about ``mb`` MB under ``root`` and its ``expected.json``."""
+    for old in ("sessions", "archived_sessions"):
+        shutil.rmtree(root / old, ignore_errors=True)  # a corpus made again from scratch
     g = Gen(root, seed)
     cwds = [f"/home/u/proj{i}" for i in range(25)]
     target = int(mb * 1e6)
@@ -402,7 +419,7 @@ def generate(root: Path, mb: float, seed: int = 1) -> dict[str, Any]:
             start = DAY0 + timedelta(days=g.r.randrange(0, DAYS), seconds=g.r.randrange(0, 86400))
             g.main_session(start, g.r.choice(cwds))
     g.finish()
-    return g.led.write(root, g.bytes, seed, client="codex", files=g.files)
+    return g.led.write(root, g.bytes, seed, client="codex", files=g.files, manifest=g.manifest)
 
 
 def one_rollout(path: Path, mb: float, seed: int = 7) -> Rollout:

@@ -22,12 +22,12 @@ at realistic rates:
 - legacy ``.json`` sessions in old sha256 project folders and in slug folders;
   a legacy session resumed and migrated into a ``.jsonl`` (its messages in both:
   counted once);
-- ``tokens.tool`` on a few responses (tool-use prompt tokens: not in a bucket of
-  clients.md; counted as a trap);
+- ``tokens.tool`` on a few responses (``toolUsePromptTokenCount``: prompt tokens
+  apart from ``input``; added to fresh input, as ``hooks/gemini_cli.py`` does);
 - info and error records without tokens; a line cut by a torn write.
 
-Buckets (clients.md): fresh input = input - cached, cache read = cached, output,
-reasoning = thoughts.
+Buckets (clients.md, ``hooks/gemini_cli.py``): fresh input = input - cached + tool,
+cache read = cached, output, reasoning = thoughts.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ import argparse
 import hashlib
 import json
 import random
+import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -167,7 +168,7 @@ class Chat:
 
 
 def buckets(tok: dict[str, int]) -> Buckets:
-    return {"input_tokens": tok["input"] - tok["cached"], "cache_read_tokens": tok["cached"],
+    return {"input_tokens": tok["input"] - tok["cached"] + tok["tool"], "cache_read_tokens": tok["cached"],
             "output_tokens": tok["output"], "reasoning_tokens": tok["thoughts"]}
 
 
@@ -240,6 +241,7 @@ class Gen:
 
 def generate(root: Path, mb: float, seed: int = 1) -> dict[str, Any]:
     """A Gemini CLI home (``$GEMINI_CLI_HOME``) of about ``mb`` MB and its ``expected.json``."""
+    shutil.rmtree(root / ".gemini", ignore_errors=True)  # a corpus made again from scratch
     g = Gen(root, seed)
     target = int(mb * 1e6)
     while g.bytes < target:
