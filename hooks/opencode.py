@@ -32,7 +32,8 @@ The counting rules (:func:`step_event`, :func:`message_event`):
   the output rate), so output = ``output - reasoning`` when reasoning fits in it,
   else ``output`` (a provider that reported them apart);
 - model and provider are the message's ``modelID``/``providerID`` (a step part
-  carries none); the project is the message's ``path.root`` (else ``path.cwd``,
+  carries none); the project is the message's ``path.cwd`` (else ``path.root``,
+  which is the git worktree and ``/`` outside one, as opencode 1.18.33 writes it;
   else the session's ``directory``); the session is the session id;
 - the instant is the step's own: a part id (``Identifier.ascending``,
   ``packages/opencode/src/id/id.ts``) holds its creation time in ms (48 bits of
@@ -204,8 +205,8 @@ class Message:
             self.provider = _text(data["model"].get("providerID"))
         path = data.get("path")
         project = None
-        if type(path) is dict:
-            project = _text(path.get("root")) or _text(path.get("cwd"))
+        if type(path) is dict:  # root is the git worktree, "/" outside one: cwd first
+            project = _text(path.get("cwd")) or _text(path.get("root"))
         self.project = project
         t = data.get("time")
         self.created = _ms(t.get("created")) if type(t) is dict else None
