@@ -93,8 +93,9 @@ def test_installing_twice_gives_the_same_bytes(gdir: Path, home: Path, shape: st
     assert set(ours(path)) == {"AfterAgent", "SessionEnd"}
     entry = json.loads(jsonc.strip_comments(once.decode("utf-8-sig")))["hooks"]["AfterAgent"][-1]["hooks"][0]
     assert entry["timeout"] == 10000  # milliseconds, as Gemini CLI reads it
-    if SHAPES[shape]:
-        assert comments(once.decode("utf-8")) == comments(SHAPES[shape])  # every comment, in order
+    original = SHAPES[shape]
+    if original:
+        assert comments(once.decode("utf-8")) == comments(original)  # every comment, in order
 
 
 @pytest.mark.parametrize("shape", sorted(SHAPES))
@@ -103,10 +104,11 @@ def test_uninstall_gives_back_the_original_bytes(gdir: Path, home: Path, shape: 
     write(path, SHAPES[shape])
     TARGET.install(home, "user", ARGV)
     said = TARGET.uninstall(home, "user")
-    if SHAPES[shape] is None:
+    original = SHAPES[shape]
+    if original is None:
         assert not path.exists() and said == "removed the file we had created"
     else:
-        assert path.read_bytes() == SHAPES[shape].encode("utf-8") and said == "restored the original content"
+        assert path.read_bytes() == original.encode("utf-8") and said == "restored the original content"
     assert TARGET.uninstall(home, "user").startswith("nothing installed")
 
 
