@@ -697,37 +697,138 @@ def hook_states(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     return state if isinstance(state, dict) else {}
 
 
-def trust_notes(scope: str, path: Path, status: Any) -> list[str]:
-    """Notes for ``hooks status codex``: Codex runs a hook that is not centrally managed
-    only once the user has trusted it in ``/hooks``, and records that as a
-    ``trusted_hash`` in ``[hooks.state]`` of ``$CODEX_HOME/config.toml``. Codex hashes
-    the hook's whole normalised definition (``engine/discovery.rs``), whose fields change
-    between versions, so we check that a trust was recorded for our entry, not its hash:
-    after an install that changed our command, Codex shows it as modified and asks again."""
-    if not status.installed:
-        return []
+def codex_hook_list(cwd: Path, env: Mapping[str, str] | None = None, timeout: float = 5.0) -> list[dict[str, Any]] | None:
+    """Codex's own view of its hooks: ``hooks/list`` of ``codex app-server`` (JSON-RPC over
+    stdio, ``codex-rs/app-server-protocol``), each with its ``sourcePath``, ``eventName``,
+    ``command``, ``enabled`` and ``trustStatus`` (``trusted``, ``untrusted``,
+    ``modified``, ``managed``). None when Codex is not on PATH, is older than that API,
+    or does not answer within ``timeout`` seconds."""
+    import selectors
+    import shutil
+    import subprocess
+
+    env = dict(os.environ if env is None else env)
+    exe = shutil.which("codex", path=env.get("PATH"))
+    if exe is None:
+        return None
+    try:
+        proc = subprocess.Popen([exe, "app-server"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, env=env, cwd=str(cwd) if cwd.is_dir() else None)
+    except OSError:
+        return None
+    assert proc.stdin is not None and proc.stdout is not None
+    deadline = time.monotonic() + timeout
+    sel = selectors.DefaultSelector()
+    buf = b""
+
+    def send(msg: dict[str, Any]) -> None:
+        assert proc.stdin is not None
+        proc.stdin.write(json.dumps(msg).encode() + b"\n")
+        proc.stdin.flush()
+
+    def answer(i: int) -> dict[str, Any] | None:
+        nonlocal buf
+        while True:
+            while b"\n" in buf:
+                raw, buf = buf.split(b"\n", 1)
+                try:
+                    msg = json.loads(raw)
+                except ValueError:
+                    continue
+                if isinstance(msg, dict) and msg.get("id") == i:
+                    return msg
+            left = deadline - time.monotonic()
+            if left <= 0 or not sel.select(left):
+                return None
+            assert proc.stdout is not None
+            chunk = os.read(proc.stdout.fileno(), 1 << 16)
+            if not chunk:
+                return None
+            buf += chunk
+
+    try:
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        send({"id": 1, "method": "initialize",
+              "params": {"clientInfo": {"name": "tokenprint", "version": "1"}, "capabilities": {"experimentalApi": True}}})
+        if answer(1) is None:
+            return None
+        send({"method": "initialized"})
+        send({"id": 2, "method": "hooks/list", "params": {"cwds": [str(cwd)]}})
+        listing = answer(2)
+    except (OSError, ValueError):
+        return None
+    finally:
+        sel.close()
+        proc.kill()
+        proc.wait()
+    result = listing.get("result") if isinstance(listing, dict) else None
+    data = result.get("data") if isinstance(result, dict) else None
+    if not isinstance(data, list):
+        return None
+    return [h for entry in data if isinstance(entry, dict) for h in entry.get("hooks") or [] if isinstance(h, dict)]
+
+
+#: ``eventName`` of ``hooks/list`` -> our event names.
+_LISTED_EVENTS = {"stop": "Stop", "subagentStop": "SubagentStop"}
+
+
+def _trust_from_codex(path: Path, cwd: Path) -> dict[str, tuple[str, bool]] | None:
+    """Event -> (trust status, enabled) of our entries in ``path``, as Codex says."""
+    from hooks.installer import is_ours
+
+    listed = codex_hook_list(cwd)
+    if listed is None:
+        return None
+    where = str(path.absolute())
+    out: dict[str, tuple[str, bool]] = {}
+    for h in listed:
+        if h.get("sourcePath") == where and is_ours(h.get("command")):
+            event = _LISTED_EVENTS.get(str(h.get("eventName")), str(h.get("eventName")))
+            out.setdefault(event, (str(h.get("trustStatus")), h.get("enabled") is not False))
+    return out
+
+
+def _trust_from_config(path: Path) -> dict[str, tuple[str, bool]]:
+    """The same from ``[hooks.state]`` alone (no Codex to ask): ``trusted`` where a trust
+    is recorded for our entry's key (its hash is not checked), else ``untrusted``."""
     states = hook_states()
     where = str(path.absolute())
-    untrusted: list[str] = []
-    disabled: list[str] = []
-    for event, (g, h) in sorted(_our_positions(path).items()):
-        label = _EVENT_LABELS.get(event, event.lower())
-        suffix = f":{label}:{g}:{h}"
-        state = next(
-            (v for k, v in states.items() if isinstance(k, str) and k.strip() in (where + suffix, "file:" + where + suffix)),
-            None,
-        )
-        if isinstance(state, dict) and state.get("enabled") is False:
-            disabled.append(event)
-        elif not (isinstance(state, dict) and isinstance(state.get("trusted_hash"), str)):
-            untrusted.append(event)
+    out: dict[str, tuple[str, bool]] = {}
+    for event, (g, h) in _our_positions(path).items():
+        suffix = f":{_EVENT_LABELS.get(event, event.lower())}:{g}:{h}"
+        state = next((v for k, v in states.items()
+                      if isinstance(k, str) and k.strip() in (where + suffix, "file:" + where + suffix)), None)
+        trusted = isinstance(state, dict) and isinstance(state.get("trusted_hash"), str)
+        enabled = not (isinstance(state, dict) and state.get("enabled") is False)
+        out[event] = ("trusted" if trusted else "untrusted", enabled)
+    return out
+
+
+def trust_notes(scope: str, path: Path, status: Any) -> list[str]:
+    """Notes for ``hooks status codex``: Codex runs a hook that is not centrally managed
+    only once the user has trusted it in ``/hooks`` (``engine/discovery.rs``: the hook's
+    normalised definition hashed and compared with the ``trusted_hash`` recorded in
+    ``[hooks.state]`` of ``$CODEX_HOME/config.toml``, keyed ``<hooks.json>:<event>:<group>:
+    <handler>``). Codex itself is asked first (``hooks/list``, which computes the hash);
+    without it, a trust recorded for our entry's key counts as trusted."""
+    if not status.installed:
+        return []
+    cwd = path.parent.parent if scope == "project" else Path.home()
+    states = _trust_from_codex(path, cwd)
+    if states is None:
+        states = _trust_from_config(path)
+    untrusted = [e for e in HOOK_EVENTS if e in states and states[e][1] and states[e][0] == "untrusted"]
+    modified = [e for e in HOOK_EVENTS if e in states and states[e][1] and states[e][0] == "modified"]
+    disabled = [e for e in HOOK_EVENTS if e in states and not states[e][1]]
+    how = ("Start `codex`, type /hooks, select the tokenprint-hook entries and trust them "
+           f"(Codex records it under [hooks.state] in {config_path('user')})")
     notes: list[str] = []
     if untrusted:
-        notes.append(
-            f"not yet trusted by Codex ({', '.join(untrusted)}): Codex runs it only after you approve it "
-            "once. Start `codex`, type /hooks, select the tokenprint-hook entries and trust them "
-            f"(Codex records it under [hooks.state] in {config_path('user')})"
-        )
+        notes.append(f"not yet trusted by Codex ({', '.join(untrusted)}): Codex runs it only after you "
+                     f"approve it once. {how}")
+    if modified:
+        notes.append(f"changed since Codex trusted it ({', '.join(modified)}): Codex does not run it until "
+                     f"you approve it again. {how}")
     if disabled:
         notes.append(f"disabled in Codex ({', '.join(disabled)}): enable it again in /hooks")
     return notes

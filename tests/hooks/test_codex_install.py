@@ -286,3 +286,27 @@ def test_notify_applies_only_to_a_codex_without_stable_hooks(tmp_path: Path) -> 
     assert NOTIFY.scopes == ("user",) and HOOKS.scopes == ("user", "project")
     with pytest.raises(ValueError):
         NOTIFY.path("project")
+
+
+REAL_CODEX = os.environ.get("TOKENPRINT_TEST_CODEX", "")
+
+
+@pytest.mark.skipif(not REAL_CODEX, reason="no real Codex: set $TOKENPRINT_TEST_CODEX (.ci/run installs @openai/codex)")
+def test_trust_as_the_real_codex_says_it(codex_home: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``hooks status`` asks Codex (``hooks/list``): untrusted, trusted once the hash Codex
+    computes is recorded, and modified when our command changed after that."""
+    monkeypatch.setenv("PATH", f"{Path(REAL_CODEX).parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("HOME", str(codex_home.parent))
+    HOOKS.install(home, "user", argv(home))
+    notes = HOOKS.status(home, "user").notes
+    assert len(notes) == 1 and notes[0].startswith("not yet trusted by Codex (Stop, SubagentStop)")
+    listed = codex.codex_hook_list(codex_home.parent)
+    assert listed is not None
+    ours = [h for h in listed if h["sourcePath"] == str(codex_home / "hooks.json")]
+    assert sorted(h["key"].rsplit(":", 3)[1] for h in ours) == ["stop", "subagent_stop"]
+    (codex_home / "config.toml").write_text("".join(
+        f'[hooks.state."{h["key"]}"]\ntrusted_hash = "{h["currentHash"]}"\n' for h in ours))
+    assert HOOKS.status(home, "user").notes == []
+    HOOKS.install(home, "user", [*argv(home), "--verbose"])  # our command changed: Codex asks again
+    notes = HOOKS.status(home, "user").notes
+    assert len(notes) == 1 and notes[0].startswith("changed since Codex trusted it (Stop, SubagentStop)")
