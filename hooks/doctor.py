@@ -185,26 +185,35 @@ def check_hooks(home: Path, client: str, mod: Any) -> list[Finding]:
 # -- read positions ------------------------------------------------------------------------
 
 
-def fully_read(pos: Position | None, st: os.stat_result) -> bool:
+def fully_read(pos: Position | None, st: os.stat_result, path: str = "", kind: str = "lines") -> bool:
     """Whether the stored position says the source is in the ledger as it is now.
 
-    The one rule, for every kind of source, through :class:`~hooks.tail.Position`
-    fields only:
+    The one rule (``doctor``'s cleanup warning, ``hooks status``' history line), for
+    every kind of source (``hooks.dbsource.kind_of``: the adapter's ``source_kind``),
+    through :class:`~hooks.tail.Position` fields only, as ``tokenprint import``
+    decides what to read again (``hooks.backfill.plan``):
 
-    - a position whose ``state["complete"]`` is a bool is taken at its word (a
-      source read as a whole rather than by byte offset, a database read up to its
-      watermark: its reader knows, the file's size does not);
-    - otherwise the stored size is the file's size now, and the file is the same
+    - a line file: the stored size is the file's size now and the file is the same
       (inode). ``hooks.tail`` stores a size only when a read reached the end (-1
-      while a file is half read); a later append changes the size. An unterminated
-      last line left for later is not usage yet, so it does not make a file unread.
+      while a file is half read), and an append changes the size. An unterminated
+      last line left for later is not usage yet, so it does not make a file unread;
+    - a database: the signature stored with its last complete read
+      (``state["sig"]``: the file and its ``-wal``) is the one it has now
+      (``hooks.dbsource.unchanged``): a write since then, even one still in the
+      ``-wal``, makes it unread;
+    - a folder of records: its last read was complete (a size stored, not -1); what
+      was added since cannot be known without walking it.
     """
+    from hooks import dbsource
+
     if pos is None:
         return False
-    complete = pos.state.get("complete")
-    if isinstance(complete, bool):
-        return complete
-    return pos.size == st.st_size and pos.identity.split(":", 1)[0] == str(st.st_ino)
+    if kind == dbsource.SQLITE:
+        return dbsource.unchanged(pos, path, kind)
+    same = pos.identity.split(":", 1)[0] == str(st.st_ino)
+    if kind != dbsource.LINES:
+        return same and pos.size >= 0
+    return same and pos.size == st.st_size
 
 
 def stored_positions(home: Path, client: str, strict: bool = False) -> dict[str, Position] | None:
@@ -267,6 +276,8 @@ def source_risk(mod: Any, positions: Mapping[str, Position], now: float | None =
                 known: bool = True) -> SourceRisk:
     """Compare the adapter's sources (``transcripts(default_roots())``, and with
     ``known`` those the ledger read before) with ``positions``."""
+    from hooks import dbsource
+
     now = time.time() if now is None else now
     risk = SourceRisk()
     risk.cleanup_days, risk.cleanup_from = cleanup_days(mod)
@@ -283,11 +294,15 @@ def source_risk(mod: Any, positions: Mapping[str, Position], now: float | None =
             continue
         risk.files += 1
         pos = positions.get(path)
-        if fully_read(pos, st):
+        kind = dbsource.kind_of(mod, path)
+        if fully_read(pos, st, path, kind):
             continue
         risk.unread += 1
-        done = pos.offset if pos is not None and 0 <= pos.offset <= st.st_size else 0
-        risk.unread_bytes += st.st_size - done
+        if kind == dbsource.LINES:
+            done = pos.offset if pos is not None and 0 <= pos.offset <= st.st_size else 0
+            risk.unread_bytes += st.st_size - done
+        elif pos is None:
+            risk.unread_bytes += st.st_size
         if risk.cleanup_days is not None:
             left = risk.cleanup_days - (now - st.st_mtime) / 86400
             if left < WARN_DAYS:

@@ -116,6 +116,9 @@ def test_the_status_line_shows_up_as_a_note(target: JsonHooks, home: Path) -> No
 
 
 def test_fully_read_is_one_rule_for_files_and_databases(tmp_path: Path) -> None:
+    import sqlite3
+
+    from hooks.dbsource import signature
     from hooks.doctor import fully_read
 
     f = tmp_path / "a.jsonl"
@@ -127,9 +130,27 @@ def test_fully_read_is_one_rule_for_files_and_databases(tmp_path: Path) -> None:
     assert not fully_read(Position(identity=ino, offset=9, size=-1), st)  # half read (killed)
     assert not fully_read(Position(identity=ino, offset=9, size=9), st)  # grown since
     assert not fully_read(Position(identity="1:13:ffff", offset=13, size=13), st)  # another file
-    # a source read as a whole (a database up to its watermark) says so in its state
-    assert fully_read(Position(identity="db", offset=0, size=1, state={"complete": True}), st)
-    assert not fully_read(Position(identity=ino, offset=13, size=13, state={"complete": False}), st)
+    # a database: the signature of its last complete read (file and -wal) is the one it has now
+    db = tmp_path / "x.db"
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("CREATE TABLE t (a)")
+    conn.commit()
+    dst = db.stat()
+    read = Position(identity=f"{dst.st_ino}:{dst.st_dev}:db", size=dst.st_size,
+                    state={"sig": signature(str(db), "sqlite")})
+    assert fully_read(read, dst, str(db), "sqlite")
+    conn.execute("INSERT INTO t VALUES (1)")  # in the -wal: the main file is as it was
+    conn.commit()
+    assert db.stat().st_size == dst.st_size
+    assert not fully_read(read, db.stat(), str(db), "sqlite")
+    conn.close()
+    # a folder of records: its last walk was complete
+    d = tmp_path / "storage"
+    d.mkdir()
+    dst = d.stat()
+    assert fully_read(Position(identity=f"{dst.st_ino}:0:tree", size=dst.st_size), dst, str(d), "tree")
+    assert not fully_read(Position(identity=f"{dst.st_ino}:0:tree", size=-1), dst, str(d), "tree")
 
 
 # -- a fake client: one module -------------------------------------------------------------------
