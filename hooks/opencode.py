@@ -26,11 +26,12 @@ The counting rules (:func:`step_event`, :func:`message_event`):
 - the buckets (``Session.getUsage``, ``packages/opencode/src/session/index.ts``):
   ``tokens.input`` already excludes cache reads and writes, so input = ``input``,
   cache_read = ``cache.read``, cache_write = ``cache.write``, reasoning =
-  ``reasoning``. ``tokens.output`` is the AI SDK's ``outputTokens``, which
-  includes the reasoning tokens the provider states (OpenAI: ``completion_tokens``
-  holds ``reasoning_tokens``; opencode even prices ``reasoning`` a second time at
-  the output rate), so output = ``output - reasoning`` when reasoning fits in it,
-  else ``output`` (a provider that reported them apart);
+  ``reasoning``. opencode 1.18 stores ``output`` without the reasoning (its
+  ``tokens.total`` adds the two: observed on 1.18.33), so output = ``output``;
+  older versions stored the AI SDK's ``outputTokens``, which includes the
+  reasoning the provider states (OpenAI's ``completion_tokens``), with no
+  ``total`` or one without the reasoning: there output = ``output - reasoning``
+  (:func:`output_includes_reasoning`);
 - model and provider are the message's ``modelID``/``providerID`` (a step part
   carries none); the project is the message's ``path.cwd`` (else ``path.root``,
   which is the git worktree and ``/`` outside one, as opencode 1.18.33 writes it;
@@ -228,9 +229,27 @@ def _usage(tokens: Any) -> tuple[int, int, int, int, int]:
     out = _count(tokens, "output")
     reasoning = _count(tokens, "reasoning")
     cw, cr = _count(cache, "write"), _count(cache, "read")
-    if reasoning <= out:
+    if reasoning and reasoning <= out and output_includes_reasoning(tokens.get("total"), inp, out, reasoning, cr, cw):
         out -= reasoning
     return inp, cw, cr, out, reasoning
+
+
+def output_includes_reasoning(total: Any, inp: int, out: int, reasoning: int, cr: int, cw: int) -> bool:
+    """Whether opencode's ``tokens.output`` holds the reasoning tokens too.
+
+    opencode 1.18 (``@opencode-ai/llm``'s ``Usage``) stores them apart, and a
+    ``total`` that adds up to ``input + output + reasoning + cache``; observed on
+    opencode 1.18.33 against a server reporting ``completion_tokens`` 690 with 90
+    of reasoning: ``output`` 600, ``reasoning`` 90, ``total`` 30690. Earlier
+    versions stored the AI SDK's ``outputTokens``, which holds the reasoning the
+    provider states (OpenAI's ``completion_tokens``), with a ``total`` of
+    ``input + output + cache`` or no ``total`` at all: then the reasoning is taken
+    out of the output."""
+    if type(total) is not int:
+        return True  # no total: an opencode from before 1.18 (the AI SDK's outputTokens)
+    if total == inp + out + reasoning + cr + cw:
+        return False
+    return total == inp + out + cr + cw
 
 
 def _cost(value: Any) -> float | None:

@@ -152,8 +152,15 @@ def assistant_message(sid: str, ms: int, model: str, provider: str, cwd: str | N
     return data
 
 
-def tokens(inp: int, out: int, reasoning: int = 0, read: int = 0, write: int = 0) -> dict[str, Any]:
-    return {"input": inp, "output": out, "reasoning": reasoning, "cache": {"read": read, "write": write}}
+def tokens(inp: int, out: int, reasoning: int = 0, read: int = 0, write: int = 0,
+           total: bool = False) -> dict[str, Any]:
+    """opencode's ``tokens``; ``total``: as opencode 1.18 writes them (output without the
+    reasoning, and a ``total`` of every bucket), else as older versions did (no total)."""
+    got: dict[str, Any] = {"input": inp, "output": out, "reasoning": reasoning,
+                           "cache": {"read": read, "write": write}}
+    if total:
+        got = {"total": inp + out + reasoning + read + write, **got}
+    return got
 
 
 def step_finish(tokens_: dict[str, Any], cost: float) -> dict[str, Any]:
@@ -270,16 +277,17 @@ SES_A, SES_B = "ses_fixture_alpha", "ses_fixture_beta"
 SES_DEV, SES_ENV = "ses_fixture_dev", "ses_fixture_env"
 
 #: (UTC day, model) -> buckets, by hand:
-#: day 1 sonnet: the three steps of A1 (100/200/1000/50/0, 10/0/2000/20-5/5, 30/100/3000/40/0)
-#: and the dev channel's step (1/4/3/2/0); day 2 sonnet: B's step, once although it is in the
-#: database and in storage/ (7/0/0/3/0); day 2 gpt-5: A2 without steps, from its own tokens
+#: day 1 sonnet: the three steps of A1 (100/200/1000/50/0, 10/0/2000/20-5/5 as an opencode before
+#: 1.18 wrote them, output holding the reasoning, 30/100/3000/40/0) and the dev channel's step
+#: (1/4/3/2/0); day 2 sonnet: B's step as opencode 1.18 writes it (output apart from reasoning, a
+#: total of all), once although it is in the database and in storage/ (7/0/0/3/2); day 2 gpt-5: A2 without steps, from its own tokens
 #: (500/0/0/300-100/100), and $OPENCODE_DB's step (11/0/0/22/0); day 2 gemini: the storage-only
 #: step whose reasoning (200) is more than its output (100), so stated apart (1000/0/0/100/200).
 EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("2026-11-02", SONNET): {"input_tokens": 141, "cache_write_tokens": 304, "cache_read_tokens": 6003,
                              "output_tokens": 107, "reasoning_tokens": 5, "requests": 4},
     ("2026-11-03", SONNET): {"input_tokens": 7, "cache_write_tokens": 0, "cache_read_tokens": 0,
-                             "output_tokens": 3, "reasoning_tokens": 0, "requests": 1},
+                             "output_tokens": 3, "reasoning_tokens": 2, "requests": 1},
     ("2026-11-03", GPT5): {"input_tokens": 511, "cache_write_tokens": 0, "cache_read_tokens": 0,
                            "output_tokens": 222, "reasoning_tokens": 100, "requests": 2},
     ("2026-11-03", GEMINI): {"input_tokens": 1000, "cache_write_tokens": 0, "cache_read_tokens": 0,
@@ -343,10 +351,10 @@ def build_fixture(root: Path) -> dict[str, Any]:
     # B: one step, also in storage/ (migrated): counted once.
     b1 = ids["b1"] = ascending_id("msg", DAY2 + 1000, rng)
     b_step = ids["b_step"] = ascending_id("prt", DAY2 + 3000, rng)
-    b1_data = assistant_message(SES_B, DAY2 + 1000, SONNET, "anthropic", "/p/beta", tokens(7, 3), 0.001,
-                                DAY2 + 4000)
+    b1_data = assistant_message(SES_B, DAY2 + 1000, SONNET, "anthropic", "/p/beta", tokens(7, 3, 2, total=True),
+                                0.001, DAY2 + 4000)
     insert_message(conn, b1, SES_B, DAY2 + 1000, b1_data, updated=DAY2 + 4000)
-    b_part = step_finish(tokens(7, 3), 0.001)
+    b_part = step_finish(tokens(7, 3, 2, total=True), 0.001)
     insert_part(conn, b_step, b1, SES_B, DAY2 + 3000, b_part)
     conn.execute("UPDATE session SET time_updated = ? WHERE id = ?", (DAY2 + 20_000, SES_A))
     # Left open by the caller? No: closed, but the -wal is kept (a WAL database as opencode leaves it).

@@ -281,3 +281,26 @@ def test_hook_is_standard_library_only(fx: dict[str, Any], home: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
     assert buckets(home / "ledger.db")[("2026-11-02", oc.SONNET)]["requests"] == 3  # it did the real work
+
+
+def test_output_and_reasoning_as_each_opencode_wrote_them() -> None:
+    from hooks.opencode import Message, step_event
+
+    msg = Message("msg_x", {"role": "assistant", "modelID": "m", "providerID": "p",
+                            "time": {"created": oc.DAY1, "completed": oc.DAY1 + 5}}, "ses_x")
+
+    def buckets_of(tk: dict[str, Any]) -> tuple[int, ...]:
+        ev = step_event(oc.ascending_id("prt", oc.DAY1 + 1), {"type": "step-finish", "tokens": tk}, msg, None,
+                        None, {})
+        assert ev is not None
+        return (ev.input_tokens, ev.cache_read_tokens, ev.output_tokens, ev.reasoning_tokens)
+
+    # opencode 1.18.33, as observed against a server reporting prompt_tokens 30000 (24000
+    # cached) and completion_tokens 690 (90 of reasoning): output is already without it.
+    real = {"total": 30690, "input": 6000, "output": 600, "reasoning": 90, "cache": {"write": 0, "read": 24000}}
+    assert buckets_of(real) == (6000, 24000, 600, 90)
+    # Before 1.18 (the AI SDK's outputTokens, holding the reasoning): no total, or one without it.
+    assert buckets_of({**real, "output": 690, "total": None}) == (6000, 24000, 600, 90)
+    assert buckets_of({**real, "output": 690, "total": 30690}) == (6000, 24000, 600, 90)
+    # Reasoning larger than the output cannot be inside it.
+    assert buckets_of({"input": 1, "output": 10, "reasoning": 50}) == (1, 0, 10, 50)
