@@ -175,15 +175,16 @@ def rollout_a_tail() -> list[Any]:
     return [
         # the counter restarted (a total that goes down), the next day
         task_started("2026-09-18T01:00:00.000", secs("2026-09-18T01:00:00")),
-        token_count("2026-09-18T01:00:30.000", usage(500, 0, 0, 50, 0)),
-        token_count("2026-09-18T01:01:00.000", usage(800, 100, 0, 90, 10)),
+        token_count("2026-09-18T01:00:30.000", usage(500, 0, 0, 50, 0), usage(500, 0, 0, 50, 0)),
+        token_count("2026-09-18T01:01:00.000", usage(800, 100, 0, 90, 10), usage(300, 100, 0, 40, 10)),
     ]
 
 
 def jsonl(records: list[Any]) -> bytes:
+    """One compact JSON object per line, as Codex writes them (serde_json)."""
     out = []
     for r in records:
-        out.append(r if isinstance(r, bytes) else (json.dumps(r) + "\n").encode())
+        out.append(r if isinstance(r, bytes) else (json.dumps(r, separators=(",", ":")) + "\n").encode())
     return b"".join(out)
 
 
@@ -220,14 +221,14 @@ def rollout_d() -> bytes:
         meta("2026-09-19T09:00:00.100", TA, OTHER),  # the parent's, copied in
         turn_context("2026-09-19T09:00:00.200", M1),
         task_started("2026-09-19T09:00:00.300", secs("2026-09-17T08:00:01")),
-        token_count("2026-09-19T09:00:00.400", T1),
+        token_count("2026-09-19T09:00:00.400", T1, usage(1000, 200, None, 300, 100)),
         turn_context("2026-09-19T09:00:00.500", M2),
         task_started("2026-09-19T09:00:00.550", secs("2026-09-17T08:04:00")),
-        token_count("2026-09-19T09:00:00.600", T2),
+        token_count("2026-09-19T09:00:00.600", T2, usage(2000, 1000, 100, 400, 200)),
         # the child's own turn, in the same second as its creation
         task_started("2026-09-19T09:00:00.900", secs("2026-09-19T09:00:00")),
         turn_context("2026-09-19T09:00:00.910", M1),
-        token_count("2026-09-19T09:00:00.950", usage(4500, 2000, 100, 900, 400)),
+        token_count("2026-09-19T09:00:00.950", usage(4500, 2000, 100, 900, 400), usage(1500, 800, 0, 200, 100)),
     ])
 
 
@@ -239,13 +240,13 @@ def rollout_e() -> bytes:
         meta("2026-09-19T10:00:00.500", TA, OTHER),
         task_started("2026-09-19T10:00:00.600", turn_id=uuid7("2026-09-17T08:00:01")),
         turn_context("2026-09-19T10:00:00.700", M1, turn_id=uuid7("2026-09-17T08:00:01")),
-        token_count("2026-09-19T10:00:01.200", T1),
+        token_count("2026-09-19T10:00:01.200", T1, usage(1000, 200, None, 300, 100)),
         task_started("2026-09-19T10:00:02.000", turn_id=uuid7("2026-09-17T08:04:00")),
         turn_context("2026-09-19T10:00:02.100", M2, turn_id=uuid7("2026-09-17T08:04:00")),
-        token_count("2026-09-19T10:00:03.000", T2),
+        token_count("2026-09-19T10:00:03.000", T2, usage(2000, 1000, 100, 400, 200)),
         task_started("2026-09-19T10:00:04.000", turn_id=uuid7("2026-09-19T10:00:04", 2)),
         turn_context("2026-09-19T10:00:04.100", M2, turn_id=uuid7("2026-09-19T10:00:04", 2)),
-        token_count("2026-09-19T10:00:06.000", usage(3100, 1200, 100, 710, 300)),
+        token_count("2026-09-19T10:00:06.000", usage(3100, 1200, 100, 710, 300), usage(100, 0, 0, 10, 0)),
     ])
 
 
@@ -258,7 +259,7 @@ def rollout_f() -> bytes:
         meta("2026-09-19T11:00:00.050", TA, OTHER),
         turn_context("2026-09-19T11:00:00.100", M1),
         task_started("2026-09-19T11:00:00.200", secs("2026-09-19T11:00:00")),
-        token_count("2026-09-19T11:00:02.000", usage(2000, 500, 0, 100, 40)),
+        token_count("2026-09-19T11:00:02.000", usage(2000, 500, 0, 100, 40), usage(2000, 500, 0, 100, 40)),
     ])
 
 
@@ -266,7 +267,7 @@ def rollout_g() -> bytes:
     """The reverted copy of A: its history through T2, then a new turn."""
     return jsonl(rollout_a_head()) + jsonl([
         task_started("2026-09-17T09:00:00.000", secs("2026-09-17T09:00:00")),
-        token_count("2026-09-17T09:00:10.000", usage(3500, 1300, 100, 800, 300)),
+        token_count("2026-09-17T09:00:10.000", usage(3500, 1300, 100, 800, 300), usage(500, 100, 0, 100, 0)),
     ])
 
 
