@@ -216,13 +216,29 @@ def _project_note(target: Any, path: Path, scope: str) -> None:
         click.echo(f"  note: {shown(path)} is usually committed, and the command is a path on this machine{keep}")
 
 
+def scopes_help() -> str:
+    """Each client's scopes (as declared: ``claude-code: user, project, local``)."""
+    try:
+        mods = adapters()
+    except Exception:  # noqa: BLE001 - help text never fails
+        mods = {}
+    parts = []
+    for client, mod in mods.items():
+        found = {s for t in getattr(mod, "INSTALL", ()) for s in t.scopes}
+        ordered = [s for s in _SCOPE_ORDER if s in found] + sorted(found - set(_SCOPE_ORDER))
+        parts.append(f"{client}: {', '.join(ordered)}")
+    return "; ".join(parts)
+
+
+_SCOPE_HELP = scopes_help()
+
 scope_option = click.option(
     "--scope",
     type=click.Choice(all_scopes()),
     default="user",
     show_default=True,
     help="Which file of each client: user (your own), project (this folder's, usually committed) or "
-         "local (this folder's, yours only); not every client has every scope (see above).",
+         f"local (this folder's, yours only). Each client's scopes: {_SCOPE_HELP}.",
 )
 
 
@@ -231,7 +247,8 @@ def hooks() -> None:
     """Install, remove or inspect tokenprint's hooks in the clients' settings."""
 
 
-hooks.help = (f"{hooks.help}\n\nWhat each client gets, per scope:\n\n{clients_help()}")
+_CLIENTS_HELP = clients_help()
+hooks.help = f"{hooks.help}\n\nWhat each client gets, per scope:\n\n{_CLIENTS_HELP}"
 
 
 @hooks.command()
@@ -275,6 +292,9 @@ def install(clients: tuple[str, ...], all_: bool, scope: str) -> None:
             _project_note(t, path, scope)
     if worst:
         sys.exit(worst)
+
+
+install.help = f"{install.help}\n\nWhat each client gets, per scope:\n\n{_CLIENTS_HELP}"
 
 
 def _holds_ours(home: Path, target: Any, scope: str) -> bool:
