@@ -88,8 +88,6 @@ _loads = json.loads
 _fromiso = datetime.fromisoformat
 LATEST_SKEW_MS: int = int(LATEST_SKEW.total_seconds() * 1000)
 
-#: What a line must contain to be decoded (everything else is passed over unread).
-_MARKERS = (b'"token_count"', b'"turn_context"', b'"session_meta"', b'"task_started"')
 #: Fields of a cumulative total, in the order kept in the state.
 _FIELDS = (
     "input_tokens",
@@ -362,11 +360,19 @@ def _decode(line: bytes, loads: Callable[[bytes], Any], skips: dict[str, int]) -
     return False, None
 
 
-def _relevant(line: bytes) -> bool:
-    head = line[:160]
+#: How far into a line its kinds are looked for. Codex writes ``{"timestamp":...,
+#: "ordinal":N,"type":"<kind>","payload":{"type":"<event>",...`` (serde field order of
+#: ``RolloutLine``, ``codex-rs/protocol/src/protocol.rs``): both kinds come within the
+#: first hundred bytes, so the rest of a line (tool outputs of megabytes) is never scanned.
+HEAD_BYTES = 512
+
+
+def _relevant(data: bytes, start: int, stop: int) -> bool:
+    head = data[start : min(stop, start + HEAD_BYTES)]
     if b"response_item" in head:
         return False  # the bulk of a rollout (messages, tool calls): never usage
-    return any(m in line for m in _MARKERS)
+    return (b'"token_count"' in head or b'"turn_context"' in head or b'"session_meta"' in head
+            or b'"task_started"' in head)
 
 
 def parse(
@@ -393,10 +399,11 @@ def parse(
     find = data.find
     while start < consumed:
         stop = find(b"\n", start)
+        if not _relevant(data, start, stop):
+            start = stop + 1
+            continue
         line = data[start:stop]
         start = stop + 1
-        if not _relevant(line):
-            continue
         ok, obj = _decode(line, loads, skips)
         if not ok:
             continue
@@ -420,7 +427,7 @@ def parse(
                 obj = None
             if obj is not None:
                 consumed = len(data)
-                if _relevant(rest):
+                if _relevant(rest, 0, len(rest)):
                     try:
                         ev = _record(obj, state, skips, latest)
                     except Exception:  # noqa: BLE001
@@ -431,6 +438,43 @@ def parse(
         elif not rest:
             consumed = len(data)
     return Parsed(events, consumed, skips)
+
+
+def fast_loads() -> Callable[[bytes], Any] | None:
+    """A faster line decoder for the backfill (never the hook): msgspec when installed.
+
+    It builds only the fields :func:`parse` reads (a ``session_meta``'s instructions,
+    megabytes of text at times, are validated, not built) into the dict shape
+    ``json.loads`` gives; a line msgspec rejects is decoded again by ``json.loads``, so
+    what counts as invalid is the standard library's."""
+    try:
+        import msgspec
+    except ImportError:
+        return None
+
+    fields = ("type", "info", "id", "session_id", "cwd", "timestamp", "source", "forked_from_id",
+              "parent_thread_id", "model", "turn_id", "started_at")
+    Payload = msgspec.defstruct("Payload", [(f, Any, msgspec.UNSET) for f in fields])
+    Line = msgspec.defstruct("Line", [("timestamp", Any, None), ("ordinal", Any, None), ("type", Any, None),
+                                      ("payload", Payload | None, None)])
+    decoder: Any = msgspec.json.Decoder(Line)
+    errors = (msgspec.DecodeError, msgspec.ValidationError)
+    unset = msgspec.UNSET
+
+    def loads(line: bytes) -> Any:
+        try:
+            rec = decoder.decode(line)
+        except errors:
+            return _loads(line)
+        out: dict[str, Any] = {"timestamp": rec.timestamp, "type": rec.type}
+        if rec.ordinal is not None:
+            out["ordinal"] = rec.ordinal
+        p = rec.payload
+        if p is not None:
+            out["payload"] = {f: v for f in fields if (v := getattr(p, f)) is not unset}
+        return out
+
+    return loads
 
 
 # -- where the files are ---------------------------------------------------------------

@@ -393,3 +393,17 @@ def test_position_state_is_json(tmp_path: Path) -> None:
     state = _position(tmp_path / "ledger.db", path)["adapter"]
     assert state["fork"] is True and state["born"] == cc.ms("2026-09-19T09:00:00")
     assert TOKENPRINT  # the console scripts exist in this venv
+
+
+@pytest.mark.skipif(codex.fast_loads() is None, reason="msgspec is not installed")
+def test_the_backfill_decoder_gives_what_json_gives() -> None:
+    fast = codex.fast_loads()
+    assert fast is not None
+    for data in (cc.rollout_a(), cc.rollout_b(), cc.rollout_c(), cc.rollout_d(), cc.rollout_e(),
+                 cc.rollout_f(), cc.rollout_g()):
+        plain_state: dict[str, Any] = {}
+        fast_state: dict[str, Any] = {}
+        plain = codex.parse(data, True, state=plain_state)
+        quick = codex.parse(data, True, state=fast_state, loads=fast)
+        assert (quick.events, quick.skips, quick.consumed) == (plain.events, plain.skips, plain.consumed)
+        assert fast_state == plain_state
