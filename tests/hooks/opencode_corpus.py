@@ -1,11 +1,11 @@
 """opencode databases for tests and benches, in opencode's real schema.
 
-The DDL is opencode's own (drizzle, ``packages/opencode/src/session/session.sql.ts``
-and ``packages/opencode/src/project/project.sql.ts``; the statements its
-migrations in ``packages/opencode/migration/*/migration.sql`` produce, with the
-indexes of the current schema: ``message(session_id, time_created, id)``,
-``part(message_id, id)``, ``part(session_id)``). opencode opens it with
-``PRAGMA journal_mode = WAL`` (``packages/core/src/database/database.ts``).
+The DDL is opencode's own: the ``CREATE`` statements of the tables ``project``,
+``session``, ``message``, ``part`` and ``session_message`` and their indexes, as
+read from ``sqlite_master`` of the database opencode 1.18.33 (``opencode-ai`` on
+npm) creates (drizzle, ``packages/opencode/src/session/session.sql.ts``): no index
+covers ``time_updated``. opencode opens it with ``PRAGMA journal_mode = WAL``
+(``packages/core/src/database/database.ts``).
 
 :func:`make_db` is what ``bench/hook_latency.py`` imports: a database of about
 ``target_bytes`` with realistic rows (text and tool parts much larger than the
@@ -28,11 +28,13 @@ CREATE TABLE `project` (
   `vcs` text,
   `name` text,
   `icon_url` text,
+  `icon_url_override` text,
   `icon_color` text,
   `time_created` integer NOT NULL,
   `time_updated` integer NOT NULL,
   `time_initialized` integer,
-  `sandboxes` text NOT NULL
+  `sandboxes` text NOT NULL,
+  `commands` text
 );
 CREATE TABLE `session` (
   `id` text PRIMARY KEY,
@@ -49,6 +51,7 @@ CREATE TABLE `session` (
   `summary_deletions` integer,
   `summary_files` integer,
   `summary_diffs` text,
+  `metadata` text,
   `cost` real DEFAULT 0 NOT NULL,
   `tokens_input` integer DEFAULT 0 NOT NULL,
   `tokens_output` integer DEFAULT 0 NOT NULL,
@@ -82,12 +85,26 @@ CREATE TABLE `part` (
   `data` text NOT NULL,
   CONSTRAINT `fk_part_message_id_message_id_fk` FOREIGN KEY (`message_id`) REFERENCES `message`(`id`) ON DELETE CASCADE
 );
+CREATE TABLE `session_message` (
+  `id` text PRIMARY KEY,
+  `session_id` text NOT NULL,
+  `type` text NOT NULL,
+  `seq` integer NOT NULL,
+  `time_created` integer NOT NULL,
+  `time_updated` integer NOT NULL,
+  `data` text NOT NULL,
+  CONSTRAINT `fk_session_message_session_id_session_id_fk` FOREIGN KEY (`session_id`) REFERENCES `session`(`id`) ON DELETE CASCADE
+);
 CREATE INDEX `message_session_time_created_id_idx` ON `message` (`session_id`,`time_created`,`id`);
 CREATE INDEX `part_message_id_id_idx` ON `part` (`message_id`,`id`);
 CREATE INDEX `part_session_idx` ON `part` (`session_id`);
+CREATE UNIQUE INDEX `session_message_session_seq_idx` ON `session_message` (`session_id`,`seq`);
+CREATE INDEX `session_message_session_time_created_id_idx` ON `session_message` (`session_id`,`time_created`,`id`);
+CREATE INDEX `session_message_session_type_seq_idx` ON `session_message` (`session_id`,`type`,`seq`);
+CREATE INDEX `session_message_time_created_idx` ON `session_message` (`time_created`);
+CREATE INDEX `session_parent_idx` ON `session` (`parent_id`);
 CREATE INDEX `session_project_idx` ON `session` (`project_id`);
 CREATE INDEX `session_workspace_idx` ON `session` (`workspace_id`);
-CREATE INDEX `session_parent_idx` ON `session` (`parent_id`);
 """
 
 _B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

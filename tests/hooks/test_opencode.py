@@ -304,3 +304,39 @@ def test_output_and_reasoning_as_each_opencode_wrote_them() -> None:
     assert buckets_of({**real, "output": 690, "total": 30690}) == (6000, 24000, 600, 90)
     # Reasoning larger than the output cannot be inside it.
     assert buckets_of({"input": 1, "output": 10, "reasoning": 50}) == (1, 0, 10, 50)
+
+
+REAL_OPENCODE = os.environ.get("TOKENPRINT_TEST_OPENCODE", "").strip() or shutil.which("opencode") or ""
+
+
+@pytest.mark.skipif(not REAL_OPENCODE or not os.access(REAL_OPENCODE, os.X_OK),
+                    reason="no opencode binary ($TOKENPRINT_TEST_OPENCODE; .ci/run installs opencode-ai with npm)")
+def test_fixture_schema_is_the_real_opencodes(tmp_path: Path) -> None:
+    """The database the real opencode creates (``opencode db path`` makes it) has our
+    fixture's tables and indexes, in WAL mode."""
+    env = {"HOME": str(tmp_path / "user"), "XDG_DATA_HOME": str(tmp_path / "data"),
+           "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_STATE_HOME": str(tmp_path / "state"),
+           "XDG_CACHE_HOME": str(tmp_path / "cache"), "PATH": os.environ.get("PATH", ""),
+           "OPENCODE_DISABLE_AUTOUPDATE": "1", "OPENCODE_DISABLE_MODELS_FETCH": "1",
+           "npm_config_offline": "true", "npm_config_registry": "http://127.0.0.1:9/"}
+    (tmp_path / "user").mkdir()
+    proc = subprocess.run([REAL_OPENCODE, "db", "path"], capture_output=True, text=True, env=env, timeout=120,
+                          cwd=tmp_path, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr
+    db = Path(proc.stdout.strip().splitlines()[-1])
+    assert db == tmp_path / "data" / "opencode" / "opencode.db"
+
+    def schema(conn: sqlite3.Connection) -> set[str]:
+        rows = conn.execute("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND tbl_name IN "
+                            "('project', 'session', 'message', 'part', 'session_message')")
+        return {" ".join(r[0].split()) for r in rows}
+
+    real = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    ours = sqlite3.connect(":memory:")
+    ours.executescript(oc.DDL)
+    try:
+        assert real.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert schema(real) == schema(ours)
+    finally:
+        real.close()
+        ours.close()

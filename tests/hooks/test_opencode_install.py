@@ -221,15 +221,16 @@ def test_a_slow_hook_delays_nothing(tmp_path: Path) -> None:
     assert json.loads(record.read_text())["session_id"] == "ses_1"
 
 
-OPENCODE = shutil.which("opencode")
+OPENCODE = os.environ.get("TOKENPRINT_TEST_OPENCODE", "").strip() or shutil.which("opencode")
 
 
-@pytest.mark.skipif(OPENCODE is None, reason="opencode is not installed (npm install -g opencode-ai)")
+@pytest.mark.skipif(OPENCODE is None, reason="no opencode binary ($TOKENPRINT_TEST_OPENCODE; .ci/run installs opencode-ai with npm)")
 def test_real_opencode_resolves_our_plugin(tmp_path: Path, home: Path) -> None:
     env = {"HOME": str(tmp_path / "user"), "XDG_CONFIG_HOME": str(tmp_path / "config"),
            "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_STATE_HOME": str(tmp_path / "state"),
            "XDG_CACHE_HOME": str(tmp_path / "cache"), "OPENCODE_DISABLE_MODELS_FETCH": "1",
-           "OPENCODE_DISABLE_AUTOUPDATE": "1"}
+           "OPENCODE_DISABLE_AUTOUPDATE": "1", "npm_config_offline": "true",
+           "npm_config_registry": "http://127.0.0.1:9/"}
     assert run("hooks", "install", "opencode", env=env).returncode == 0
     assert OPENCODE is not None
     proc = run("debug", "config", env=env, exe=OPENCODE, timeout=90)
