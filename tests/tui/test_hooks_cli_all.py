@@ -206,6 +206,18 @@ def test_help_lists_every_client_and_what_it_gets(user: Path) -> None:
 
 
 def test_import_without_a_path_says_where_it_looked(user: Path) -> None:
+    from hooks import codex
+    from hooks.doctor import source_noun
+
     proc = run("import", "claude-code")
     assert proc.returncode == 0
     assert "claude-code: no transcripts found in the default locations" in proc.stderr
+    (user / ".codex" / "sessions").mkdir(parents=True)
+    (user / ".codex" / "archived_sessions").mkdir()
+    proc = run("import", "codex")
+    assert proc.returncode == 0
+    noun = source_noun(codex)[1]
+    where = " or ".join(f"~/.codex/{p.name}" for p in codex.default_roots())
+    assert where == "~/.codex/sessions or ~/.codex/archived_sessions"
+    assert proc.stderr == f"codex: no {noun} found in {where}\n"
+    assert f"codex: no {noun} found in {where}" in run("hooks", "status", "codex").stdout
