@@ -107,8 +107,10 @@ def ours_folded(b: dict[str, int]) -> dict[str, int]:
             "cache_read": b["cache_read_tokens"], "output": b["output_tokens"] + b["reasoning_tokens"]}
 
 
-def ours_gemini(b: dict[str, int]) -> dict[str, int]:
-    """ccusage's Gemini rows show no thoughts (only its daily totalTokens holds them)."""
+def ours_apart(b: dict[str, int]) -> dict[str, int]:
+    """Reasoning apart: ccusage's Gemini rows show no thoughts (only its daily totalTokens
+    holds them); its opencode rows take ``tokens.output`` as stored (opencode 1.18: without
+    the reasoning)."""
     return {"input": b["input_tokens"], "cache_write": b["cache_write_tokens"],
             "cache_read": b["cache_read_tokens"], "output": b["output_tokens"]}
 
@@ -138,11 +140,12 @@ CLIENTS = {
                     lambda c: {"CODEX_HOME": str(c)}, cc_codex, ours_codex,
                     {"zst_rollout": (-1, None)}),
     "gemini-cli": Client("gemini-cli", "gen_gemini_corpus", "gemini", lambda c: c / ".gemini",
-                         lambda c: {"GEMINI_DATA_DIR": str(c / ".gemini" / "tmp")}, cc_common, ours_gemini,
+                         lambda c: {"GEMINI_DATA_DIR": str(c / ".gemini" / "tmp")}, cc_common, ours_apart,
                          {"migrated_legacy_copy": (+1, None)}),
     "opencode": Client("opencode", "gen_opencode_corpus", "opencode", lambda c: c / "opencode",
-                       lambda c: {"OPENCODE_DATA_DIR": str(c / "opencode")}, cc_common, ours_folded,
-                       {"overwritten_step": (-1, None), "unfinished_message_without_steps": (+1, None)}),
+                       lambda c: {"OPENCODE_DATA_DIR": str(c / "opencode")}, cc_common, ours_apart,
+                       {"overwritten_step": (-1, None), "unfinished_message_without_steps": (+1, None),
+                        "reasoning_inside_message_output": (+1, None)}),
 }
 
 
@@ -264,7 +267,7 @@ def compare(client: Client, corpus: Path, report: Path, cc_out: Path | None) -> 
     traps = exp_json.get("traps", {})
     has_traps = "traps" in exp_json  # the Claude Code corpus names none: its differences are in the README
     print("  ccusage vs our expectation, in ccusage's terms"
-          + (" (output holds reasoning)" if "output" in s_mine and client.ours is not ours_gemini else "") + ":")
+          + (" (output holds reasoning)" if "output" in s_mine and client.ours is not ours_apart else "") + ":")
     for bucket in s_mine:
         diff = s_cc.get(bucket, 0) - s_mine[bucket]
         expl = 0

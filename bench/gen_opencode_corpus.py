@@ -22,9 +22,11 @@ with no step parts (counted from the message); a message still being written;
 subagent sessions; sessions in both the database and ``storage/``; steps past
 midnight of their message's day.
 
-Buckets (``hooks/opencode.py``, from ``Session.getUsage``): input = ``input``
-(cache excluded), cache read, cache write, output = ``output - reasoning`` (the AI
-SDK's output holds the reasoning), reasoning.
+Buckets (``hooks/opencode.py``): input = ``input`` (cache excluded), cache read,
+cache write, reasoning, and output: as stored by opencode 1.18 (its ``tokens.total``
+adds output and reasoning apart), else ``output - reasoning`` (an older opencode
+stored the AI SDK's output, which holds the reasoning). Most sessions have the
+1.18 shape, a fifth the older one.
 """
 
 from __future__ import annotations
@@ -147,7 +149,9 @@ class Gen:
             legacy.setdefault("parts", []).append((msg, pid, {"id": pid, "sessionID": ses, "messageID": msg, **data}))
         return pid
 
-    def tokens(self, model: str, ctx: int) -> dict[str, Any]:
+    def tokens(self, model: str, ctx: int, shape_new: bool = True) -> dict[str, Any]:
+        """One step's ``tokens``: opencode 1.18's shape (reasoning apart from output, and a
+        ``total`` of everything), or the older one (the AI SDK's output, reasoning inside)."""
         r = self.r
         new = r.randrange(50, 6000)
         if model.startswith("anthropic"):
@@ -162,6 +166,10 @@ class Gen:
             inp = ctx + new - read
             out = r.randrange(20, 3000)
             reasoning = r.randrange(0, out) if r.random() < 0.7 else 0
+        if shape_new:
+            out -= reasoning
+            return {"total": inp + out + reasoning + read + write, "input": inp, "output": out,
+                    "reasoning": reasoning, "cache": {"read": read, "write": write}}
         return {"input": inp, "output": out, "reasoning": reasoning, "cache": {"read": read, "write": write}}
 
     def session(self, parent: tuple[str, str, datetime, str] | None = None) -> None:
@@ -177,6 +185,7 @@ class Gen:
         ctx = r.randrange(8000, 20000)
         model_key = pick(r, MODELS)
         old = r.random() < 0.05  # an opencode that wrote no step parts
+        shape_new = not old and r.random() < 0.8  # opencode 1.18's tokens (else an older opencode's)
         n_turns = r.randrange(2, 25) if parent is None else r.randrange(1, 5)
         children: list[tuple[str, str, datetime, str]] = []
         for turn in range(n_turns):
@@ -217,7 +226,7 @@ class Gen:
                     if r.random() < 0.04:
                         child_at = t + timedelta(milliseconds=10)
                         children.append((proj, cwd, child_at, sid))
-                tok = self.tokens(model_key, ctx)
+                tok = self.tokens(model_key, ctx, shape_new)
                 ctx = min(ctx + tok["output"] + r.randrange(100, 4000), 180_000)
                 step_cost = round((tok["input"] * 3 + tok["output"] * 15) / 1e6, 6)
                 cost += step_cost
@@ -241,9 +250,14 @@ class Gen:
                 legacy["messages"].append((aid, {"id": aid, "sessionID": sid, **adata}))
             if writing and old and step_rows:
                 # no step parts and not completed: not counted (yet); its tokens are the last finished step's
-                self.led.trap("unfinished_message_without_steps", self.buckets(last_tokens))
+                self.led.trap("unfinished_message_without_steps", {**self.buckets(last_tokens),
+                                                                   "output_tokens": last_tokens["output"]})
             elif writing:
                 self.led.trap("message_being_written", n=1)  # its finished steps count, as any
+            if step_rows and not (writing and old) and "total" not in last_tokens:
+                # ccusage takes the message's output as it is: the older shape holds the reasoning
+                self.led.trap("reasoning_inside_message_output",
+                              {"output_tokens": last_tokens["output"] - self.buckets(last_tokens)["output_tokens"]})
             if old and not writing:
                 self.count(completed, model, last_tokens)
                 self.led.trap("message_without_steps", n=1)
@@ -294,9 +308,14 @@ class Gen:
     @staticmethod
     def buckets(tok: dict[str, Any]) -> Buckets:
         out, reasoning = tok["output"], tok["reasoning"]
+        if tok.get("total") == tok["input"] + out + reasoning + tok["cache"]["read"] + tok["cache"]["write"]:
+            reasoning_apart = True  # opencode 1.18: output without the reasoning
+        else:
+            reasoning_apart = False
         return {"input_tokens": tok["input"], "cache_read_tokens": tok["cache"]["read"],
                 "cache_write_tokens": tok["cache"]["write"],
-                "output_tokens": out - reasoning if reasoning <= out else out, "reasoning_tokens": reasoning}
+                "output_tokens": out if reasoning_apart or reasoning > out else out - reasoning,
+                "reasoning_tokens": reasoning}
 
     def count(self, when: datetime, model: str, tok: dict[str, Any]) -> None:
         self.led.add(when, model, self.buckets(tok))
@@ -339,8 +358,10 @@ def add_turn(db: Path, seed: int, at: datetime, steps: int = 1, session: str | N
         with conn:
             for _k in range(steps):
                 t += timedelta(milliseconds=r.randrange(500, 3000))
-                tok = {"input": r.randrange(10, 5000), "output": r.randrange(20, 3000), "reasoning": 0,
-                       "cache": {"read": r.randrange(0, 100000), "write": r.randrange(0, 3000)}}
+                inp, out, read, write = (r.randrange(10, 5000), r.randrange(20, 3000), r.randrange(0, 100000),
+                                         r.randrange(0, 3000))
+                tok: dict[str, Any] = {"total": inp + out + read + write, "input": inp, "output": out,
+                                       "reasoning": 0, "cache": {"read": read, "write": write}}
                 conn.execute("INSERT INTO part VALUES (?, ?, ?, ?, ?, ?)",
                              (ids.make("prt", ms(t)), mid, sid, ms(t), ms(t),
                               dumps({"type": "text", "text": text(400), "time": {"start": ms(t), "end": ms(t)}})))
