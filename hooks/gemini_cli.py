@@ -66,7 +66,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
@@ -99,8 +98,9 @@ UNKNOWN_MODEL = "unknown"
 _loads = json.loads
 _fromiso = datetime.fromisoformat
 LATEST_SKEW_MS: int = int(LATEST_SKEW.total_seconds() * 1000)
-#: A line worth decoding: it may hold tokens or the file's metadata.
-_WANTED = re.compile(rb'"(?:tokens|\$set|sessionId|projectHash)"')
+#: A line worth decoding: it may hold tokens, a model or the file's metadata (a JSON
+#: key, unescaped: the same word inside a string is preceded by a backslash).
+_WANTED = re.compile(rb'"(?:tokens|model|\$set|sessionId|projectHash)"')
 
 
 # -- the pure part --------------------------------------------------------------------
@@ -320,7 +320,7 @@ def parse(
     latest = latest_ms()
     mode = state.get("mode")
     if mode is None:
-        first = data.lstrip()[:64].split(b"\n", 1)[0].strip()
+        first = data[:4096].lstrip()[:64].split(b"\n", 1)[0].strip()
         if first == b"{":
             mode = "doc"
         elif first:
@@ -407,6 +407,8 @@ def default_roots(env: Mapping[str, str] | None = None) -> list[Path]:
 
 def present(env: Mapping[str, str] | None = None) -> bool:
     """Gemini CLI is on this machine: its home folder exists or ``gemini`` is on PATH."""
+    import shutil
+
     env = os.environ if env is None else env
     return gemini_dir(env).is_dir() or shutil.which("gemini", path=env.get("PATH")) is not None
 
