@@ -31,6 +31,7 @@ peak memory < 300 MB.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -153,11 +154,18 @@ def corpus_for(client: Client, mb: float, seed: int, given: Path | None) -> Path
     corpus = given or Path(tempfile.gettempdir()) / (
         f"tokenprint-bench-claude-{int(mb)}mb" if client.name == "claude-code" and seed == 1
         else f"tokenprint-bench-{client.name}-{mb:g}mb-s{seed}")
-    if not (corpus / "expected.json").exists():
+    sources = [HERE / f"{client.gen}.py", HERE / "corpus_common.py"]
+    stamp = hashlib.sha256(b"".join(p.read_bytes() for p in sources if p.exists())).hexdigest()
+    made_by = corpus / ".generator"
+    fresh = (corpus / "expected.json").exists() and (
+        given is not None or not made_by.exists() and client.name == "claude-code"
+        or made_by.exists() and made_by.read_text() == stamp)
+    if not fresh:  # none yet, or made by another version of the generator
         print(f"generating a {mb:g} MB {client.name} corpus in {corpus} ...", flush=True)
         t0 = time.perf_counter()
         subprocess.run([sys.executable, str(HERE / f"{client.gen}.py"), str(corpus),
                         "--mb", str(mb), "--seed", str(seed)], check=True)
+        made_by.write_text(stamp)
         print(f"  generated in {time.perf_counter() - t0:.1f} s", flush=True)
     return corpus
 
