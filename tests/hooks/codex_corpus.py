@@ -335,3 +335,14 @@ def notify_payload(thread: str) -> dict[str, Any]:
         "input-messages": ["Rename `foo` to `bar`."],
         "last-assistant-message": "Rename complete.",
     }
+
+
+def as_legacy_subagent(data: bytes, parent: str = TA) -> bytes:
+    """The same rollout written as a subagent with ``history_mode`` legacy (its first
+    ``session_meta`` says so): the shape in which ccusage 20.0.24 looks for a replay by
+    the second of the first ``token_count`` lines."""
+    first, rest = data.split(b"\n", 1)
+    rec = json.loads(first)
+    rec["payload"]["source"] = {"subagent": {"thread_spawn": {"parent_thread_id": parent, "depth": 1}}}
+    rec["payload"]["history_mode"] = "legacy"
+    return json.dumps(rec, separators=(",", ":")).encode() + b"\n" + rest

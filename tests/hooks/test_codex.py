@@ -407,3 +407,19 @@ def test_the_backfill_decoder_gives_what_json_gives() -> None:
         quick = codex.parse(data, True, state=fast_state, loads=fast)
         assert (quick.events, quick.skips, quick.consumed) == (plain.events, plain.skips, plain.consumed)
         assert fast_state == plain_state
+
+
+def test_replays_in_legacy_subagents_without_their_parent(home: Path, tmp_path: Path) -> None:
+    """D and E as subagents with a replayed history, their parent's rollout absent (no
+    copy to match them against): the replay re-stamped into the child's second and the
+    one over several seconds are not counted, the same-second child turn is (ccusage
+    20.0.24 counts E's replay and drops D's child turn on these files)."""
+    day = tmp_path / "c" / "sessions" / "2026" / "09" / "19"
+    day.mkdir(parents=True)
+    (day / cc.name("2026-09-19T09-00-00", cc.TD)).write_bytes(cc.as_legacy_subagent(cc.rollout_d()))
+    (day / cc.name("2026-09-19T10-00-00", cc.TE)).write_bytes(cc.as_legacy_subagent(cc.rollout_e()))
+    import_home(home, tmp_path / "c")
+    assert buckets(home / "ledger.db") == {
+        ("2026-09-19", cc.M1): cc.row(700, 0, 800, 100, 100, 1),
+        ("2026-09-19", cc.M2): cc.EXPECTED[("2026-09-19", cc.M2)],
+    }
