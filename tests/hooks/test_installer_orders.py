@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hooks import installer
+from tests.clients_env import isolate_clients
 from tests.conftest import run
 
 EVENTS = ["Stop", "SubagentStop", "SessionEnd"]
@@ -208,6 +209,7 @@ def test_the_issues_order_through_the_command(tmp_path: Path, home: Path, monkey
     claude = tmp_path / "claude"
     claude.mkdir()
     monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(claude))
+    isolate_clients(tmp_path, monkeypatch)  # `hooks install` alone installs every client found
     path = claude / "settings.json"
     original = (ORIGINALS[name] or "").encode("utf-8")
     path.write_bytes(original)
