@@ -60,13 +60,6 @@ def hook_argv(client: str) -> list[str]:
     return [installed_program("tokenprint-hook"), client, *home_args()]
 
 
-def hook_command(client: str) -> str:
-    """:func:`hook_argv` as one marked shell command line (a JSON hooks entry)."""
-    from hooks.targets import hook_command as joined
-
-    return joined(hook_argv(client))
-
-
 def _say(message: str) -> None:
     from ledger.names import terminal_safe
     from ledger.redact import redact_text
@@ -113,6 +106,9 @@ def shown(path: Path) -> str:
 # -- the adapters ----------------------------------------------------------------------------
 
 
+_WARNED: set[str] = set()
+
+
 def adapters() -> dict[str, Any]:
     """Client -> adapter module, for the adapters that declare ``INSTALL`` (sorted by
     name). One that does not import is left out with a warning."""
@@ -123,7 +119,9 @@ def adapters() -> dict[str, Any]:
         try:
             mod = importlib.import_module(ADAPTERS[client])
         except Exception as exc:  # noqa: BLE001 - a broken plugin adapter must not break the others
-            _say(f"warning: the adapter of {client} ({ADAPTERS[client]}) does not import: {exc}")
+            if client not in _WARNED:
+                _WARNED.add(client)
+                _say(f"warning: the adapter of {client} ({ADAPTERS[client]}) does not import: {exc}")
             continue
         if getattr(mod, "INSTALL", ()):
             out[client] = mod
@@ -437,7 +435,7 @@ def _last_run_line(home: Path, client: str) -> str:
 def status(clients: tuple[str, ...], all_: bool, scope: str | None) -> None:
     """What is installed where, whether the hook ran and its last error, and the
     history not yet in the ledger."""
-    from hooks.doctor import present, program_ok, target_status, targets
+    from hooks.doctor import present, program_ok, source_noun, target_status, targets
 
     home = ctx_obj().home_path()
     mods = adapters()
@@ -473,13 +471,6 @@ def status(clients: tuple[str, ...], all_: bool, scope: str | None) -> None:
         try:
             risk = history_at_risk(home, client, mod)
         except Exception as exc:  # noqa: BLE001 - the ledger may be locked or unreadable: say so
-            click.echo(f"{client}: cannot compare the {source_noun_of(mod)} with the ledger: {exc}")
+            click.echo(f"{client}: cannot compare the {source_noun(mod)[1]} with the ledger: {exc}")
             continue
         click.echo(f"{client}: {history_line(client, mod, risk)}")
-
-
-def source_noun_of(mod: Any) -> str:
-    from hooks.doctor import source_noun
-
-    return source_noun(mod)[1]
-
