@@ -40,18 +40,18 @@ What this module guarantees, for every database source:
   nothing and doubles nothing.
 
 A hook that knows what changed passes a *focus* inside the source name:
-``with_focus(path, session="ses_1")`` gives ``path + "::focus?session=ses_1"``; the
+``with_focus(path, session="ses_1")`` gives ``path + '::focus{"session":"ses_1"}'``; the
 position is the database's own (the focus never makes another row in ``sources``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
 
 from hooks.tail import Position
 from ledger.events import Event
@@ -59,8 +59,8 @@ from ledger.events import Event
 #: How long a read waits for a writer's lock (rollback-journal mode only; WAL
 #: readers are never kept waiting by a writer).
 BUSY_TIMEOUT_S = 0.25
-#: What separates a source's path from the focus a hook gave it.
-FOCUS_SEP = "::focus?"
+#: What separates a source's path from the focus a hook gave it (a JSON object).
+FOCUS_SEP = "::focus"
 
 LINES, SQLITE, TREE = "lines", "sqlite", "tree"
 
@@ -88,15 +88,21 @@ class Batch:
 
 def with_focus(path: str, **focus: str) -> str:
     """``path`` narrowed to ``focus`` (what a hook payload says changed)."""
-    return path + FOCUS_SEP + urlencode(sorted(focus.items())) if focus else path
+    return path + FOCUS_SEP + json.dumps(focus, sort_keys=True, separators=(",", ":")) if focus else path
 
 
 def split_focus(name: str) -> tuple[str, dict[str, str]]:
     """``(path, focus)`` of a source name made by :func:`with_focus`."""
-    head, sep, tail = name.partition(FOCUS_SEP)
-    if not sep:
+    head, sep, tail = name.rpartition(FOCUS_SEP)
+    if not sep or not tail.startswith("{"):
         return name, {}
-    return head, dict(parse_qsl(tail))
+    try:
+        focus = json.loads(tail)
+    except ValueError:
+        return name, {}
+    if not isinstance(focus, dict):
+        return name, {}
+    return head, {str(k): str(v) for k, v in focus.items()}
 
 
 def kind_of(adapter: Any, path: str) -> str:

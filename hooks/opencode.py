@@ -71,12 +71,14 @@ import os
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hooks import dbsource
 from hooks.dbsource import Batch, Source
 from hooks.tail import Parsed
-from hooks.targets import Target
+
+if TYPE_CHECKING:
+    from hooks.targets import Target
 from ledger.events import (
     ABSURD_COUNT,
     EARLIEST_MS,
@@ -878,6 +880,7 @@ def _plugin_template() -> str:
 
 
 def _install_targets() -> tuple[Target, ...]:
+    # hooks.plugin_file imports nothing heavy (hooks.targets only for a status)
     from hooks.plugin_file import PluginFile
 
     return (PluginFile(name=PLUGIN_NAME, template=_plugin_template, plugin_path=settings_path, scopes=SCOPES),)

@@ -20,12 +20,13 @@ imports adapters). It keeps the ``hooks.targets`` contract:
 from __future__ import annotations
 
 import json
-import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from hooks.targets import TargetStatus
+if TYPE_CHECKING:  # the hook imports this module: hooks.targets only when a status is asked
+    from hooks.targets import TargetStatus
 
 #: The first line of every file of ours (any comment syntax around it).
 MARKER = "tokenprint-managed"
@@ -142,6 +143,8 @@ class PluginFile:
         return "removed our plugin"
 
     def status(self, home: Path, scope: str) -> TargetStatus:
+        from hooks.targets import TargetStatus
+
         path = self.path(scope)
         try:
             raw = self._read(path)
@@ -156,6 +159,8 @@ class PluginFile:
         if argv is None:
             return TargetStatus(path, scope, self.kind, ["plugin"], [], [],
                                 notes=["outdated: the hook command cannot be read; run `tokenprint hooks install`"])
+        import shlex
+
         st = TargetStatus(path, scope, self.kind, ["plugin"], [], [shlex.join(argv)])
         try:
             expected = self.render(argv)

@@ -254,7 +254,7 @@ def test_default_locations(fx: dict[str, Any]) -> None:
     assert opencode.transcripts(roots) == [str(fx["dev"]), str(fx["db"]), str(fx["storage"]), str(fx["custom"])]
     assert opencode.present(env) and not opencode.present({"HOME": "/nonexistent", "PATH": ""})
     paths = opencode.hook_paths({"session_id": "ses_x"})  # this process's env: none here
-    assert all("::focus?session=ses_x" in p for p in paths)
+    assert all(p.endswith('::focus{"session":"ses_x"}') for p in paths)
 
 
 def test_id_time_resolves_the_wrapped_timestamp() -> None:
