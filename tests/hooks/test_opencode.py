@@ -340,3 +340,38 @@ def test_fixture_schema_is_the_real_opencodes(tmp_path: Path) -> None:
     finally:
         real.close()
         ours.close()
+
+
+def test_hostile_rows_are_counted_skips_never_errors(fx: dict[str, Any], home: Path) -> None:
+    db = fx["db"]
+    w = oc.connect(db)
+    mid, sid = fx["ids"]["a1"], oc.SES_A
+    hostile: list[Any] = [
+        '"step-finish"',  # JSON, not an object
+        '[' * 100_000 + '"step-finish"' + ']' * 100_000,  # nested too deep
+        json.dumps({"type": "step-finish", "tokens": {"input": -1, "output": 1}}),
+        json.dumps({"type": "step-finish", "tokens": {"input": 1.5, "output": 1}}),
+        json.dumps({"type": "step-finish", "tokens": {"input": 10**12, "output": 1}}),
+        json.dumps({"type": "step-finish", "tokens": "many"}),
+        json.dumps({"type": "step-finish", "tokens": {"input": 1, "cache": [1, 2]}}),
+        b'{"type": "step-finish", "tokens": {"input": 1}} \xff\xfe',  # a BLOB, not UTF-8
+        '{"type": "step-finish", "tokens": {"input": NaN}}',  # JSON to Python: a count that is not one
+    ]
+    for i, data in enumerate(hostile):
+        ms = oc.DAY1 + 100_000 + i
+        w.execute("INSERT INTO part (id, message_id, session_id, time_created, time_updated, data) "
+                  "VALUES (?, ?, ?, ?, ?, ?)", (oc.ascending_id("prt", ms), mid, sid, ms, ms, data))
+    # A step whose message is gone, and one whose message is a user message.
+    w.execute("PRAGMA foreign_keys = OFF")
+    oc.insert_part(w, oc.ascending_id("prt", oc.DAY1 + 200_000), "msg_gone", sid, oc.DAY1 + 200_000,
+                   oc.step_finish(oc.tokens(1, 1), 0.0))
+    user = w.execute("SELECT id FROM message WHERE instr(data, '\"user\"') > 0").fetchone()[0]
+    oc.insert_part(w, oc.ascending_id("prt", oc.DAY1 + 200_001), user, sid, oc.DAY1 + 200_001,
+                   oc.step_finish(oc.tokens(1, 1), 0.0))
+    w.close()
+    t = _read(str(db), home)
+    assert t.errors == 0, t.error_messages
+    assert t.result.new == 5  # the fixture's, nothing else
+    # invalid JSON: the fixture's broken row and the BLOB; bad usage: -1, 1.5, "many", a list, NaN.
+    assert t.skips == {"invalid-json": 2, "not-an-object": 1, "too-deep": 1, "bad-usage": 5, "absurd-count": 1,
+                       "no-message": 1, "not-assistant": 1}
