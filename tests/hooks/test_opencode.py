@@ -375,3 +375,27 @@ def test_hostile_rows_are_counted_skips_never_errors(fx: dict[str, Any], home: P
     # invalid JSON: the fixture's broken row and the BLOB; bad usage: -1, 1.5, "many", a list, NaN.
     assert t.skips == {"invalid-json": 2, "not-an-object": 1, "too-deep": 1, "bad-usage": 5, "absurd-count": 1,
                        "no-message": 1, "not-assistant": 1}
+
+
+def test_import_plan_sees_a_database_changed_only_in_its_wal(fx: dict[str, Any], home: Path) -> None:
+    from hooks import opencode
+    from hooks.backfill import FastBackend, plan
+    from ledger import fastpath
+
+    do_import(fx, str(fx["db"]))
+    conn = fastpath.open_ledger(home / "ledger.db")
+    try:
+        backend = FastBackend(conn)
+        assert plan(backend, "opencode", [str(fx["db"])], opencode).todo == []
+        before = os.stat(fx["db"])
+        w = oc.connect(fx["db"])
+        w.execute("PRAGMA wal_autocheckpoint = 0")
+        oc.insert_part(w, oc.ascending_id("prt", oc.DAY2 + 700_000), fx["ids"]["b1"], oc.SES_B, oc.DAY2 + 700_000,
+                       oc.step_finish(oc.tokens(1, 1), 0.0))
+        after = os.stat(fx["db"])
+        assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)  # only the -wal grew
+        assert [p for p, _st in plan(backend, "opencode", [str(fx["db"])], opencode).todo] == [str(fx["db"])]
+        w.close()
+    finally:
+        conn.close()
+    assert "1 new event," in do_import(fx, str(fx["db"])).stdout
