@@ -43,6 +43,12 @@ class Usage:
     output: int = 0
     reasoning: int = 0
     text: str = "Hello."
+    #: Answer with a call of this tool (name, JSON arguments) instead of a message, so
+    #: that the client runs it and asks again within the same turn (Responses API only;
+    #: its call_id is ``call_<name>``).
+    call: tuple[str, str] | None = None
+    #: The tool's namespace, for a tool offered inside one (Codex's ``multi_agent_v1``).
+    namespace: str | None = None
 
     def buckets(self) -> dict[str, int]:
         """The ledger's buckets for this request (tests.hooks.helpers.BUCKETS)."""
@@ -74,8 +80,13 @@ def responses_stream(u: Usage, n: int) -> bytes:
              "output_tokens": u.output + u.reasoning,
              "output_tokens_details": {"reasoning_tokens": u.reasoning},
              "total_tokens": u.prompt + u.output + u.reasoning}
-    item = {"type": "message", "role": "assistant", "id": f"msg_fake_{n}",
-            "content": [{"type": "output_text", "text": u.text}]}
+    item: dict[str, Any] = {"type": "message", "role": "assistant", "id": f"msg_fake_{n}",
+                            "content": [{"type": "output_text", "text": u.text}]}
+    if u.call:
+        item = {"type": "function_call", "id": f"fc_fake_{n}", "call_id": f"call_{u.call[0]}",
+                "name": u.call[0], "arguments": u.call[1]}
+        if u.namespace:
+            item["namespace"] = u.namespace
     return _sse([{"type": "response.created", "response": {"id": rid}},
                  {"type": "response.output_item.done", "output_index": 0, "item": item},
                  {"type": "response.completed", "response": {"id": rid, "usage": usage}}], named=True)
