@@ -82,8 +82,13 @@ class Machine:
     project: Path  # the session's cwd
     env: dict[str, str]
 
-    def tokenprint(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        proc = run(*args, env=self.env, exe=TOKENPRINT)
+    def tokenprint(self, *args: str, ok: bool = True, cwd: Path | None = None
+                   ) -> subprocess.CompletedProcess[str]:
+        if cwd is None:
+            proc = run(*args, env=self.env, exe=TOKENPRINT)
+        else:  # --scope project edits the files of the folder it runs in
+            proc = subprocess.run([TOKENPRINT, *args], capture_output=True, text=True, cwd=cwd,
+                                  env={**os.environ, **self.env}, timeout=120)
         if ok:
             assert proc.returncode == 0, (args, proc.stdout, proc.stderr)
         return proc
@@ -308,6 +313,28 @@ def test_codex_exec_fires_our_trusted_hook_and_the_ledger_holds_the_servers_usag
     # the backfill of Codex's own files agrees with what the hook recorded
     m.tokenprint("import", "codex", str(m.home / ".codex"))
     assert m.ledger() == {(day, CODEX_MODEL): summed(first, answer, second)}
+
+
+def test_codex_loads_our_project_hooks_once_the_project_is_trusted(machine: Machine) -> None:
+    """``--scope project`` writes ``<project>/.codex/hooks.json``; Codex reads a project's
+    layers only in a trusted project (``[projects."<path>"] trust_level = "trusted"``,
+    what the first-run prompt records): before that ``hooks/list`` shows nothing of
+    it, not even a warning, so ``/hooks`` cannot offer to trust our entries yet."""
+    codex = client("codex")
+    m = machine
+    subprocess.run(["git", "init", "-q", str(m.project)], check=True)
+    m.tokenprint("hooks", "install", "codex", "--scope", "project", cwd=m.project)
+    hooks_json = m.project / ".codex" / "hooks.json"
+    assert hooks_json.is_file()
+    listing = codex_hooks(codex, m)
+    assert (ours_in(listing, hooks_json), listing["warnings"], listing["errors"]) == ({}, [], [])
+    app_server(codex, m, [("config/value/write", {"keyPath": "projects", "mergeStrategy": "upsert",
+                                                   "value": {str(m.project): {"trust_level": "trusted"}}})])
+    listing = codex_hooks(codex, m)
+    ours = ours_in(listing, hooks_json)
+    assert (listing["warnings"], listing["errors"]) == ([], [])
+    assert {k: (h["source"], h["trustStatus"]) for k, h in ours.items()} == {
+        "stop": ("project", "untrusted"), "subagentStop": ("project", "untrusted")}
 
 
 CHILD_TASK = "count the files (a subagent's task)"
