@@ -18,6 +18,19 @@ TOKENPRINT = shutil.which("tokenprint", path=str(BIN)) or "tokenprint"
 TOKENPRINT_HOOK = shutil.which("tokenprint-hook", path=str(BIN)) or "tokenprint-hook"
 
 
+@pytest.fixture(autouse=True)
+def _isolated_clients(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs with the clients' homes (``$HOME``, ``$CODEX_HOME``,
+    ``$GEMINI_CLI_HOME``, ``$XDG_CONFIG_HOME``, ``$XDG_DATA_HOME``) in a fresh folder of
+    its own and without ``$CLAUDE_CONFIG_DIR``: ``hooks install`` with no client installs
+    into every client found, and must never find (or edit) the real user's. A test that
+    wants a client's files sets the variables itself."""
+    from tests.clients_env import isolate_clients
+
+    isolate_clients(tmp_path_factory.mktemp("clients"), monkeypatch)
+    monkeypatch.delenv("CLAUDE_CONFIG_DIR", raising=False)
+
+
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh data folder, exported as ``$TOKENPRINT_HOME`` for in-process and child code."""
