@@ -77,6 +77,9 @@ from ledger.events import (
 )
 
 CLIENT = "codex"
+NAME = "Codex CLI"
+#: What ``import`` and ``hooks status`` call its sources.
+SOURCE_NOUN = "rollouts"
 SOURCE = "rollout"
 PROVIDER = "openai"
 #: Hook events the installer registers (``~/.codex/hooks.json``; no matcher).
@@ -682,6 +685,13 @@ def codex_version(env: Mapping[str, str] | None = None, timeout: float = 3.0) ->
     if exe is None:
         return None
     try:
+        st = os.stat(exe)
+    except OSError:
+        return None
+    key = (os.path.realpath(exe), st.st_mtime_ns, st.st_size)
+    if key in _VERSIONS:  # install, status and doctor each ask: run the program once
+        return _VERSIONS[key]
+    try:
         proc = subprocess.run(
             [exe, "--version"], capture_output=True, text=True, timeout=timeout, env=env,
             stdin=subprocess.DEVNULL, check=False,
@@ -689,7 +699,13 @@ def codex_version(env: Mapping[str, str] | None = None, timeout: float = 3.0) ->
     except (OSError, subprocess.SubprocessError):
         return None
     m = re.search(r"(\d+)\.(\d+)\.(\d+)", proc.stdout or "")
-    return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+    version = (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+    _VERSIONS[key] = version
+    return version
+
+
+#: ``codex --version`` answers, by the program's real path, mtime and size.
+_VERSIONS: dict[tuple[str, int, int], tuple[int, int, int] | None] = {}
 
 
 def hooks_unavailable(env: Mapping[str, str] | None = None) -> bool:

@@ -85,6 +85,9 @@ from ledger.events import (
 )
 
 CLIENT = "gemini-cli"
+NAME = "Gemini CLI"
+#: What ``import`` and ``hooks status`` call its sources.
+SOURCE_NOUN = "chats"
 SOURCE = "chat"
 PROVIDER = "google"
 #: Read positions carry the adapter's state (session, project, latest model).

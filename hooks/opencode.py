@@ -91,6 +91,9 @@ from ledger.events import (
 )
 
 CLIENT = "opencode"
+NAME = "opencode"
+#: What ``import`` and ``hooks status`` call its sources.
+SOURCE_NOUN = "databases"
 SOURCE = "opencode-db"
 STORAGE_SOURCE = "opencode-storage"
 #: What the plugin sends (``plugins/opencode/tokenprint.js``).
