@@ -44,8 +44,8 @@ class Usage:
     reasoning: int = 0
     text: str = "Hello."
     #: Answer with a call of this tool (name, JSON arguments) instead of a message, so
-    #: that the client runs it and asks again within the same turn (Responses API only;
-    #: its call_id is ``call_<name>``).
+    #: that the client runs it and asks again within the same turn (Responses and Chat
+    #: Completions; a Responses call_id is ``call_<name>``).
     call: tuple[str, str] | None = None
     #: The tool's namespace, for a tool offered inside one (Codex's ``multi_agent_v1``).
     namespace: str | None = None
@@ -99,9 +99,15 @@ def chat_stream(u: Usage, n: int, model: str) -> bytes:
              "total_tokens": u.prompt + u.output + u.reasoning,
              "prompt_tokens_details": {"cached_tokens": u.cached},
              "completion_tokens_details": {"reasoning_tokens": u.reasoning}}
-    chunks = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": u.text},
-                                    "finish_reason": None}]},
-              {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+    delta: dict[str, Any] = {"role": "assistant", "content": u.text}
+    finish = "stop"
+    if u.call:
+        delta = {"role": "assistant", "tool_calls": [
+            {"index": 0, "id": f"call_{u.call[0]}_{n}", "type": "function",
+             "function": {"name": u.call[0], "arguments": u.call[1]}}]}
+        finish = "tool_calls"
+    chunks = [{**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]},
+              {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]},
               {**base, "choices": [], "usage": usage}]
     return b"".join(f"data: {json.dumps(c)}\n\n".encode() for c in chunks) + b"data: [DONE]\n\n"
 

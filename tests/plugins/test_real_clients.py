@@ -539,8 +539,11 @@ def test_opencode_loads_our_plugin_and_the_ledger_holds_the_servers_usage(
     out = m.tokenprint("hooks", "install", "opencode").stdout
     plugin = m.home / ".config" / "opencode" / "plugins" / "tokenprint.js"
     assert plugin.is_file(), out
-    usage = Usage(prompt=30_000, cached=24_000, output=600, reasoning=90)
-    with serve(FakeModels([usage], aside=title_request)) as fake:
+    # one turn, two steps: a tool call (glob), then the answer
+    step = Usage(prompt=30_000, cached=24_000, output=600, reasoning=90,
+                 call=("glob", json.dumps({"pattern": "*.txt"})))
+    usage = Usage(prompt=31_000, cached=30_000, output=150, reasoning=0)
+    with serve(FakeModels([step, usage], aside=title_request)) as fake:
         (m.home / ".config" / "opencode" / "opencode.json").write_text(json.dumps(opencode_config(fake.url)))
         day = today()
         proc = subprocess.run([exe, "run", "--print-logs", "--log-level", "INFO", "say hello"],
@@ -553,9 +556,19 @@ def test_opencode_loads_our_plugin_and_the_ledger_holds_the_servers_usage(
         assert errors == [], errors
         assert fake.unexpected == [] and fake.plan == []
     # the plugin spawns the hook detached on session.idle: wait for it
-    expected = {(day, OPENCODE_MODEL): usage.buckets()}
+    expected = {(day, OPENCODE_MODEL): summed(step, usage)}
     assert wait_for(lambda: m.ledger() == expected and m.ledger()) == expected, m.hook_log()
     assert opencode_db.is_file()
+    # opencode's own record (1.18.33): each step is an assistant message of its own, with
+    # one step-finish part holding the same tokens (input without the cache reads)
+    with sqlite3.connect(f"file:{opencode_db}?mode=ro", uri=True) as db:
+        rows = db.execute("SELECT id, data FROM message ORDER BY time_created").fetchall()
+        parts = db.execute("SELECT message_id, data FROM part ORDER BY time_created").fetchall()
+    messages = {i: json.loads(d) for i, d in rows if json.loads(d).get("role") == "assistant"}
+    steps = {i: json.loads(d)["tokens"] for i, d in parts if json.loads(d).get("type") == "step-finish"}
+    assert [(t["input"], t["cache"]["read"], t["output"], t["reasoning"]) for t in steps.values()] == [
+        (6_000, 24_000, 600, 90), (1_000, 30_000, 150, 0)]
+    assert {i: m["tokens"] for i, m in messages.items()} == steps
     m.tokenprint("import", "opencode", str(opencode_db))
     assert m.ledger() == expected  # the title request is not in opencode's database
     m.tokenprint("hooks", "uninstall", "opencode")
