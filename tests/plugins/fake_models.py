@@ -44,8 +44,8 @@ class Usage:
     reasoning: int = 0
     text: str = "Hello."
     #: Answer with a call of this tool (name, JSON arguments) instead of a message, so
-    #: that the client runs it and asks again within the same turn (Responses and Chat
-    #: Completions; a Responses call_id is ``call_<name>``).
+    #: that the client runs it and asks again within the same turn (a Responses
+    #: call_id is ``call_<name>``).
     call: tuple[str, str] | None = None
     #: The tool's namespace, for a tool offered inside one (Codex's ``multi_agent_v1``).
     namespace: str | None = None
@@ -113,7 +113,10 @@ def chat_stream(u: Usage, n: int, model: str) -> bytes:
 
 
 def gemini_stream(u: Usage, n: int, model: str) -> bytes:
-    response = {"candidates": [{"content": {"role": "model", "parts": [{"text": u.text}]},
+    parts: list[dict[str, Any]] = [{"text": u.text}]
+    if u.call:
+        parts = [{"functionCall": {"name": u.call[0], "args": json.loads(u.call[1])}}]
+    response = {"candidates": [{"content": {"role": "model", "parts": parts},
                                 "finishReason": "STOP", "index": 0}],
                 "usageMetadata": {"promptTokenCount": u.prompt, "cachedContentTokenCount": u.cached,
                                   "candidatesTokenCount": u.output, "thoughtsTokenCount": u.reasoning,

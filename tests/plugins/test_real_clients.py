@@ -465,17 +465,21 @@ def test_gemini_runs_our_settings_hooks_in_a_commented_settings_file(machine: Ma
     m.tokenprint("hooks", "install", "gemini-cli")
     text = settings.read_text()
     assert "// my Gemini settings" in text and "// quiet" in text and "tokenprint-hook" in text, text
-    usage = Usage(prompt=20_000, cached=15_000, output=400, reasoning=250)
-    with serve(FakeModels([usage])) as fake:
+    # two requests in one turn: a read-only tool call (list_directory), then the answer
+    step = Usage(prompt=20_000, cached=15_000, output=40, reasoning=250,
+                 call=("list_directory", json.dumps({"dir_path": "."})))
+    usage = Usage(prompt=20_400, cached=20_000, output=400, reasoning=0)
+    with serve(FakeModels([step, usage])) as fake:
         day = today()
         out = gemini(exe, m, "-p", "say hello", "-m", GEMINI_MODEL, url=fake.url)
         assert out.stdout.strip() == usage.text
         assert fake.unexpected == [] and fake.plan == []
-    assert wait_for(lambda: m.ledger()) == {(day, GEMINI_MODEL): usage.buckets()}, m.hook_log()
+    expected = {(day, GEMINI_MODEL): summed(step, usage)}
+    assert wait_for(lambda: m.ledger()) == expected, m.hook_log()
     chats = list((m.home / ".gemini" / "tmp").rglob("session-*.jsonl"))
     assert len(chats) == 1
     m.tokenprint("import", "gemini-cli", str(m.home / ".gemini"))
-    assert m.ledger() == {(day, GEMINI_MODEL): usage.buckets()}
+    assert m.ledger() == expected
     m.tokenprint("hooks", "uninstall", "gemini-cli")
     assert settings.read_text() == GEMINI_USER_SETTINGS
 
