@@ -269,6 +269,7 @@ class Gen:
         self.zstd = shutil.which("zstd")
         #: rollout file stem -> its kind (the trap it holds) and its own buckets
         self.manifest: dict[str, dict[str, Any]] = {}
+        self.compressed: set[str] = set()
 
     def write(self, ro: Rollout, start: datetime, kind: str, *, archive_ok: bool = True) -> None:
         data = ro.text_bytes()
@@ -293,6 +294,7 @@ class Gen:
             self.manifest[path.name[: -len(".jsonl")]]["kind"] += " (and archived)"
         elif archive_ok and self.zstd and r.random() < 0.02:
             self.to_compress.append(path)
+            self.compressed.add(ro.thread)
             self.trap_file("zst_rollout", ro)
             self.manifest[path.name[: -len(".jsonl")]]["kind"] += " (.zst)"
         self.bytes += len(data)
@@ -357,6 +359,9 @@ class Gen:
                 replayed = replayed.plus(ln.usage)
         kind = ("subagent" if subagent else "fork") + "_prefix_" + mode
         self.led.trap(kind, replayed.buckets())
+        if parent.thread in self.compressed:
+            kind += "_parent_zst"  # the parent's rollout is there only compressed
+            self.led.trap(kind, replayed.buckets())
         child.total = base
         child.ctx = parent.ctx
         # the child's own first turn: sometimes in the fork's very second
@@ -383,12 +388,20 @@ class Gen:
         child.lines.append(Line(parent.lines[0].text))
         fast = r.random() < 0.3
         for i in range(r.randrange(1, 6)):
-            got = child.turn(fast_first=fast and i == 0)
-            if i == 0 and fast:
-                sec = got[0][0].replace(microsecond=0)
-                for when, _m, u in got:
-                    if when.replace(microsecond=0) == sec:
-                        self.led.trap("child_only_same_second", u.buckets())
+            child.turn(fast_first=fast and i == 0)
+        # ccusage's replay rule (``detect_subagent_replay_second``, parser.rs): in a file naming
+        # thread_spawn, when the first two usage events share a second (two fast responses, or
+        # one and its repeat 1 ms later), the leading events of that second are dropped
+        marks = [ln for ln in child.lines if ln.usage is not None]
+        if len(marks) >= 2 and marks[0].text[14:33] == marks[1].text[14:33]:
+            sec = marks[0].text[14:33]
+            for ln in child.lines:
+                if '"type":"token_count"' not in ln.text:
+                    continue
+                if ln.text[14:33] != sec:
+                    break
+                if ln.usage is not None and not ln.dup:
+                    self.led.trap("child_only_first_second", ln.usage.buckets())
         self.write(child, spawn, "child-only subagent" + (", first responses in one second" if fast else ""),
                    archive_ok=False)
 
