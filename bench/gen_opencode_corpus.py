@@ -200,77 +200,82 @@ class Gen:
             if legacy is not None:
                 legacy["messages"].append((uid, {"id": uid, "sessionID": sid, **udata}))
             t += timedelta(milliseconds=r.randrange(300, 3000))
-            aid = self.ids.make("msg", ms(t))
-            created = t
-            steps = r.randrange(1, 7)
-            cost = 0.0
-            last_tokens: dict[str, Any] = {"input": 0, "output": 0, "reasoning": 0, "cache": {"read": 0, "write": 0}}
-            writing = turn == n_turns - 1 and r.random() < 0.01
-            step_rows: list[tuple[datetime, dict[str, Any]]] = []
-            for k in range(steps):
-                self.part(aid, sid, t, {"type": "step-start", "snapshot": f"{r.getrandbits(160):040x}"}, legacy)
-                if provider != "anthropic" or r.random() < 0.3:
-                    self.part(aid, sid, t, {"type": "reasoning", "text": self.text(r.randrange(50, 1200)),
-                                            "time": {"start": ms(t), "end": ms(t) + 900}}, legacy)
-                t += timedelta(milliseconds=r.randrange(500, 20000))
-                self.part(aid, sid, t, {"type": "text", "text": self.text(r.randrange(10, 1500)),
-                                        "time": {"start": ms(t), "end": ms(t)}}, legacy)
-                if writing and k == steps - 1:
-                    break  # still streaming: no step-finish yet
-                if k < steps - 1:
-                    out = self.text.big()
-                    self.part(aid, sid, t, {"type": "tool", "callID": f"toolu_{r.getrandbits(64):016x}", "tool": "bash",
-                                            "state": {"status": "completed", "input": {"command": self.text(60)},
-                                                      "output": out, "title": "bash", "metadata": {"exit": 0},
-                                                      "time": {"start": ms(t), "end": ms(t) + 400}}}, legacy)
-                    if r.random() < 0.04:
-                        child_at = t + timedelta(milliseconds=10)
-                        children.append((proj, cwd, child_at, sid))
-                tok = self.tokens(model_key, ctx, shape_new)
-                ctx = min(ctx + tok["output"] + r.randrange(100, 4000), 180_000)
-                step_cost = round((tok["input"] * 3 + tok["output"] * 15) / 1e6, 6)
-                cost += step_cost
-                last_tokens = tok
-                step_t = t + timedelta(milliseconds=5)
-                if not old:
-                    self.part(aid, sid, step_t, {"type": "step-finish", "reason": "tool-calls" if k < steps - 1 else "stop",
-                                                 "snapshot": f"{r.getrandbits(160):040x}", "cost": step_cost,
-                                                 "tokens": tok}, legacy)
-                step_rows.append((step_t, tok))
-            completed = t + timedelta(milliseconds=20)
-            adata: dict[str, Any] = {
-                "role": "assistant", "time": {"created": ms(created)} if writing else
-                {"created": ms(created), "completed": ms(completed)},
-                "parentID": uid, "modelID": model, "providerID": provider, "mode": "build", "agent": "build",
-                "path": {"cwd": cwd, "root": cwd}, "cost": round(cost, 6), "tokens": last_tokens}
-            if not writing:
-                adata["finish"] = "stop"
-            self.messages.append((aid, sid, ms(created), ms(completed), dumps(adata)))
-            if legacy is not None:
-                legacy["messages"].append((aid, {"id": aid, "sessionID": sid, **adata}))
-            if writing and old and step_rows:
-                # no step parts and not completed: not counted (yet); its tokens are the last finished step's
-                self.led.trap("unfinished_message_without_steps", {**self.buckets(last_tokens),
-                                                                   "output_tokens": last_tokens["output"]})
-            elif writing:
-                self.led.trap("message_being_written", n=1)  # its finished steps count, as any
-            if step_rows and not (writing and old) and "total" not in last_tokens:
-                # ccusage takes the message's output as it is: the older shape holds the reasoning
-                self.led.trap("reasoning_inside_message_output",
-                              {"output_tokens": last_tokens["output"] - self.buckets(last_tokens)["output_tokens"]})
-            if old and not writing:
-                self.count(completed, model, last_tokens)
-                self.led.trap("message_without_steps", n=1)
-            elif not old:
-                for i, (step_t, tok) in enumerate(step_rows):
-                    self.count(step_t, model, tok)
-                    if i < len(step_rows) - 1:
-                        self.led.trap("overwritten_step", self.buckets(tok))
-                    if step_t.date() != created.date():
-                        self.led.trap("step_past_midnight", self.buckets(tok))
+            # opencode 1.18: one assistant message per model call (step), each with its own
+            # step-finish; older versions: one message taking several steps (its tokens overwritten)
+            n_msgs = r.randrange(1, 7) if shape_new else 1
+            for m_i in range(n_msgs):
+                aid = self.ids.make("msg", ms(t))
+                created = t
+                steps = 1 if shape_new else r.randrange(1, 7)
+                cost = 0.0
+                last_tokens: dict[str, Any] = {"input": 0, "output": 0, "reasoning": 0, "cache": {"read": 0, "write": 0}}
+                writing = turn == n_turns - 1 and m_i == n_msgs - 1 and r.random() < 0.01
+                step_rows: list[tuple[datetime, dict[str, Any]]] = []
+                for k in range(steps):
+                    self.part(aid, sid, t, {"type": "step-start", "snapshot": f"{r.getrandbits(160):040x}"}, legacy)
+                    if provider != "anthropic" or r.random() < 0.3:
+                        self.part(aid, sid, t, {"type": "reasoning", "text": self.text(r.randrange(50, 1200)),
+                                                "time": {"start": ms(t), "end": ms(t) + 900}}, legacy)
+                    t += timedelta(milliseconds=r.randrange(500, 20000))
+                    self.part(aid, sid, t, {"type": "text", "text": self.text(r.randrange(10, 1500)),
+                                            "time": {"start": ms(t), "end": ms(t)}}, legacy)
+                    if writing and k == steps - 1:
+                        break  # still streaming: no step-finish yet
+                    if k < steps - 1 or m_i < n_msgs - 1:  # a tool call ends the step
+                        out = self.text.big()
+                        self.part(aid, sid, t, {"type": "tool", "callID": f"toolu_{r.getrandbits(64):016x}", "tool": "bash",
+                                                "state": {"status": "completed", "input": {"command": self.text(60)},
+                                                          "output": out, "title": "bash", "metadata": {"exit": 0},
+                                                          "time": {"start": ms(t), "end": ms(t) + 400}}}, legacy)
+                        if r.random() < 0.04:
+                            child_at = t + timedelta(milliseconds=10)
+                            children.append((proj, cwd, child_at, sid))
+                    tok = self.tokens(model_key, ctx, shape_new)
+                    ctx = min(ctx + tok["output"] + r.randrange(100, 4000), 180_000)
+                    step_cost = round((tok["input"] * 3 + tok["output"] * 15) / 1e6, 6)
+                    cost += step_cost
+                    last_tokens = tok
+                    step_t = t + timedelta(milliseconds=5)
+                    if not old:
+                        self.part(aid, sid, step_t, {"type": "step-finish", "reason": "tool-calls" if k < steps - 1 else "stop",
+                                                     "snapshot": f"{r.getrandbits(160):040x}", "cost": step_cost,
+                                                     "tokens": tok}, legacy)
+                    step_rows.append((step_t, tok))
+                completed = t + timedelta(milliseconds=20)
+                adata: dict[str, Any] = {
+                    "role": "assistant", "time": {"created": ms(created)} if writing else
+                    {"created": ms(created), "completed": ms(completed)},
+                    "parentID": uid, "modelID": model, "providerID": provider, "mode": "build", "agent": "build",
+                    "path": {"cwd": cwd, "root": cwd}, "cost": round(cost, 6), "tokens": last_tokens}
+                if not writing:
+                    adata["finish"] = "stop"
+                self.messages.append((aid, sid, ms(created), ms(completed), dumps(adata)))
                 if legacy is not None:
-                    for _t, tok in step_rows:
-                        self.led.trap("in_db_and_storage", self.buckets(tok))
+                    legacy["messages"].append((aid, {"id": aid, "sessionID": sid, **adata}))
+                if writing and old and step_rows:
+                    # no step parts and not completed: not counted (yet); its tokens are the last finished step's
+                    self.led.trap("unfinished_message_without_steps", {**self.buckets(last_tokens),
+                                                                       "output_tokens": last_tokens["output"]})
+                elif writing:
+                    self.led.trap("message_being_written", n=1)  # its finished steps count, as any
+                if step_rows and not (writing and old) and "total" not in last_tokens:
+                    # ccusage takes the message's output as it is: the older shape holds the reasoning
+                    self.led.trap("reasoning_inside_message_output",
+                                  {"output_tokens": last_tokens["output"] - self.buckets(last_tokens)["output_tokens"]})
+                if old and not writing:
+                    self.count(completed, model, last_tokens)
+                    self.led.trap("message_without_steps", n=1)
+                elif not old:
+                    for i, (step_t, tok) in enumerate(step_rows):
+                        self.count(step_t, model, tok)
+                        if i < len(step_rows) - 1:
+                            self.led.trap("overwritten_step", self.buckets(tok))
+                        if step_t.date() != created.date():
+                            self.led.trap("step_past_midnight", self.buckets(tok))
+                    if legacy is not None:
+                        for _t, tok in step_rows:
+                            self.led.trap("in_db_and_storage", self.buckets(tok))
+                t = completed + timedelta(milliseconds=r.randrange(50, 500))
             t = completed + timedelta(seconds=r.randrange(5, 900))
         title = "New session - " + start.isoformat()
         self.conn.execute("INSERT INTO session (id, project_id, parent_id, slug, directory, title, version, "
