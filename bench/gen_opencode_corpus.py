@@ -17,7 +17,10 @@ indexes; ids are opencode's ascending ids (``prt_`` + 12 hex digits of
 model calls (steps): per step a ``step-start``, ``reasoning``, ``text`` and
 ``tool`` parts (tool outputs up to hundreds of KB), then a ``step-finish`` with
 that step's ``tokens`` and ``cost``; the message's ``tokens`` are the last step's
-(overwritten), its ``cost`` the sum. Traps: the overwritten steps; older messages
+(overwritten), its ``cost`` the sum: the older opencode's shape (a fifth of the
+sessions). opencode 1.18 writes one assistant message per step (a tool call, then
+the answer: two messages, each with its step-finish; observed on 1.18.33,
+``tests/plugins/test_real_clients.py``). Traps: the overwritten steps; older messages
 with no step parts (counted from the message); a message still being written;
 subagent sessions; sessions in both the database and ``storage/``; steps past
 midnight of their message's day.
