@@ -757,6 +757,28 @@ def hook_states(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     return state if isinstance(state, dict) else {}
 
 
+def project_trusted(project: Path, env: Mapping[str, str] | None = None) -> bool:
+    """Whether the user's ``config.toml`` trusts ``project`` (``[projects."<path>"]
+    trust_level = "trusted"``, recorded when the user answers Codex's trust prompt in
+    that folder): Codex reads a project's ``.codex/hooks.json`` only then (seen with
+    Codex 0.171: ``hooks/list`` shows nothing of an untrusted project's file)."""
+    import tomllib
+
+    try:
+        with open(config_path("user", env), "rb") as f:
+            config = tomllib.load(f)
+    except (OSError, ValueError):
+        return False
+    projects = config.get("projects")
+    if not isinstance(projects, dict):
+        return False
+    for key in {str(project), str(project.absolute()), os.path.realpath(project)}:
+        entry = projects.get(key)
+        if isinstance(entry, dict) and entry.get("trust_level") == "trusted":
+            return True
+    return False
+
+
 def codex_hook_list(cwd: Path, env: Mapping[str, str] | None = None, timeout: float = 5.0) -> list[dict[str, Any]] | None:
     """Codex's own view of its hooks: ``hooks/list`` of ``codex app-server`` (JSON-RPC over
     stdio, ``codex-rs/app-server-protocol``), each with its ``sourcePath``, ``eventName``,
@@ -874,6 +896,11 @@ def trust_notes(scope: str, path: Path, status: Any) -> list[str]:
     if not status.installed:
         return []
     cwd = path.parent.parent if scope == "project" else Path.home()
+    if scope == "project" and not project_trusted(cwd):
+        return [f"Codex ignores {path} until you trust the project itself: start `codex` in {cwd} "
+                "and answer yes when it asks whether to trust this folder (it records "
+                f'[projects."{cwd}"] trust_level = "trusted" in {config_path("user")}); '
+                "then trust the tokenprint-hook entries once in /hooks"]
     states = _trust_from_codex(path, cwd)
     if states is None:
         states = _trust_from_config(path)

@@ -216,6 +216,34 @@ def fully_read(pos: Position | None, st: os.stat_result, path: str = "", kind: s
     return same and pos.size == st.st_size
 
 
+#: Most new bytes of one file that :func:`grown_without_usage` reads to look for usage.
+GROWTH_PEEK_BYTES = 4 << 20
+
+
+def grown_without_usage(mod: Any, path: str, pos: Position | None, st: os.stat_result) -> bool:
+    """Whether a line file that grew since its last complete read grew by lines that
+    carry no usage (Codex writes its turn's closing lines after the Stop hook ran): the
+    new bytes, at most :data:`GROWTH_PEEK_BYTES`, are parsed by the adapter from the
+    stored position (its state included), and nothing is written. A file rewritten
+    since, or replaced, or grown by more than that, is unread."""
+    from hooks.tail import open_regular, steps_for
+
+    parse = getattr(mod, "parse", None)
+    if (parse is None or pos is None or pos.size < 0 or st.st_size <= pos.offset
+            or st.st_size - pos.offset > GROWTH_PEEK_BYTES
+            or pos.identity.split(":", 1)[0] != str(st.st_ino)):
+        return False
+    try:
+        f, opened = open_regular(path)
+        with f:
+            for step in steps_for(path, f, opened, pos, parse):
+                if step.parsed.events or step.position.state.get("last_read") != "append":
+                    return False
+    except Exception:  # noqa: BLE001 - unreadable, or the adapter failed: say it is unread
+        return False
+    return True
+
+
 def stored_positions(home: Path, client: str, strict: bool = False) -> dict[str, Position] | None:
     """The ledger's stored positions for ``client``, read only (None: no local ledger,
     or, unless ``strict``, one that cannot be read: ``strict`` raises its error). With
@@ -295,7 +323,7 @@ def source_risk(mod: Any, positions: Mapping[str, Position], now: float | None =
         risk.files += 1
         pos = positions.get(path)
         kind = dbsource.kind_of(mod, path)
-        if fully_read(pos, st, path, kind):
+        if fully_read(pos, st, path, kind) or (kind == dbsource.LINES and grown_without_usage(mod, path, pos, st)):
             continue
         risk.unread += 1
         if kind == dbsource.LINES:

@@ -119,6 +119,21 @@ def test_project_scope(tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPat
     assert not (tmp_path / ".codex" / "hooks.json").exists()
 
 
+def test_project_scope_says_the_project_must_be_trusted_first(
+    tmp_path: Path, codex_home: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Codex 0.171 reads a project's .codex/hooks.json only in a trusted project."""
+    project = tmp_path / "proj"
+    project.mkdir()
+    monkeypatch.chdir(project)
+    HOOKS.install(home, "project", argv(home))
+    notes = HOOKS.status(home, "project").notes
+    assert len(notes) == 1 and "trust the project itself" in notes[0] and str(project) in notes[0]
+    (codex_home / "config.toml").write_text(f'[projects."{project}"]\ntrust_level = "trusted"\n')
+    notes = HOOKS.status(home, "project").notes
+    assert len(notes) == 1 and "not yet trusted by Codex" in notes[0], notes
+
+
 def test_status_says_when_codex_has_not_trusted_the_hook(codex_home: Path, home: Path) -> None:
     HOOKS.install(home, "user", argv(home))
     notes = HOOKS.status(home, "user").notes
