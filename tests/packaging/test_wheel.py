@@ -33,6 +33,9 @@ PLUGIN_FILES = [
     "plugins/claude-code/commands/footprint.md",
     "plugins/claude-code/scripts/tokenprint-hook",
     "plugins/claude-code/scripts/footprint",
+    "plugins/gemini-cli/gemini-extension.json",
+    "plugins/gemini-cli/hooks/hooks.json",
+    "plugins/opencode/tokenprint.js",
 ]
 
 
@@ -120,6 +123,18 @@ def test_installed_files_are_found_where_the_code_looks(installed, tmp_path: Pat
     for rel in PLUGIN_FILES:
         assert (site / rel).is_file(), rel
     assert not (site / "plugins" / "claude-code" / "ledger").exists()
+
+
+def test_installed_wheel_installs_the_opencode_plugin_from_its_own_copy(installed, tmp_path: Path) -> None:
+    """``hooks install opencode`` writes the plugin from the wheel's plugins/opencode/."""
+    venv_bin, _wheel, _seconds = installed
+    home = tmp_path / "tp-home"
+    (tmp_path / ".config" / "opencode").mkdir(parents=True)
+    proc = run(venv_bin, "tokenprint", "hooks", "install", "opencode", home=home)
+    assert proc.returncode == 0, proc.stderr
+    plugin = tmp_path / ".config" / "opencode" / "plugins" / "tokenprint.js"
+    text = plugin.read_text()
+    assert str(venv_bin / "tokenprint-hook") in text and "session.idle" in text
 
 
 def test_hook_help_prints_usage_and_a_payload_run_stays_silent(installed, tmp_path: Path) -> None:
