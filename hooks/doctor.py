@@ -266,6 +266,12 @@ def stored_positions(home: Path, client: str, strict: bool = False) -> dict[str,
     path = ledger_path(home)
     if not path.is_file():
         return None
+    if strict:  # a ledger known to be damaged is said to be so, as every command says it
+        from ledger import fastpath
+
+        problem = fastpath.corrupt_mark(path) or fastpath.header_problem(path)
+        if problem:
+            raise fastpath.LedgerCorrupt(path, problem)
     try:
         conn = sqlite3.connect(sqlite_read_uri(path), uri=True, timeout=5.0)
         try:
