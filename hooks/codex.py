@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
@@ -142,11 +143,12 @@ def _usage(obj: Any) -> list[int] | None:
         return None
     if type(obj) is not dict:
         raise ValueError("usage")
-    out: list[int] = []
-    for name in _FIELDS:
-        out.append(_count(obj.get(name)))
-    total = obj.get("total_tokens")
-    out.append(-1 if total is None else _count(total))
+    get = obj.get
+    # A non-negative int is taken as it is (what Codex writes); anything else is
+    # judged by _count (absent: 0; an integral float: its int; else ValueError).
+    out = [v if type(v) is int and v >= 0 else _count(v) for v in map(get, _FIELDS)]
+    total = get("total_tokens")
+    out.append(-1 if total is None else total if type(total) is int and total >= 0 else _count(total))
     return out
 
 
@@ -275,30 +277,17 @@ def _on_token_count(
     except ValueError:
         _skip(skips, "bad-usage")
         return None
-    if total is None and last is None:
-        return None
-    ts = _ts_ms(obj.get("timestamp"))
-    info_model = _text(info.get("model"))
-    model = _text(state.get("model")) or info_model
-    thread = state.get("id") or ""
     if total is None:
-        assert last is not None
-        n = int(state.get("last_n", 0)) + 1
-        state["last_n"] = n
-        if _is_replay(state, ts):
+        if last is None:
             return None
-        if ts is None:
-            _skip(skips, "bad-timestamp")
-            return None
-        if _size(last) == 0 and not any(last[:5]):
-            return None
-        ordinal = obj.get("ordinal")
-        key = ordinal if type(ordinal) is int else n
-        return _event(state, skips, ts, last, info_model or model, f"{thread}:last:{key}", latest)
+        return _on_last(obj, info, last, state, skips, latest)
+    # The instant, the model and the thread are read only once the total has grown:
+    # a repeated total (about one line in five) is nothing, whatever they hold.
+    size = _size(total)
     prev = state.get("total")
     restarts = int(state.get("restarts", 0))
     if isinstance(prev, list) and len(prev) == 6:
-        grown = _size(total) - _size(prev)
+        grown = size - _size(prev)
         if grown == 0:
             return None  # the same total written again
         if grown < 0:
@@ -306,16 +295,41 @@ def _on_token_count(
             state["restarts"] = restarts
             delta = total
         else:
-            delta = [max(a - b, 0) for a, b in zip(total, prev, strict=True)]
+            delta = [a - b if a > b else 0 for a, b in zip(total, prev, strict=True)]
     else:
         delta = total
     state["total"] = total
+    ts = _ts_ms(obj.get("timestamp"))
     if _is_replay(state, ts):
         return None  # the parent's usage, replayed: its total is the child's baseline
     if ts is None:
         _skip(skips, "bad-timestamp")
         return None
-    return _event(state, skips, ts, delta, model, f"{thread}:{restarts}:{_size(total)}", latest)
+    model = _text(state.get("model")) or _text(info.get("model"))
+    return _event(state, skips, ts, delta, model, f"{state.get('id') or ''}:{restarts}:{size}", latest)
+
+
+def _on_last(
+    obj: dict[str, Any], info: dict[str, Any], last: list[int], state: dict[str, Any],
+    skips: dict[str, int], latest: int,
+) -> Event | None:
+    """A ``token_count`` that gives only ``last_token_usage``: one request with that usage."""
+    ts = _ts_ms(obj.get("timestamp"))
+    info_model = _text(info.get("model"))
+    model = _text(state.get("model")) or info_model
+    thread = state.get("id") or ""
+    n = int(state.get("last_n", 0)) + 1
+    state["last_n"] = n
+    if _is_replay(state, ts):
+        return None
+    if ts is None:
+        _skip(skips, "bad-timestamp")
+        return None
+    if _size(last) == 0 and not any(last[:5]):
+        return None
+    ordinal = obj.get("ordinal")
+    key = ordinal if type(ordinal) is int else n
+    return _event(state, skips, ts, last, info_model or model, f"{thread}:last:{key}", latest)
 
 
 def _record(obj: Any, state: dict[str, Any], skips: dict[str, int], latest: int) -> Event | None:
@@ -370,12 +384,18 @@ def _decode(line: bytes, loads: Callable[[bytes], Any], skips: dict[str, int]) -
 HEAD_BYTES = 512
 
 
+#: The kinds :func:`parse` reads (a JSON string, unescaped: the same word inside a text
+#: is written ``\\"token_count\\"`` and never matches).
+_MARKERS = re.compile(rb'"(?:token_count|turn_context|session_meta|task_started)"')
+
+
 def _relevant(data: bytes, start: int, stop: int) -> bool:
-    head = data[start : min(stop, start + HEAD_BYTES)]
-    if b"response_item" in head:
-        return False  # the bulk of a rollout (messages, tool calls): never usage
-    return (b'"token_count"' in head or b'"turn_context"' in head or b'"session_meta"' in head
-            or b'"task_started"' in head)
+    """Whether the line ``data[start:stop]`` may carry what :func:`parse` reads: one of its
+    kinds within the line's first :data:`HEAD_BYTES`, and no ``response_item`` there
+    (the bulk of a rollout: messages, tool calls, never usage). ``bytes.find`` and the
+    pattern take the head's bounds, so no slice is copied."""
+    head = stop if stop - start <= HEAD_BYTES else start + HEAD_BYTES
+    return data.find(b"response_item", start, head) < 0 and _MARKERS.search(data, start, head) is not None
 
 
 def parse(
@@ -400,9 +420,12 @@ def parse(
     consumed = data.rfind(b"\n") + 1
     start = 0
     find = data.find
+    search = _MARKERS.search
     while start < consumed:
         stop = find(b"\n", start)
-        if not _relevant(data, start, stop):
+        # :func:`_relevant`, inlined: this runs once per line (most are response_item).
+        head = stop if stop - start <= HEAD_BYTES else start + HEAD_BYTES
+        if find(b"response_item", start, head) >= 0 or search(data, start, head) is None:
             start = stop + 1
             continue
         line = data[start:stop]
@@ -447,9 +470,12 @@ def fast_loads() -> Callable[[bytes], Any] | None:
     """A faster line decoder for the backfill (never the hook): msgspec when installed.
 
     It builds only the fields :func:`parse` reads (a ``session_meta``'s instructions,
-    megabytes of text at times, are validated, not built) into the dict shape
-    ``json.loads`` gives; a line msgspec rejects is decoded again by ``json.loads``, so
-    what counts as invalid is the standard library's."""
+    megabytes of text at times, are validated, not built); a line msgspec rejects is
+    decoded again by ``json.loads``, so what counts as invalid is the standard
+    library's. The dict it gives has every field :func:`parse` reads, None where the
+    line has none: :func:`parse` reads them with ``.get`` (None either way), and its one
+    ``in`` test (``"turn_id" in payload``) reads nothing from a None. So the dict is
+    made in C (``msgspec.structs.asdict``), not field by field."""
     try:
         import msgspec
     except ImportError:
@@ -457,25 +483,21 @@ def fast_loads() -> Callable[[bytes], Any] | None:
 
     fields = ("type", "info", "id", "session_id", "cwd", "timestamp", "source", "forked_from_id",
               "parent_thread_id", "model", "turn_id", "started_at")
-    Payload = msgspec.defstruct("Payload", [(f, Any, msgspec.UNSET) for f in fields])
+    Payload = msgspec.defstruct("Payload", [(f, Any, None) for f in fields])
     Line = msgspec.defstruct("Line", [("timestamp", Any, None), ("ordinal", Any, None), ("type", Any, None),
                                       ("payload", Payload | None, None)])
     decoder: Any = msgspec.json.Decoder(Line)
     errors = (msgspec.DecodeError, msgspec.ValidationError)
-    unset = msgspec.UNSET
+    asdict = msgspec.structs.asdict
 
     def loads(line: bytes) -> Any:
         try:
             rec = decoder.decode(line)
         except errors:
             return _loads(line)
-        out: dict[str, Any] = {"timestamp": rec.timestamp, "type": rec.type}
-        if rec.ordinal is not None:
-            out["ordinal"] = rec.ordinal
         p = rec.payload
-        if p is not None:
-            out["payload"] = {f: v for f in fields if (v := getattr(p, f)) is not unset}
-        return out
+        return {"timestamp": rec.timestamp, "ordinal": rec.ordinal, "type": rec.type,
+                "payload": None if p is None else asdict(p)}
 
     return loads
 

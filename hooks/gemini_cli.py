@@ -62,6 +62,7 @@ are carried between reads in the position's state (``hooks.tail``).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -109,6 +110,10 @@ _WANTED = re.compile(rb'"(?:tokens|model|\$set|sessionId|projectHash)"')
 # -- the pure part --------------------------------------------------------------------
 
 
+#: The ``TokensSummary`` fields read, in the order event_from_message takes them.
+_TOKEN_KEYS = ("input", "cached", "output", "thoughts", "tool")
+
+
 def _count(tokens: Mapping[str, Any], name: str) -> int:
     value = tokens.get(name)
     if value is None:
@@ -136,6 +141,13 @@ def _text(value: Any) -> str | None:
 def _ts_ms(value: Any) -> int:
     if not isinstance(value, str):
         raise ValueError("timestamp")
+    return _iso_ms(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _iso_ms(value: str) -> int:
+    """A pure function of the text, cached: every copy of a message (``pushMessage``
+    appends one per change) repeats its timestamp. Raises as ``fromisoformat`` does."""
     dt = _fromiso(value)
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
@@ -194,11 +206,12 @@ def event_from_message(
         _skip(skips, FAR_INSTANT)
         return None
     try:
-        prompt = _count(tokens, "input")
-        cached = _count(tokens, "cached")
-        output = _count(tokens, "output")
-        thoughts = _count(tokens, "thoughts")
-        tool = _count(tokens, "tool")
+        # A non-negative int is taken as it is (what Gemini CLI writes); anything else
+        # is judged by _count (absent: 0; an integral float: its int; else ValueError).
+        prompt, cached, output, thoughts, tool = [
+            v if type(v) is int and v >= 0 else _count(tokens, name)
+            for name, v in zip(_TOKEN_KEYS, map(tokens.get, _TOKEN_KEYS), strict=True)
+        ]
     except ValueError:
         _skip(skips, "bad-usage")
         return None
@@ -232,9 +245,14 @@ def _keep(ev: Event, events: list[Event], seen: dict[str, Event]) -> None:
         seen[ev.event_id] = ev
         events.append(ev)
         return
-    for name in ("input_tokens", "cache_read_tokens", "output_tokens", "reasoning_tokens"):
-        if getattr(ev, name) > getattr(prev, name):
-            setattr(prev, name, getattr(ev, name))
+    if ev.input_tokens > prev.input_tokens:
+        prev.input_tokens = ev.input_tokens
+    if ev.cache_read_tokens > prev.cache_read_tokens:
+        prev.cache_read_tokens = ev.cache_read_tokens
+    if ev.output_tokens > prev.output_tokens:
+        prev.output_tokens = ev.output_tokens
+    if ev.reasoning_tokens > prev.reasoning_tokens:
+        prev.reasoning_tokens = ev.reasoning_tokens
     if ev.ts_ms < prev.ts_ms:
         prev.ts_ms = ev.ts_ms
     if prev.model == UNKNOWN_MODEL and ev.model != UNKNOWN_MODEL:
@@ -346,20 +364,22 @@ def parse(
         tail = data[consumed:]
     search = _WANTED.search
     pos = 0
+    find = data.find
     while pos < end:
-        nl = data.find(b"\n", pos, end)
-        line = data[pos:nl]
-        pos = nl + 1
-        if search(line) is None:
+        nl = find(b"\n", pos, end)
+        # The pattern takes the line's bounds: only the lines decoded are copied out.
+        if search(data, pos, nl) is None:
+            pos = nl + 1
             continue
-        ok, obj = _decode(line, loads, skips)
+        ok, obj = _decode(data[pos:nl], loads, skips)
+        pos = nl + 1
         if ok:
             _record(obj, state, out, skips, latest, roots)
     if tail.strip():
         stripped = tail.strip()
         if stripped[:1] == b"{" and stripped[-1:] == b"}":
             try:
-                obj = _loads(stripped)
+                obj = loads(stripped)
             except (ValueError, RecursionError):
                 obj = None  # maybe still being written: left for the next read
             except Exception:  # noqa: BLE001
