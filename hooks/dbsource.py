@@ -49,7 +49,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,6 +73,10 @@ class Source:
     path: str
     kind: str
     conn: sqlite3.Connection | None = None
+    #: The record decoder the caller chose: the adapter's ``fast_loads()`` in the
+    #: backfill (``hooks.backfill.backfill_parser`` binds it to ``parse``), None in the
+    #: hook (the standard library's).
+    loads: Callable[[Any], Any] | None = None
 
 
 @dataclass(slots=True)
@@ -219,7 +223,7 @@ def sync_source(syncer: Any, name: str, pos: Position | None, kind: str, adapter
     try:
         if kind == SQLITE:
             conn = open_readonly(path)
-        source = Source(path, kind, conn)
+        source = Source(path, kind, conn, _loads_of(syncer.parse))
         batches = read_source(source, state, focus)
         last: Batch | None = None
         while True:
@@ -261,6 +265,14 @@ def sync_source(syncer: Any, name: str, pos: Position | None, kind: str, adapter
     finally:
         if conn is not None:
             conn.close()
+
+
+def _loads_of(parse: Any) -> Callable[[Any], Any] | None:
+    """The ``loads=`` the backfill bound to the adapter's ``parse`` (``functools.partial``),
+    else None: a database's records are decoded by the same decoder as a file's lines."""
+    keywords = getattr(parse, "keywords", None)
+    got = keywords.get("loads") if isinstance(keywords, dict) else None
+    return got if callable(got) else None
 
 
 def _queue(syncer: Any, path: str, batch: Batch, position: Position) -> None:
