@@ -717,6 +717,41 @@ def _files(folder: str, since_ns: int | None) -> list[tuple[int, str]]:
     return out
 
 
+def tree_signature(root: str) -> list[int] | None:
+    """What says the ``storage/`` tree changed, on its folders' mtimes (``storage/``,
+    ``part/``, ``message/``, ``session/`` and each folder in them: about one ``stat``
+    per message instead of one per file), or None: walk it.
+
+    A folder's mtime moves when a file is added, removed or renamed in it, not when a
+    file is rewritten in place, which an opencode before 1.2 did (``Storage.write``
+    overwrote a message as it completed). So the signature is given only when a
+    database is beside the tree: opencode has migrated (``json-migration.ts``) and
+    writes the database, leaving the tree as it was; without a database, the tree
+    may be live, and it is walked file by file as before."""
+    import hashlib  # here: the hook never reads the tree
+
+    if not _db_files(Path(root).parent):
+        return None
+    h = hashlib.blake2b(digest_size=8)
+    try:
+        h.update(str(os.stat(root).st_mtime_ns).encode())
+        for kind in ("session", "message", "part"):
+            folder = os.path.join(root, kind)
+            try:
+                h.update(f"{kind}:{os.stat(folder).st_mtime_ns}".encode())
+                with os.scandir(folder) as it:
+                    subs = sorted((e.name, e.stat(follow_symlinks=False).st_mtime_ns)
+                                  for e in it if e.is_dir(follow_symlinks=False))
+            except FileNotFoundError:
+                h.update(f"{kind}:-1".encode())
+                continue
+            for name, mtime in subs:
+                h.update(f"{name}\0{mtime}\0".encode("utf-8", "surrogateescape"))
+    except OSError:
+        return None
+    return [int.from_bytes(h.digest(), "big")]
+
+
 def read_storage(root: str, state: dict[str, Any], load: Callable[[Any], Any] | None = None) -> Iterator[Batch]:
     """The events of opencode's legacy ``storage/`` JSON files changed since ``state``
     (``{"part": mtime_ns, "message": mtime_ns}``: the newest file read of each kind;
@@ -728,6 +763,12 @@ def read_storage(root: str, state: dict[str, Any], load: Callable[[Any], Any] | 
     message, ``storage/session/<project>/<session>.json`` a session (``directory``).
     """
     state = dict(state)
+    # Unchanged folders (:func:`tree_signature`, taken before the walk): nothing to read.
+    sig = tree_signature(root)
+    if sig is not None and state.pop("sig", None) == sig:
+        yield Batch([], {**state, "sig": sig}, {}, 0)
+        return
+    state.pop("sig", None)
     skips: dict[str, int] = {}
     latest = now_latest()
     messages: dict[str, Message | None] = {}
@@ -829,6 +870,8 @@ def read_storage(root: str, state: dict[str, Any], load: Callable[[Any], Any] | 
                 events.append(ev)
         state["message"] = chunk[-1][0]
         yield Batch(events, dict(state), dict(skips), nbytes)
+    if sig is not None:  # a complete read of what the signature describes
+        yield Batch([], {**state, "sig": sig}, {}, 0)
 
 
 # -- where the files are ---------------------------------------------------------------------
