@@ -181,24 +181,26 @@ def event_from_message(
     Updates ``state["model"]`` with the message's model."""
     if type(msg) is not dict:
         return None
-    model = _text(msg.get("model"))
-    if model is not None and len(model) <= MAX_TEXT_CHARS and msg.get("type") == "gemini":
+    get = msg.get
+    is_gemini = get("type") == "gemini"
+    model = _text(get("model"))
+    if model is not None and is_gemini and len(model) <= MAX_TEXT_CHARS:
         state["model"] = model
-    tokens = msg.get("tokens")
+    tokens = get("tokens")
     if tokens is None:
         return None  # a user message, or a gemini message whose tokens come in a later copy
     if type(tokens) is not dict:
         _skip(skips, "bad-usage")
         return None
-    if msg.get("type") != "gemini":
+    if not is_gemini:
         _skip(skips, "not-assistant")
         return None
-    event_id = _text(msg.get("id"))
+    event_id = _text(get("id"))
     if event_id is None:
         _skip(skips, "no-id")
         return None
     try:
-        ts_ms = _ts_ms(msg.get("timestamp"))
+        ts_ms = _ts_ms(get("timestamp"))
     except (ValueError, TypeError, OverflowError):
         _skip(skips, "bad-timestamp")
         return None
@@ -394,19 +396,45 @@ def parse(
 
 def fast_loads() -> Callable[[bytes], Any] | None:
     """A faster decoder for the backfill (never the hook): msgspec when installed; a
-    line it rejects (a lone surrogate escape...) is decoded by ``json.loads``."""
+    line it rejects (a lone surrogate escape, not an object...) is decoded by
+    ``json.loads``.
+
+    It builds only what :func:`_record` and :func:`event_from_message` read (a
+    message's ``content``, ``thoughts`` and ``toolCalls``, nearly all of the bytes, are
+    validated, not built), as a dict :func:`_record` takes the same way: only the
+    presence of ``$rewindTo``, ``$set``, ``sessionId`` and ``id`` is tested (``in``),
+    so those four are given only when the record has them; every other field is read
+    with ``.get``, for which None and absent are the same."""
     try:
         import msgspec
     except ImportError:
         return None
-    decoder: Any = msgspec.json.Decoder()
+    unset = msgspec.UNSET
+    Record = msgspec.defstruct(
+        "Record",
+        [("rewind", Any, unset), ("set", Any, unset), ("session_id", Any, unset), ("id", Any, unset),
+         ("timestamp", Any, None), ("type", Any, None), ("model", Any, None), ("tokens", Any, None),
+         ("project_hash", Any, None), ("kind", Any, None), ("messages", Any, None)],
+        rename={"rewind": "$rewindTo", "set": "$set", "session_id": "sessionId", "project_hash": "projectHash"},
+    )
+    decoder: Any = msgspec.json.Decoder(Record)
     errors = (msgspec.DecodeError, msgspec.ValidationError)
 
     def loads(line: bytes) -> Any:
         try:
-            return decoder.decode(line)
+            r = decoder.decode(line)
         except errors:
             return _loads(line)
+        # The branches of _record, in its order.
+        if r.rewind is not unset:
+            return {"$rewindTo": r.rewind}
+        if r.set is not unset:
+            return {"$set": r.set}
+        if r.session_id is not unset and r.id is unset:
+            return {"sessionId": r.session_id, "projectHash": r.project_hash, "kind": r.kind,
+                    "messages": r.messages}
+        return {"id": None if r.id is unset else r.id, "timestamp": r.timestamp, "type": r.type,
+                "model": r.model, "tokens": r.tokens}
 
     return loads
 
