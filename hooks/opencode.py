@@ -214,8 +214,13 @@ def id_time_ms(ident: Any, near_ms: int | None) -> int | None:
         low = int(rest[:12], 16) >> 12
     except ValueError:
         return None
-    base = near_ms - (near_ms % _ID_PERIOD_MS) + low
-    best = min((base - _ID_PERIOD_MS, base, base + _ID_PERIOD_MS), key=lambda v: abs(v - near_ms))
+    best = near_ms - (near_ms % _ID_PERIOD_MS) + low
+    # The closest of best - period, best, best + period (the earlier one on a tie).
+    off = best - near_ms  # in (-period, period)
+    if off >= _ID_PERIOD_MS // 2:
+        best -= _ID_PERIOD_MS
+    elif off < -(_ID_PERIOD_MS // 2):
+        best += _ID_PERIOD_MS
     return best if abs(best - near_ms) < _ID_PERIOD_MS // 4 else None
 
 
