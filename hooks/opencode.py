@@ -57,10 +57,13 @@ Reading only what changed (:func:`read_database`): the watermark of each table i
 the largest ``time_updated`` read (``Position.state``, committed with the events).
 A full read (``tokenprint import``, or a hook whose payload names no session)
 scans ``time_updated >= watermark - SLACK_MS`` (no index covers it; reading
-``time_updated`` and ``instr(data, ...)`` of rows past the watermark only). A hook
-names its session, so its read goes through the ``part(session_id)`` index:
-``session_id = ? AND time_updated >= ...``, with a watermark of its own per
-session (kept until a full read passes it), which never moves the table's.
+``time_updated`` and a byte scan of ``data`` for ``"step-finish"``, :func:`_contains`,
+of rows past the watermark only). A hook names its session, so its read goes
+through the ``part(session_id)`` index: ``session_id = ? AND time_updated >= ...``,
+with a watermark of its own per session (kept until a full read passes it), which
+never moves the table's. Each record is decoded once per read: pass 2 (messages)
+passes over the messages pass 1 (step parts) decoded and saw with a step, and asks
+the ``part(message_id)`` index about the others in one query per 500.
 """
 
 from __future__ import annotations
