@@ -384,8 +384,9 @@ def _decode(line: bytes, loads: Callable[[bytes], Any], skips: dict[str, int]) -
 HEAD_BYTES = 512
 
 
-#: The kinds :func:`parse` reads (a JSON string, unescaped: the same word inside a text
-#: is written ``\\"token_count\\"`` and never matches).
+#: The kinds :func:`parse` reads, as JSON strings (the same word quoted inside a text is
+#: written ``\"token_count\"``, which this does not match; and a line it does match is
+#: decoded and its ``type`` read all the same: this only spares the others).
 _MARKERS = re.compile(rb'"(?:token_count|turn_context|session_meta|task_started)"')
 
 
