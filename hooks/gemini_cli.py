@@ -631,6 +631,12 @@ def hook_paths(payload: Mapping[str, Any]) -> list[str]:
 # -- settings files ------------------------------------------------------------------------
 
 SCOPES: tuple[str, ...] = ("user", "project")
+#: Gemini CLI deletes chat files whose mtime is older than 30 days at start-up, by
+#: default (``packages/cli/src/config/settingsSchema.ts``: ``general.sessionRetention``
+#: ``enabled`` true, ``maxAge`` "30d"; ``packages/cli/src/utils/sessionCleanup.ts``):
+#: ``doctor`` warns about chats not yet in the ledger. (The user's own
+#: ``sessionRetention`` is not read: ``hooks.doctor`` knows flat numeric keys only.)
+DEFAULT_CLEANUP_DAYS = 30
 
 
 def settings_path(scope: str, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:
