@@ -933,10 +933,18 @@ def databases(env: Mapping[str, str] | None = None) -> list[str]:
 
 def _db_files(folder: Path) -> list[str]:
     try:
-        names = sorted(e.name for e in os.scandir(folder) if _is_db_name(e.name) and e.is_file())
+        with os.scandir(folder) as it:
+            entries = [e for e in it if _is_db_name(e.name)]
     except OSError:
         return []
-    return [str(folder / n) for n in names]
+    names = []
+    for e in entries:
+        try:
+            if e.is_file():  # follows a symlink: a loop raises ELOOP (one name, not the folder)
+                names.append(e.name)
+        except OSError:
+            continue
+    return [str(folder / n) for n in sorted(names)]
 
 
 def _is_db_name(name: str) -> bool:
