@@ -517,9 +517,19 @@ def _learn_for(chat_file: str) -> None:
         learn_home(Path(*parts[: i - 2]))
 
 
+#: ``($GEMINI_CLI_HOME, $HOME)`` pairs whose default home :func:`known_roots` has learnt.
+_HOMES: set[tuple[str | None, str | None]] = set()
+
+
 def known_roots() -> dict[str, str]:
-    """Project hash -> root, from the default home and every folder read so far."""
-    learn_home(gemini_dir())
+    """Project hash -> root, from the default home and every folder read so far.
+
+    :func:`parse` asks on every read: the two variables that decide
+    :func:`gemini_dir` are looked at first, so the path is built once per home."""
+    key = (os.environ.get("GEMINI_CLI_HOME"), os.environ.get("HOME"))
+    if key not in _HOMES:
+        learn_home(gemini_dir())
+        _HOMES.add(key)
     return _ROOTS
 
 
