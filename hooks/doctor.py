@@ -17,6 +17,7 @@ one function applies it to a client's sources (:func:`source_risk`): both
 from __future__ import annotations
 
 import importlib
+import math
 import os
 import shlex
 import sqlite3
@@ -72,24 +73,38 @@ def program_ok(command: str) -> tuple[str, bool]:
 
 
 def cleanup_days(mod: Any) -> tuple[int | None, str]:
-    """How many days the client keeps its transcripts (the smallest over its settings
-    files), and where that comes from; None when the adapter declares no cleanup."""
+    """How many days the client keeps its sources, and where that comes from; None
+    when the adapter declares no cleanup or the settings turn it off.
+
+    ``DEFAULT_CLEANUP_DAYS`` unless a settings file (each of ``SCOPES``, read in the
+    adapter's ``SETTINGS_DIALECT``) says otherwise: the adapter's
+    ``cleanup_days_in(settings) -> days | math.inf (off) | None (not set here)`` when it
+    has one, else the number under ``CLEANUP_SETTING`` (``cleanupPeriodDays``). Where
+    several files set it, the smallest wins (the earliest deletion)."""
     from hooks.installer import SettingsError, load
 
-    best = getattr(mod, "DEFAULT_CLEANUP_DAYS", None)
-    if best is None:
+    default = getattr(mod, "DEFAULT_CLEANUP_DAYS", None)
+    if default is None:
         return None, ""
-    where = "default"
     key = getattr(mod, "CLEANUP_SETTING", "cleanupPeriodDays")
+    read = getattr(mod, "cleanup_days_in", None)
+    dialect = getattr(mod, "SETTINGS_DIALECT", "json")
+    found: list[tuple[float, str]] = []
     for scope in getattr(mod, "SCOPES", ()):
         path = mod.settings_path(scope)
         try:
-            value = load(path).data.get(key)
+            data = load(path, dialect=dialect).data
         except (SettingsError, OSError):
             continue
-        if isinstance(value, int | float) and not isinstance(value, bool) and value < best:
-            best, where = int(value), str(path)
-    return int(best), where
+        value = read(data) if read is not None else data.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+            found.append((float(value), str(path)))
+    if not found:
+        return int(default), "default"
+    days, where = min(found)
+    if math.isinf(days):
+        return None, where
+    return int(days), where
 
 
 def present(mod: Any, env: Mapping[str, str] | None = None) -> bool:
@@ -131,10 +146,12 @@ def check_hooks(home: Path, client: str, mod: Any) -> list[Finding]:
     declared = targets(mod)
     if declared:
         installed: list[str] = []
+        refused: list[str] = []
         for target in declared:
             for scope in target.scopes:
                 st = target_status(target, home, scope)
                 if st.problem:
+                    refused.append(str(st.path))
                     out.append(Finding(f"{name}.settings", ACTION, f"{client}: {st.problem}",
                                        f"fix {st.path} by hand, then: tokenprint hooks install {client}"))
                     continue
@@ -157,7 +174,11 @@ def check_hooks(home: Path, client: str, mod: Any) -> list[Finding]:
                 for note in st.notes:
                     out.append(Finding(f"{name}.notes", INFO, f"{client}: {note}", None,
                                        {"settings": str(st.path), "scope": scope}))
-        if not installed:
+        if not installed and refused:
+            out.append(Finding(f"{name}.installed", INFO, f"{client}: cannot tell whether hooks are installed "
+                               f"until {refused[0]} can be read (see hooks.{client}.settings)", None,
+                               {"settings": None, "unreadable": refused}))
+        elif not installed:
             if present(mod):
                 out.append(Finding(f"{name}.installed", ACTION, f"{client}: hooks not installed",
                                    f"tokenprint hooks install {client}", {"settings": None}))

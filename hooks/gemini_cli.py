@@ -644,9 +644,37 @@ SCOPES: tuple[str, ...] = ("user", "project")
 #: Gemini CLI deletes chat files whose mtime is older than 30 days at start-up, by
 #: default (``packages/cli/src/config/settingsSchema.ts``: ``general.sessionRetention``
 #: ``enabled`` true, ``maxAge`` "30d"; ``packages/cli/src/utils/sessionCleanup.ts``):
-#: ``doctor`` warns about chats not yet in the ledger. (The user's own
-#: ``sessionRetention`` is not read: ``hooks.doctor`` knows flat numeric keys only.)
+#: ``doctor`` warns about chats not yet in the ledger; the user's own
+#: ``general.sessionRetention`` is read by :func:`cleanup_days_in`.
 DEFAULT_CLEANUP_DAYS = 30
+#: settings.json is JSON with comments (``hooks.doctor`` reads it for the cleanup).
+SETTINGS_DIALECT = "jsonc"
+#: ``parseRetentionPeriod`` units in days (``sessionCleanup.ts``: ``MULTIPLIERS``, a month is 30 days).
+_RETENTION_UNITS = {"h": 1 / 24, "d": 1, "w": 7, "m": 30}
+
+
+def cleanup_days_in(settings: Mapping[str, Any]) -> float | None:
+    """The chat retention a settings file sets (``general.sessionRetention``): days,
+    ``math.inf`` when it turns the cleanup off (``enabled: false``), None when it sets
+    nothing or nothing Gemini CLI would accept (``sessionCleanup.ts``: a ``maxAge`` of
+    ``<n>h|d|w|m``, n > 0; an invalid one skips the age-based cleanup)."""
+    import math
+    import re
+
+    general = settings.get("general")
+    retention = general.get("sessionRetention") if isinstance(general, dict) else None
+    if not isinstance(retention, dict):
+        return None
+    if retention.get("enabled") is False:
+        return math.inf
+    max_age = retention.get("maxAge")
+    if not isinstance(max_age, str):
+        return None
+    m = re.fullmatch(r"(\d+)([dhwm])", max_age)
+    if m is None:
+        return math.inf if retention.get("enabled") is True else None  # no age-based cleanup
+    value = int(m.group(1))
+    return value * _RETENTION_UNITS[m.group(2)] if value > 0 else None
 
 
 def settings_path(scope: str, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:

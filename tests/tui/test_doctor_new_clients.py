@@ -147,9 +147,6 @@ def test_a_malformed_settings_file_is_an_action_naming_the_file(
     assert path.read_text() == text  # doctor reads, never writes
 
 
-@pytest.mark.xfail(strict=True, reason="hooks.doctor.check_hooks also reports 'hooks not installed' (fix: "
-                   "`tokenprint hooks install`, which refuses the file) when the only settings file cannot be "
-                   "understood; hooks/doctor.py is the installer/CLI helper's")
 @pytest.mark.parametrize("client", sorted(MALFORMED))
 def test_a_malformed_settings_file_is_not_also_called_not_installed(
     client: str, user: Path, home: Path, monkeypatch: pytest.MonkeyPatch
@@ -190,8 +187,6 @@ def test_gemini_chats_not_in_the_ledger_and_near_their_cleanup_are_an_action(
     assert checks["positions.gemini-cli.cleanup"]["status"] == "ok"
 
 
-@pytest.mark.xfail(strict=True, reason="hooks.doctor.cleanup_days reads a flat numeric key only: Gemini CLI's "
-                   "general.sessionRetention {enabled, maxAge: '7d'} is not read (installer/CLI helper's file)")
 def test_gemini_retention_turned_off_is_no_cleanup_warning(
     user: Path, home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -206,3 +201,36 @@ def test_gemini_retention_turned_off_is_no_cleanup_warning(
     _age(gamma, 27)
     _code, checks = doctor()
     assert checks["positions.gemini-cli.cleanup"]["status"] == "ok"
+
+
+def test_gemini_retention_of_a_week_in_a_commented_settings_file_is_read(
+    user: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``maxAge: "7d"`` in a settings.json with comments: a chat 3 days old, not yet in
+    the ledger, goes within the week (with the 30-day default it would not be at risk)."""
+    setup("gemini-cli", user, monkeypatch)
+    settings = user / ".gemini" / "settings.json"
+    data = json.loads(settings.read_text())
+    data["general"] = {"sessionRetention": {"enabled": True, "maxAge": "7d"}}
+    settings.write_text("// my settings\n" + json.dumps(data, indent=2) + "\n")
+    gamma = user / ".gemini" / "tmp" / gc.sha("/p/gamma") / "chats" / "session-2026-08-21T12-00-9c0d1e2f.jsonl"
+    with open(gamma, "a") as f:
+        f.write(gc.line(gc.gemini("x3-aaaa", "2026-08-21T12:06:00.000Z", gc.tokens(1, 1))))
+    _age(gamma, 3)
+    _code, checks = doctor()
+    c = checks["positions.gemini-cli.cleanup"]
+    assert c["status"] == "action" and c["details"]["cleanup_days"] == 7, c
+    assert str(settings) in c["message"], c["message"]
+
+
+def test_gemini_cleanup_days_in_follows_gemini_cli_rules() -> None:
+    import math
+
+    from hooks.gemini_cli import cleanup_days_in
+
+    r = lambda v: cleanup_days_in({"general": {"sessionRetention": v}})  # noqa: E731
+    assert cleanup_days_in({}) is None and r(None) is None
+    assert r({"enabled": False, "maxAge": "7d"}) == math.inf
+    assert (r({"maxAge": "7d"}), r({"maxAge": "2w"}), r({"maxAge": "1m"}), r({"maxAge": "48h"})) == (7, 14, 30, 2)
+    assert r({"maxAge": "0d"}) is None and r({"maxAge": 7}) is None  # not a period Gemini CLI accepts
+    assert r({"enabled": True, "maxAge": "soon"}) == math.inf  # an invalid maxAge: no age-based cleanup
