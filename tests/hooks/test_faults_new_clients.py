@@ -29,7 +29,7 @@ from hooks import codex, gemini_cli
 from hooks.backfill import backfill_parser, summary
 from hooks.sync import FastBackend, Syncer
 from ledger import fastpath
-from tests.conftest import TOKENPRINT_HOOK, run
+from tests.conftest import TOKENPRINT, TOKENPRINT_HOOK, run
 from tests.hooks import codex_corpus as cc
 from tests.hooks import gemini_corpus as gc
 from tests.hooks import opencode_corpus as oc
@@ -223,20 +223,31 @@ def test_files_removed_and_replaced_while_read_keep_what_was_read(client: str, t
 # -- a source that cannot be read -------------------------------------------------------------------
 
 
-@pytest.mark.skipif(IS_ROOT, reason="root reads any file whatever its mode, and no unprivileged user is "
-                    "available to run the import as")
 @pytest.mark.parametrize("client", LINE_CLIENTS)
 def test_an_unreadable_file_and_folder_are_named_and_the_rest_imported(
     client: str, tmp_path: Path, home: Path
 ) -> None:
+    """Root reads whatever the mode says: as root the first import runs without
+    CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH (``setpriv``, util-linux)."""
+    import shutil
+
     root, files, env = HOMES[client](tmp_path)
-    victim = files["c"] if client == "codex" else files["gamma"]
+    victim = files["c"] if client == "codex" else files["a"]  # outside the unreadable folder (a folder that cannot be listed is passed over unnamed)
     os.chmod(victim, 0)
     folder = FOLDER[client](files)
     os.chmod(folder, 0)
     try:
-        proc = import_(client, str(root), env=env)
+        if IS_ROOT:
+            setpriv = shutil.which("setpriv")
+            if setpriv is None:
+                pytest.skip("root without setpriv (util-linux) reads any file whatever its mode")
+            proc = run("--bounding-set", "-dac_override,-dac_read_search", TOKENPRINT, "import", client,
+                       str(root), "--no-progress", env=env, exe=setpriv)
+            assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+        else:
+            proc = import_(client, str(root), env=env)
         assert str(victim) in proc.stdout + proc.stderr or str(folder) in proc.stdout + proc.stderr
+        assert "unreadable" in proc.stdout, proc.stdout
     finally:
         os.chmod(folder, 0o700)
         os.chmod(victim, 0o600)
