@@ -41,7 +41,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from hooks.tail import Parsed
+from hooks.tail import Parsed, walk
 from hooks.targets import JsonHooks, Target
 from ledger.events import (
     ABSURD_COUNT,
@@ -424,24 +424,7 @@ def walk_transcripts(root: Path) -> Iterator[str]:
     Regular files only (``is_file()`` follows a link to its target): a FIFO or a
     socket named ``*.jsonl`` is not listed, and the reader refuses one swapped in later.
     """
-    stack = [str(root)]
-    found: list[str] = []
-    while stack:
-        d = stack.pop()
-        try:
-            with os.scandir(d) as it:
-                for entry in it:
-                    try:
-                        if entry.is_dir(follow_symlinks=False):
-                            stack.append(entry.path)
-                        elif entry.name.endswith(".jsonl") and entry.is_file():
-                            found.append(entry.path)
-                    except OSError:
-                        continue
-        except OSError:
-            continue
-    found.sort()
-    yield from found
+    yield from walk(str(root), lambda _folder, name: name.endswith(".jsonl"))
 
 
 def transcripts(paths: list[Path]) -> list[str]:

@@ -63,7 +63,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from hooks.tail import Parsed
+from hooks.tail import Parsed, walk
 from hooks.targets import JsonHooks, Target
 from hooks.toml_config import NotifyTarget
 from ledger.events import (
@@ -539,22 +539,7 @@ def walk_rollouts(root: Path) -> Iterator[str]:
     """Every ``*.jsonl`` and ``*.jsonl.zst`` under ``root``, sorted; a compressed
     file whose plain sibling exists is left out (Codex's own rule: the plain file is
     the one in use, ``codex-rs/rollout/src/compression.rs``). Regular files only."""
-    stack = [str(root)]
-    found: list[str] = []
-    while stack:
-        d = stack.pop()
-        try:
-            with os.scandir(d) as it:
-                for entry in it:
-                    try:
-                        if entry.is_dir(follow_symlinks=False):
-                            stack.append(entry.path)
-                        elif _is_rollout(entry.name) and entry.is_file():
-                            found.append(entry.path)
-                    except OSError:
-                        continue
-        except OSError:
-            continue
+    found = walk(str(root), lambda _folder, name: _is_rollout(name))
     names = set(found)
     found = [p for p in found if not (p.endswith(".zst") and p[: -len(".zst")] in names)]
     found.sort()

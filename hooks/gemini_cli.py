@@ -73,7 +73,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from hooks.tail import Parsed
+from hooks.tail import Parsed, walk
 from ledger.events import (
     ABSURD_COUNT,
     EARLIEST_MS,
@@ -545,24 +545,7 @@ def is_chat_file(path: str) -> bool:
 def walk_chats(root: Path) -> Iterator[str]:
     """Every chat file under ``root`` (inside ``chats`` folders, subagents included),
     sorted; regular files only."""
-    stack = [str(root)]
-    found: list[str] = []
-    while stack:
-        d = stack.pop()
-        in_chats = "chats" in Path(d).parts
-        try:
-            with os.scandir(d) as it:
-                for entry in it:
-                    try:
-                        if entry.is_dir(follow_symlinks=False):
-                            stack.append(entry.path)
-                        elif in_chats and is_chat_file(entry.name) and entry.is_file():
-                            found.append(entry.path)
-                    except OSError:
-                        continue
-        except OSError:
-            continue
-    found.sort()
+    found = walk(str(root), lambda folder, name: is_chat_file(name) and "chats" in Path(folder).parts)
     for path in found:
         _learn_for(path)
     yield from found

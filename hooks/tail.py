@@ -170,6 +170,38 @@ def open_regular(path: str) -> tuple[BinaryIO, os.stat_result]:
     return os.fdopen(fd, "rb"), st
 
 
+def walk(root: str, accept: Callable[[str, str], bool]) -> list[str]:
+    """The files under ``root`` (recursively, links to folders not followed) whose
+    ``accept(folder, name)`` is true and that are regular files (or links to one), sorted;
+    what every adapter lists its sources with.
+
+    A folder that cannot be listed for lack of permission is listed itself: reading it
+    then fails, and the sync names it as unreadable (rather than passing over whatever
+    it holds without a word). Other errors (a folder removed meanwhile, a loop) skip it.
+    """
+    stack = [root]
+    found: list[str] = []
+    while stack:
+        d = stack.pop()
+        try:
+            with os.scandir(d) as it:
+                for entry in it:
+                    try:
+                        if entry.is_dir(follow_symlinks=False):
+                            stack.append(entry.path)
+                        elif accept(d, entry.name) and entry.is_file():
+                            found.append(entry.path)
+                    except OSError:
+                        continue
+        except PermissionError:
+            if d != root:
+                found.append(d)
+        except OSError:
+            continue
+    found.sort()
+    return found
+
+
 def unchanged(pos: Position | None, st: os.stat_result) -> bool:
     """True when nothing can have been appended since ``pos`` (stat only)."""
     return (
