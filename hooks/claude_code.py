@@ -35,12 +35,16 @@ from __future__ import annotations
 import json
 import math
 import os
-import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from hooks.fields import count as _count
+from hooks.fields import latest_ms
+from hooks.fields import resolve as _resolve
+from hooks.fields import skip as _skip
+from hooks.fields import text as _text
 from hooks.tail import Parsed, walk
 from hooks.targets import JsonHooks, Target
 from ledger.events import (
@@ -76,29 +80,6 @@ MAX_TEXT: int = MAX_TEXT_CHARS
 # -- the pure part --------------------------------------------------------------------
 
 
-def _count(usage: Mapping[str, Any], name: str) -> int:
-    value = usage.get(name)
-    if value is None:
-        return 0
-    if type(value) is int and value >= 0:
-        return value
-    if isinstance(value, float) and value >= 0 and value.is_integer():
-        return int(value)
-    raise ValueError(name)
-
-
-def _text(value: Any) -> str | None:
-    """A short metadata string safe to store (no lone surrogates)."""
-    if type(value) is not str or not value:
-        return None
-    if value.isascii():
-        return value
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        value = value.encode("utf-8", "replace").decode("utf-8")
-    return value
-
 
 def _ts_ms(value: Any) -> int:
     if not isinstance(value, str):
@@ -108,14 +89,6 @@ def _ts_ms(value: Any) -> int:
         dt = dt.replace(tzinfo=UTC)  # a naive instant is UTC
     return round(dt.timestamp() * 1000)
 
-
-def _skip(skips: dict[str, int], reason: str) -> None:
-    skips[reason] = skips.get(reason, 0) + 1
-
-
-def latest_ms() -> int:
-    """The latest instant a line may carry (UTC epoch ms): the clock plus the skew."""
-    return int(time.time() * 1000) + LATEST_SKEW_MS
 
 
 def event_from_record(
@@ -455,17 +428,6 @@ def transcripts(paths: list[Path]) -> list[str]:
                 out.append(path)
     return out
 
-
-def _resolve(value: Any) -> str | None:
-    """A path (from a payload or the command line), resolved, or None when it cannot
-    name a file (not a string, empty, a NUL byte, a surrogate the file system cannot
-    encode)."""
-    if not isinstance(value, str) or not value or "\0" in value:
-        return None
-    try:
-        return os.path.realpath(os.path.expanduser(value))
-    except (OSError, ValueError):
-        return None
 
 
 def hook_paths(payload: Mapping[str, Any]) -> list[str]:

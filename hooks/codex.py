@@ -63,6 +63,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from hooks.fields import latest_ms
+from hooks.fields import resolve as _resolve
+from hooks.fields import skip as _skip
+from hooks.fields import text as _text
 from hooks.tail import Parsed, walk
 from hooks.targets import JsonHooks, Target
 from hooks.toml_config import NotifyTarget
@@ -104,21 +108,6 @@ _FIELDS = (
 
 # -- the pure part --------------------------------------------------------------------
 
-
-def _skip(skips: dict[str, int], reason: str) -> None:
-    skips[reason] = skips.get(reason, 0) + 1
-
-
-def _text(value: Any) -> str | None:
-    """A short metadata string safe to store (no lone surrogates), else None."""
-    if type(value) is not str or not value:
-        return None
-    if not value.isascii():
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            value = value.encode("utf-8", "replace").decode("utf-8")
-    return value
 
 
 def _ts_ms(value: Any) -> int | None:
@@ -360,10 +349,6 @@ def _record(obj: Any, state: dict[str, Any], skips: dict[str, int], latest: int)
     return None
 
 
-def latest_ms() -> int:
-    """The latest instant a line may carry (UTC epoch ms): the clock plus the skew."""
-    return int(time.time() * 1000) + LATEST_SKEW_MS
-
 
 def _decode(line: bytes, loads: Callable[[bytes], Any], skips: dict[str, int]) -> tuple[bool, Any]:
     try:
@@ -545,14 +530,6 @@ def walk_rollouts(root: Path) -> Iterator[str]:
     found.sort()
     yield from found
 
-
-def _resolve(value: Any) -> str | None:
-    if not isinstance(value, str) or not value or "\0" in value:
-        return None
-    try:
-        return os.path.realpath(os.path.expanduser(value))
-    except (OSError, ValueError):
-        return None
 
 
 def transcripts(paths: list[Path]) -> list[str]:

@@ -67,12 +67,16 @@ import hashlib
 import json
 import os
 import re
-import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from hooks.fields import count as _count
+from hooks.fields import latest_ms
+from hooks.fields import resolve as _resolve
+from hooks.fields import skip as _skip
+from hooks.fields import text as _text
 from hooks.tail import Parsed, walk
 from ledger.events import (
     ABSURD_COUNT,
@@ -114,29 +118,6 @@ _WANTED = re.compile(rb'"(?:tokens|model|\$set|sessionId|projectHash)"')
 _TOKEN_KEYS = ("input", "cached", "output", "thoughts", "tool")
 
 
-def _count(tokens: Mapping[str, Any], name: str) -> int:
-    value = tokens.get(name)
-    if value is None:
-        return 0
-    if type(value) is int and value >= 0:
-        return value
-    if isinstance(value, float) and value >= 0 and value.is_integer():
-        return int(value)
-    raise ValueError(name)
-
-
-def _text(value: Any) -> str | None:
-    """A short metadata string safe to store (no lone surrogates)."""
-    if type(value) is not str or not value:
-        return None
-    if value.isascii():
-        return value
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        value = value.encode("utf-8", "replace").decode("utf-8")
-    return value
-
 
 def _ts_ms(value: Any) -> int:
     if not isinstance(value, str):
@@ -153,13 +134,6 @@ def _iso_ms(value: str) -> int:
         dt = dt.replace(tzinfo=UTC)
     return round(dt.timestamp() * 1000)
 
-
-def _skip(skips: dict[str, int], reason: str) -> None:
-    skips[reason] = skips.get(reason, 0) + 1
-
-
-def latest_ms() -> int:
-    return int(time.time() * 1000) + LATEST_SKEW_MS
 
 
 def _metadata(obj: Mapping[str, Any], state: dict[str, Any]) -> None:
@@ -550,14 +524,6 @@ def walk_chats(root: Path) -> Iterator[str]:
         _learn_for(path)
     yield from found
 
-
-def _resolve(value: Any) -> str | None:
-    if not isinstance(value, str) or not value or "\0" in value:
-        return None
-    try:
-        return os.path.realpath(os.path.expanduser(value))
-    except (OSError, ValueError):
-        return None
 
 
 def transcripts(paths: list[Path]) -> list[str]:

@@ -86,6 +86,9 @@ from typing import TYPE_CHECKING, Any
 
 from hooks import dbsource
 from hooks.dbsource import Batch, Source
+from hooks.fields import count as _count
+from hooks.fields import skip as _skip
+from hooks.fields import text as _text
 from hooks.tail import Parsed
 
 if TYPE_CHECKING:
@@ -128,31 +131,6 @@ _STEP_B = _STEP.encode()
 
 # -- the pure part ---------------------------------------------------------------------
 
-
-def _skip(skips: dict[str, int], reason: str) -> None:
-    skips[reason] = skips.get(reason, 0) + 1
-
-
-def _text(value: Any) -> str | None:
-    if type(value) is not str or not value:
-        return None
-    if not value.isascii():
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            value = value.encode("utf-8", "replace").decode("utf-8")
-    return value
-
-
-def _count(obj: Mapping[str, Any], name: str) -> int:
-    value = obj.get(name, 0)
-    if value is None:
-        return 0
-    if type(value) is int and value >= 0:
-        return value
-    if type(value) is float and value >= 0 and value.is_integer():
-        return int(value)
-    raise ValueError(name)
 
 
 def _ms(value: Any) -> int | None:
