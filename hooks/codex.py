@@ -911,5 +911,6 @@ def trust_notes(scope: str, path: Path, status: Any) -> list[str]:
 #: ``notify`` in ``config.toml`` (a user's existing notify program still called).
 INSTALL: tuple[Target, ...] = (
     JsonHooks(events=HOOK_EVENTS, timeout=10, settings_path=settings_path, scopes=SCOPES, notes=trust_notes),
-    NotifyTarget(config_path=config_path, applies_fn=hooks_unavailable),
+    NotifyTarget(config_path=config_path, applies_fn=hooks_unavailable,
+                 when="only for a Codex older than 0.124, which has no stable hooks"),
 )

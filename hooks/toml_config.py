@@ -176,6 +176,8 @@ class NotifyTarget:
     key: str = "notify"
     scopes: tuple[str, ...] = ("user",)
     kind: str = "notify"
+    #: When it is installed, in words (``describe``): e.g. only for an older client.
+    when: str = ""
 
     def path(self, scope: str, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:
         if scope not in self.scopes:
@@ -289,4 +291,5 @@ class NotifyTarget:
 
     def describe(self) -> str:
         """What an install puts there, in words."""
-        return f"{self.key} = [tokenprint-hook ...] (a previous {self.key} program still called)"
+        return (f"{self.key} = [tokenprint-hook ...], a previous {self.key} program still called"
+                + (f"; {self.when}" if self.when else ""))
