@@ -45,13 +45,12 @@ from hooks.fields import latest_ms
 from hooks.fields import resolve as _resolve
 from hooks.fields import skip as _skip
 from hooks.fields import text as _text
-from hooks.tail import Parsed, walk
+from hooks.tail import Parsed, files_in, walk
 from hooks.targets import JsonHooks, Target
 from ledger.events import (
     ABSURD_COUNT,
     EARLIEST_MS,
     FAR_INSTANT,
-    LATEST_SKEW,
     LONG_TEXT,
     MAX_TEXT_CHARS,
     MAX_TOKENS_PER_REQUEST,
@@ -72,8 +71,6 @@ _fromiso = datetime.fromisoformat
 # The limits at the ledger's door (``ledger.events``): what cannot be real is a
 # counted skip here (under the reason codes of ``ledger.events.problem``), never an error.
 MAX_TOKENS: int = MAX_TOKENS_PER_REQUEST
-#: How far ahead of the clock an instant may be, in ms (``ledger.events.LATEST_SKEW``).
-LATEST_SKEW_MS: int = int(LATEST_SKEW.total_seconds() * 1000)
 MAX_TEXT: int = MAX_TEXT_CHARS
 
 
@@ -441,20 +438,7 @@ def hook_paths(payload: Mapping[str, Any]) -> list[str]:
             out.append(path)
     main = _resolve(payload.get("transcript_path"))
     if main is not None and main.endswith(".jsonl"):
-        sub = os.path.join(main[: -len(".jsonl")], "subagents")
-        names: list[str] = []
-        try:
-            with os.scandir(sub) as it:
-                for entry in it:
-                    try:  # a regular file (or a link to one): never a FIFO, which would block
-                        if entry.name.endswith(".jsonl") and entry.is_file():
-                            names.append(entry.name)
-                    except OSError:
-                        continue
-        except (OSError, ValueError):
-            pass
-        for name in sorted(names):
-            path = os.path.join(sub, name)
+        for path in files_in(os.path.join(main[: -len(".jsonl")], "subagents"), ".jsonl"):
             if path not in out:
                 out.append(path)
     return out

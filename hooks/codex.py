@@ -63,6 +63,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from hooks.fields import decode as _decode
 from hooks.fields import latest_ms
 from hooks.fields import resolve as _resolve
 from hooks.fields import skip as _skip
@@ -74,7 +75,6 @@ from ledger.events import (
     ABSURD_COUNT,
     EARLIEST_MS,
     FAR_INSTANT,
-    LATEST_SKEW,
     LONG_TEXT,
     MAX_TEXT_CHARS,
     MAX_TOKENS_PER_REQUEST,
@@ -94,7 +94,6 @@ STATEFUL = True
 
 _loads = json.loads
 _fromiso = datetime.fromisoformat
-LATEST_SKEW_MS: int = int(LATEST_SKEW.total_seconds() * 1000)
 
 #: Fields of a cumulative total, in the order kept in the state.
 _FIELDS = (
@@ -349,17 +348,6 @@ def _record(obj: Any, state: dict[str, Any], skips: dict[str, int], latest: int)
     return None
 
 
-
-def _decode(line: bytes, loads: Callable[[bytes], Any], skips: dict[str, int]) -> tuple[bool, Any]:
-    try:
-        return True, loads(line)
-    except ValueError:
-        _skip(skips, "invalid-json")
-    except RecursionError:
-        _skip(skips, "too-deep")
-    except Exception:  # noqa: BLE001 - whatever a line provokes, it is one skipped line
-        _skip(skips, "undecodable")
-    return False, None
 
 
 #: How far into a line its kinds are looked for. Codex writes ``{"timestamp":...,

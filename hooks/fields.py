@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ledger.events import LATEST_SKEW
@@ -64,3 +64,18 @@ def resolve(value: Any) -> str | None:
         return os.path.realpath(os.path.expanduser(value))
     except (OSError, ValueError):
         return None
+
+
+def decode(line: bytes, loads: Callable[[bytes], Any], skips: dict[str, int]) -> tuple[bool, Any]:
+    """``(True, value)`` of one line, or ``(False, None)`` with its skip counted:
+    ``invalid-json``, ``too-deep`` (nesting beyond the recursion limit) or
+    ``undecodable`` (anything else the decoder raises)."""
+    try:
+        return True, loads(line)
+    except ValueError:
+        skip(skips, "invalid-json")
+    except RecursionError:
+        skip(skips, "too-deep")
+    except Exception:  # noqa: BLE001 - whatever a line provokes, it is one skipped line
+        skip(skips, "undecodable")
+    return False, None

@@ -73,16 +73,16 @@ from pathlib import Path
 from typing import Any
 
 from hooks.fields import count as _count
+from hooks.fields import decode as _decode
 from hooks.fields import latest_ms
 from hooks.fields import resolve as _resolve
 from hooks.fields import skip as _skip
 from hooks.fields import text as _text
-from hooks.tail import Parsed, walk
+from hooks.tail import Parsed, files_in, walk
 from ledger.events import (
     ABSURD_COUNT,
     EARLIEST_MS,
     FAR_INSTANT,
-    LATEST_SKEW,
     LONG_TEXT,
     MAX_TEXT_CHARS,
     MAX_TOKENS_PER_REQUEST,
@@ -105,7 +105,6 @@ UNKNOWN_MODEL = "unknown"
 
 _loads = json.loads
 _fromiso = datetime.fromisoformat
-LATEST_SKEW_MS: int = int(LATEST_SKEW.total_seconds() * 1000)
 #: A line worth decoding: it may hold tokens, a model or the file's metadata (a JSON
 #: key, unescaped: the same word inside a string is preceded by a backslash).
 _WANTED = re.compile(rb'"(?:tokens|model|\$set|sessionId|projectHash)"')
@@ -272,20 +271,6 @@ def _record(
             if ev is not None:
                 _keep(ev, *out)
 
-
-def _decode(
-    line: bytes, loads: Callable[[bytes], Any], skips: dict[str, int]
-) -> tuple[bool, Any]:
-    """``(True, value)``, or ``(False, None)`` with the skip counted."""
-    try:
-        return True, loads(line)
-    except ValueError:
-        _skip(skips, "invalid-json")
-    except RecursionError:
-        _skip(skips, "too-deep")
-    except Exception:  # noqa: BLE001 - whatever a line provokes, it is one skipped line
-        _skip(skips, "undecodable")
-    return False, None
 
 
 def parse(
@@ -571,19 +556,7 @@ def hook_paths(payload: Mapping[str, Any]) -> list[str]:
     session = payload.get("session_id")
     if isinstance(session, str) and session and "/" not in session and "\0" not in session \
             and session not in (".", ".."):
-        sub = os.path.join(os.path.dirname(main), session)
-        names: list[str] = []
-        try:
-            with os.scandir(sub) as it:
-                for entry in it:
-                    try:
-                        if entry.name.endswith(".jsonl") and entry.is_file():
-                            names.append(entry.name)
-                    except OSError:
-                        continue
-        except (OSError, ValueError):
-            pass
-        out += [os.path.join(sub, n) for n in sorted(names)]
+        out += files_in(os.path.join(os.path.dirname(main), session), ".jsonl")
     return out
 
 

@@ -79,7 +79,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -87,6 +86,7 @@ from typing import TYPE_CHECKING, Any
 from hooks import dbsource
 from hooks.dbsource import Batch, Source
 from hooks.fields import count as _count
+from hooks.fields import latest_ms
 from hooks.fields import skip as _skip
 from hooks.fields import text as _text
 from hooks.tail import Parsed
@@ -97,7 +97,6 @@ from ledger.events import (
     ABSURD_COUNT,
     EARLIEST_MS,
     FAR_INSTANT,
-    LATEST_SKEW,
     LONG_TEXT,
     MAX_TEXT_CHARS,
     MAX_TOKENS_PER_REQUEST,
@@ -124,7 +123,6 @@ MAX_FOCUS = 256
 #: A part id's time field wraps every 2**36 ms (48 bits of ``ms * 0x1000 + n``).
 _ID_PERIOD_MS = 1 << 36
 
-LATEST_SKEW_MS: int = int(LATEST_SKEW.total_seconds() * 1000)
 _STEP = '"step-finish"'
 _STEP_B = _STEP.encode()
 
@@ -348,7 +346,7 @@ def step_event(
     if ts is None:
         ts = created_ms if created_ms is not None else (msg.completed or msg.created)
     return _event(part_id, msg, ts, part.get("tokens"), part.get("cost"), project, source, skips,
-                  latest if latest is not None else now_latest())
+                  latest if latest is not None else latest_ms())
 
 
 def message_event(
@@ -372,12 +370,7 @@ def message_event(
         _skip(skips, "bad-usage")
         return None
     return _event(msg.id, msg, msg.completed, tokens, msg.data.get("cost"), project, source, skips,
-                  latest if latest is not None else now_latest())
-
-
-def now_latest() -> int:
-    """The latest instant a record may carry (UTC epoch ms): the clock plus the skew."""
-    return int(time.time() * 1000) + LATEST_SKEW_MS
+                  latest if latest is not None else latest_ms())
 
 
 def parse(data: bytes, at_eof: bool, loads: Callable[[Any], Any] | None = None) -> Parsed:
@@ -537,7 +530,7 @@ def read_database(conn: Any, state: dict[str, Any], focus: Mapping[str, str],
     state["focus"] = per
     skips: dict[str, int] = {}
     lookups = _Lookups(conn, tables, skips, load)
-    latest = now_latest()
+    latest = latest_ms()
 
     def since(table: str) -> int | None:
         t = _marks(state, table).get("t")
@@ -782,7 +775,7 @@ def read_storage(root: str, state: dict[str, Any], load: Callable[[Any], Any] | 
         return
     state.pop("sig", None)
     skips: dict[str, int] = {}
-    latest = now_latest()
+    latest = latest_ms()
     messages: dict[str, Message | None] = {}
     #: Message files pass 1 decoded: path -> (mtime before the read, object). Pass 2
     #: takes the object instead of reading the file again when its listed mtime is

@@ -170,6 +170,25 @@ def open_regular(path: str) -> tuple[BinaryIO, os.stat_result]:
     return os.fdopen(fd, "rb"), st
 
 
+def files_in(folder: str, suffix: str) -> list[str]:
+    """The regular files (or links to one: never a FIFO, which would block) directly in
+    ``folder`` whose name ends with ``suffix``, sorted; [] when it cannot be listed. What a
+    hook payload's session folder (subagent files) is looked up with."""
+    found: list[str] = []
+    try:
+        with os.scandir(folder) as it:
+            for entry in it:
+                try:
+                    if entry.name.endswith(suffix) and entry.is_file():
+                        found.append(entry.path)
+                except OSError:
+                    continue
+    except (OSError, ValueError):
+        pass
+    found.sort()
+    return found
+
+
 def walk(root: str, accept: Callable[[str, str], bool]) -> list[str]:
     """The files under ``root`` (recursively, links to folders not followed) whose
     ``accept(folder, name)`` is true and that are regular files (or links to one), sorted;
