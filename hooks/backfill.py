@@ -10,11 +10,15 @@ opened, so importing again with nothing new costs one ``stat()`` per file.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gc
 import importlib
 import os
+import sys
 from collections.abc import Callable
+from itertools import starmap
+from operator import attrgetter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -128,6 +132,43 @@ def backfill_parser(adapter: Any) -> Parser:
     return functools.partial(adapter.parse, loads=loads)
 
 
+#: Below this many bytes to read, or with one file, reader processes cost more than they save.
+PARALLEL_MIN_BYTES = 8 << 20
+#: ``TOKENPRINT_IMPORT_WORKERS``: how many reader processes (1: read in this process).
+WORKERS_ENV = "TOKENPRINT_IMPORT_WORKERS"
+MAX_WORKERS = 8
+#: Files a reader process has in hand at a time.
+DEPTH = 2
+
+
+def worker_count(todo: int, todo_bytes: int) -> int:
+    """Reader processes for an import of ``todo`` files (1: none, read here).
+
+    One per CPU this process may run on (at most ``MAX_WORKERS``), or
+    ``$TOKENPRINT_IMPORT_WORKERS``; none for a small import, and none where
+    processes cannot be forked (they inherit the parser and the positions)."""
+    import multiprocessing
+
+    raw = os.environ.get(WORKERS_ENV, "").strip()
+    if raw:
+        try:
+            n = int(raw)
+        except ValueError:
+            n = 1  # not a number: read here (``doctor`` has nothing to say about it)
+        forced = True
+    else:
+        try:
+            n = len(os.sched_getaffinity(0))
+        except (AttributeError, OSError):
+            n = os.cpu_count() or 1
+        forced = False
+    if not forced and todo_bytes < PARALLEL_MIN_BYTES:
+        return 1
+    if "fork" not in multiprocessing.get_all_start_methods() or sys.platform == "darwin":
+        return 1
+    return max(1, min(n, MAX_WORKERS, todo))
+
+
 def run_import(
     backend: Backend,
     client: str,
@@ -136,11 +177,15 @@ def run_import(
     on_plan: Callable[[Plan], None] | None = None,
     on_bytes: Callable[[int], None] | None = None,
     flush_bytes: int = 32 << 20,
+    workers: int | None = None,
 ) -> Totals:
     """Import ``paths`` (default: the client's own locations) and return the totals.
 
-    (Parsing in worker processes was tried: on a 2-vCPU machine that gives one
-    core's throughput it was slower, so files are read in this process.)
+    Files are independent until the upsert, so with more than one CPU they are read
+    and parsed in reader processes (``workers``, default :func:`worker_count`), one
+    file at a time each, and what they read is written from this process, in the
+    order of the files, through the same queue and commits as a serial read: the
+    ledger, the positions and the summary are the same either way.
     """
     adapter = importlib.import_module(ADAPTERS[client])
     roots = paths if paths else adapter.default_roots()
@@ -148,25 +193,244 @@ def run_import(
     p = plan(backend, client, files, adapter)
     if on_plan is not None:
         on_plan(p)
-    syncer = Syncer(
-        backend, client, backfill_parser(adapter), flush_bytes=flush_bytes, on_bytes=on_bytes,
-        adapter=adapter,
-    )
+    parser = backfill_parser(adapter)
+    syncer = Syncer(backend, client, parser, flush_bytes=flush_bytes, on_bytes=on_bytes, adapter=adapter)
     t = syncer.totals
     t.files += p.files - len(p.todo)
     t.unchanged += p.files - len(p.todo)
+    n = workers if workers is not None else worker_count(len(p.todo), p.todo_bytes)
     # Parsing makes many short-lived, acyclic objects: the cycle collector only slows it.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        for path, st in p.todo:
-            syncer.sync(path, p.positions.get(path), st)
+        if n > 1 and len(p.todo) > 1:
+            _read_in_workers(syncer, p, parser, adapter, min(n, len(p.todo)))
+        else:
+            for path, st in p.todo:
+                syncer.sync(path, p.positions.get(path), st)
         syncer.flush()
     finally:
         if was_enabled:
             gc.enable()
     t.missing += len(files) - p.files
     return t
+
+
+#: A reader process sends what it has read every this many bytes of input (or
+#: ``STREAM_EVENTS`` events), so that a large file is committed while it is read.
+STREAM_BYTES = 8 << 20
+STREAM_EVENTS = 5000
+#: With reader processes, this process also commits every this many events.
+COMMIT_EVENTS = 10_000
+
+
+class _Recorder(Syncer):
+    """A reader process's syncer: what it would queue is sent to the importing
+    process, which replays it into its own queue (and commits it) in the order of
+    the files; it never touches the ledger."""
+
+    def __init__(self, conn: Any, task: int, client: str, parse: Any, adapter: Any,
+                 positions: dict[str, Position]) -> None:
+        super().__init__(_Positions(positions), client, parse, adapter=adapter)
+        self.conn = conn
+        self.task = task
+        self.entries: list[tuple[Any, ...]] = []
+        self._size = self._count = 0
+
+    def queue(self, path: str, events: list[Event], position: Position, nbytes: int,
+              skips: dict[str, int], max_events: int | None = None) -> None:
+        self._positions[path] = position  # a database source looks its queued position up
+        # Sent as tuples: a list of slotted dataclasses pickles about ten times slower.
+        self.entries.append((path, list(map(_as_row, events)), position, nbytes, skips, max_events))
+        self._size += nbytes
+        self._count += len(events)
+        if self._size >= STREAM_BYTES or self._count >= STREAM_EVENTS:
+            self.conn.send((self.task, False, self.entries))
+            self.entries, self._size, self._count = [], 0, 0
+
+    def flush(self) -> None:
+        self._positions = {}
+
+
+class _Positions:
+    """The positions a reader process starts from (loaded once, before the fork)."""
+
+    def __init__(self, positions: dict[str, Position]) -> None:
+        self.positions = positions
+
+    def load_positions(self, client: str, paths: list[str] | None) -> dict[str, Position]:
+        if paths is None:
+            return dict(self.positions)
+        return {q: self.positions[q] for q in paths if q in self.positions}
+
+    def commit(self, client: str, events: list[Event], positions: dict[str, Position]) -> IngestResult:
+        raise AssertionError("a reader process never commits")  # pragma: no cover
+
+
+#: An event as a tuple of its fields, in ``Event``'s order (``Event(*row)`` rebuilds it).
+_as_row = attrgetter(*(f.name for f in dataclasses.fields(Event)))
+#: The counts of ``Totals`` a reader process sends back (bytes and skips come with what it queued).
+_COUNTS = ("files", "unchanged", "read", "missing", "errors", "restarted", "irregular", "vanished")
+
+
+def _reader(conn: Any, client: str, parse: Any, adapter: Any, positions: dict[str, Position]) -> None:
+    """A reader process: read the files it is sent, one at a time. For each, it sends
+    ``(task, False, entries)`` as it goes and ``(task, True, (entries, counts,
+    messages))`` at the end. Ctrl-C is the importing process's to handle."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        i, path, st = task
+        rec = _Recorder(conn, i, client, parse, adapter, positions)
+        try:
+            rec.sync(path, positions.get(path), st)
+        except Exception as exc:  # noqa: BLE001 - a failed read stops this file, not the import
+            rec.totals.errors += 1
+            rec.totals.error_messages.append(
+                f"{path}: reading failed ({type(exc).__name__}: {exc}); the rest of this file is left for the next run"
+            )
+        t = rec.totals
+        conn.send((i, True, (rec.entries, tuple(getattr(t, k) for k in _COUNTS), t.error_messages)))
+
+
+def _read_in_workers(syncer: Syncer, p: Plan, parse: Any, adapter: Any, n: int) -> None:
+    """Read ``p.todo`` in ``n`` forked reader processes and replay what they read
+    into ``syncer`` in the order of the files (``run_import``).
+
+    A thread of this process hands the files out (each reader process has up to
+    ``DEPTH`` in hand) and receives what was read, so a reader process is never held
+    up (by a full pipe, or waiting for its next file) while this one commits. The
+    file at the head of the order is replayed as its pieces arrive; the others wait
+    their turn. A reader process that dies (killed, out of memory) costs the rest of
+    the file it was reading: what it had sent is kept, the file is counted and left
+    for the next run, its other files go to the others, and when none is left the
+    rest is read here.
+    """
+    import multiprocessing
+    import queue
+    import threading
+    from collections import deque
+    from multiprocessing.connection import wait
+
+    ctx = multiprocessing.get_context("fork")
+    procs: list[Any] = []
+    conns: list[Any] = []
+    for _ in range(n):
+        ours, theirs = ctx.Pipe()
+        proc = ctx.Process(target=_reader, args=(theirs, syncer.client, parse, adapter, p.positions), daemon=True)
+        proc.start()
+        theirs.close()
+        procs.append(proc)
+        conns.append(ours)
+    #: (task, last piece?, piece); "here" for a file no reader process is left to read;
+    #: an exception of the thread; None when it is done.
+    results: queue.SimpleQueue[Any] = queue.SimpleQueue()
+
+    def hand_out() -> None:
+        tasks = deque(range(len(p.todo)))
+        held: dict[Any, deque[int]] = {c: deque() for c in conns}  # files each one has in hand
+        try:
+            while True:
+                for level in range(DEPTH):  # one each first: a few files go to all of them
+                    for c, mine in held.items():
+                        if tasks and len(mine) <= level:
+                            i = tasks.popleft()
+                            c.send((i, *p.todo[i]))
+                            mine.append(i)
+                if not held:  # no reader process left: the rest is read here
+                    for i in tasks:
+                        results.put((i, True, "here"))
+                    break
+                waiting = [c for c, mine in held.items() if mine]
+                if not waiting:
+                    break
+                for c in wait(waiting):
+                    mine = held[c]
+                    try:
+                        i, last, piece = c.recv()
+                    except (EOFError, OSError):
+                        i = mine.popleft()
+                        results.put((i, True, ([], (1, 0, 0, 0, 1, 0, 0, 0), [
+                            f"{p.todo[i][0]}: the reader process stopped while reading it; what was read "
+                            "is kept, the rest is left for the next run"])))
+                        tasks.extendleft(reversed(mine))
+                        del held[c]
+                        c.close()
+                        continue
+                    if last:
+                        mine.popleft()
+                    results.put((i, last, piece))
+        except BaseException as exc:  # noqa: BLE001 - handed to the importing thread
+            results.put(exc)
+        finally:
+            results.put(None)
+
+    t = syncer.totals
+
+    def replay(i: int, last: bool, piece: Any) -> None:
+        if piece == "here":
+            path, st = p.todo[i]
+            syncer.sync(path, p.positions.get(path), st)
+            return
+        entries = piece
+        if last:
+            entries, counts, messages = piece
+            for k, v in zip(_COUNTS, counts, strict=True):
+                setattr(t, k, getattr(t, k) + v)
+            t.error_messages.extend(messages)
+        for path, rows, position, nbytes, skips, max_events in entries:
+            syncer.queue(path, list(starmap(Event, rows)), position, nbytes, skips, max_events)
+        if len(syncer._events) >= COMMIT_EVENTS:
+            syncer.flush()  # while the reader processes go on (a database's rows weigh few bytes)
+
+    feeder = threading.Thread(target=hand_out, name="tokenprint-import-feeder", daemon=True)
+    feeder.start()
+    waiting: dict[int, list[tuple[bool, Any]]] = {}  # pieces of files after the head
+    upto = 0  # the file at the head of the order
+    try:
+        while True:
+            item = results.get()
+            if item is None:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            i, last, piece = item
+            if i != upto:
+                waiting.setdefault(i, []).append((last, piece))
+                continue
+            replay(i, last, piece)
+            while last:
+                upto += 1
+                pieces = waiting.pop(upto, [])
+                for last, piece in pieces:
+                    replay(upto, last, piece)
+                if not pieces:
+                    break
+    finally:
+        if feeder.is_alive():  # this process failed (a commit, Ctrl-C): stop them now
+            for proc in procs:
+                proc.terminate()
+        else:
+            for c in conns:
+                try:
+                    c.send(None)
+                except OSError:
+                    pass
+        for proc in procs:
+            proc.join(timeout=0.5)
+            if proc.is_alive():
+                proc.terminate()
+                proc.join()
+        feeder.join(timeout=1.0)
+        for c in conns:
+            c.close()
 
 
 SKIP_LABELS = {

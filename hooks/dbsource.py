@@ -279,22 +279,12 @@ def _loads_of(parse: Any) -> Callable[[Any], Any] | None:
 
 def _queue(syncer: Any, path: str, batch: Batch, position: Position) -> None:
     """Queue a batch's events with the position that holds its state (one commit)."""
-    t = syncer.totals
-    syncer._events.extend(batch.events)
-    syncer._positions[path] = position
-    syncer._pending += batch.nbytes
-    t.bytes += batch.nbytes
-    for reason, n in batch.skips.items():
-        t.skips[reason] = t.skips.get(reason, 0) + n
-    if syncer.on_bytes is not None and batch.nbytes:
-        syncer.on_bytes(batch.nbytes)
     # Committed as line files are, every ``flush_bytes`` of input (or FLUSH_EVENTS
     # events), not once per batch: each queued position holds the watermarks of all
     # the events queued before it, so one commit of many batches is as safe as many
     # commits, and a commit costs more than a batch's writes (22 commits took 0.3 s
     # of an opencode import). The callers flush at the end (and on a hook overrun).
-    if syncer._pending >= syncer.flush_bytes or len(syncer._events) >= FLUSH_EVENTS:
-        syncer.flush()
+    syncer.queue(path, batch.events, position, batch.nbytes, batch.skips, FLUSH_EVENTS)
 
 
 class snapshot:  # noqa: N801 - used as ``with dbsource.snapshot(conn):``

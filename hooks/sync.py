@@ -251,18 +251,32 @@ class Syncer:
 
     def absorb(self, path: str, step: Step, first: bool) -> None:
         """Queue one parsed chunk of ``path`` (committed with its position by ``flush``)."""
-        t = self.totals
         if first and step.position.state.get("last_read") in ("truncated", "replaced", "rewritten"):
-            t.restarted += 1
-        self._events.extend(step.parsed.events)
-        self._positions[path] = step.position
-        self._pending += step.nbytes
-        t.bytes += step.nbytes
-        for reason, n in step.parsed.skips.items():
+            self.totals.restarted += 1
+        self.queue(path, step.parsed.events, step.position, step.nbytes, step.parsed.skips)
+
+    def queue(
+        self,
+        path: str,
+        events: list[Event],
+        position: Position,
+        nbytes: int,
+        skips: dict[str, int],
+        max_events: int | None = None,
+    ) -> None:
+        """Queue ``events`` with the position after them; commit every ``flush_bytes``
+        of input (or ``max_events`` events). Every kind of source comes through here,
+        and so does what ``hooks.backfill``'s reader processes read (replayed in order)."""
+        t = self.totals
+        self._events.extend(events)
+        self._positions[path] = position
+        self._pending += nbytes
+        t.bytes += nbytes
+        for reason, n in skips.items():
             t.skips[reason] = t.skips.get(reason, 0) + n
-        if self.on_bytes is not None and step.nbytes:
-            self.on_bytes(step.nbytes)
-        if self._pending >= self.flush_bytes:
+        if self.on_bytes is not None and nbytes:
+            self.on_bytes(nbytes)
+        if self._pending >= self.flush_bytes or (max_events is not None and len(self._events) >= max_events):
             self.flush()
 
     def failed(self, path: str, exc: OSError) -> None:
