@@ -17,9 +17,9 @@ import importlib
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import starmap
 from operator import attrgetter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -351,7 +351,8 @@ def _read_in_workers(syncer: Syncer, p: Plan, parse: Any, adapter: Any, n: int) 
                 waiting = [c for c, mine in held.items() if mine]
                 if not waiting:
                     break
-                for c in wait(waiting):
+                ready: list[Any] = wait(waiting)
+                for c in ready:
                     mine = held[c]
                     try:
                         i, last, piece = c.recv()
