@@ -78,7 +78,7 @@ def open_backend(home: Path) -> tuple[Backend, Callable[[], None]]:
         store = open_store(home)
         return StoreBackend(store), store.dispose
     conn = fastpath.open_ledger(ledger_path(ensure_home(home)), timeout=60.0)
-    return FastBackend(conn), conn.close
+    return FastBackend(conn, first_import=True), conn.close
 
 
 @dataclass
@@ -147,8 +147,6 @@ def worker_count(todo: int, todo_bytes: int) -> int:
     One per CPU this process may run on (at most ``MAX_WORKERS``), or
     ``$TOKENPRINT_IMPORT_WORKERS``; none for a small import, and none where
     processes cannot be forked (they inherit the parser and the positions)."""
-    import multiprocessing
-
     raw = os.environ.get(WORKERS_ENV, "").strip()
     if raw:
         try:
@@ -164,7 +162,7 @@ def worker_count(todo: int, todo_bytes: int) -> int:
         forced = False
     if not forced and todo_bytes < PARALLEL_MIN_BYTES:
         return 1
-    if "fork" not in multiprocessing.get_all_start_methods() or sys.platform == "darwin":
+    if not hasattr(os, "fork") or sys.platform == "darwin":  # macOS: fork is unsafe with its frameworks
         return 1
     return max(1, min(n, MAX_WORKERS, todo))
 
@@ -193,7 +191,8 @@ def run_import(
     p = plan(backend, client, files, adapter)
     if on_plan is not None:
         on_plan(p)
-    parser = backfill_parser(adapter)
+    # The adapter's fast decoder (msgspec) is loaded only when there is something to read.
+    parser = backfill_parser(adapter) if p.todo else adapter.parse
     syncer = Syncer(backend, client, parser, flush_bytes=flush_bytes, on_bytes=on_bytes, adapter=adapter)
     t = syncer.totals
     t.files += p.files - len(p.todo)

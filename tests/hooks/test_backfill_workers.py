@@ -42,10 +42,11 @@ def ledger_state(db: Path) -> tuple[list[tuple], list[tuple]]:
     return events, srcs
 
 
-def import_into(db: Path, client: str, paths: list[Path], workers: int, **kw) -> str:
+def import_into(db: Path, client: str, paths: list[Path], workers: int, first_import: bool = False,
+                **kw) -> str:
     conn = fastpath.open_ledger(db, timeout=10)
     try:
-        t = run_import(FastBackend(conn), client, paths, workers=workers, **kw)
+        t = run_import(FastBackend(conn, first_import=first_import), client, paths, workers=workers, **kw)
     finally:
         conn.close()
     return summary(client, t)
@@ -88,10 +89,15 @@ def test_reader_processes_give_the_same_ledger_positions_and_summary(tmp_path: P
             mp.setattr(backfill, "COMMIT_EVENTS", 5)
             one = import_into(tmp_path / f"one-{n}.db", client, paths, workers=1, flush_bytes=4096)
             many = import_into(tmp_path / f"many-{n}.db", client, paths, workers=3, flush_bytes=4096)
+            # What `tokenprint import` runs: ids looked up only among those this import wrote.
+            first = import_into(tmp_path / f"first-{n}.db", client, paths, workers=3, flush_bytes=4096,
+                                first_import=True)
         assert "new event" in one and " 0 new events" not in one.split(",")[1], one
         assert many == one, client
+        assert first == one, client
         assert ledger_state(tmp_path / f"many-{n}.db") == ledger_state(tmp_path / f"one-{n}.db"), client
-        again = import_into(tmp_path / f"many-{n}.db", client, paths, workers=3)
+        assert ledger_state(tmp_path / f"first-{n}.db") == ledger_state(tmp_path / f"one-{n}.db"), client
+        again = import_into(tmp_path / f"many-{n}.db", client, paths, workers=3, first_import=True)
         assert "0 new events, 0 updated" in again, again
 
 
