@@ -70,7 +70,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from hooks.fields import count as _count
 from hooks.fields import decode as _decode
@@ -162,7 +162,8 @@ def event_from_message(
     tokens = get("tokens")
     if tokens is None:
         return None  # a user message, or a gemini message whose tokens come in a later copy
-    if type(tokens) is not dict:
+    checked = type(tokens) is tuple  # fast_loads's: five counts it has checked
+    if not checked and type(tokens) is not dict:
         _skip(skips, "bad-usage")
         return None
     if not is_gemini:
@@ -180,16 +181,19 @@ def event_from_message(
     if ts_ms < EARLIEST_MS or ts_ms > latest:
         _skip(skips, FAR_INSTANT)
         return None
-    try:
-        # A non-negative int is taken as it is (what Gemini CLI writes); anything else
-        # is judged by _count (absent: 0; an integral float: its int; else ValueError).
-        prompt, cached, output, thoughts, tool = [
-            v if type(v) is int and v >= 0 else _count(tokens, name)
-            for name, v in zip(_TOKEN_KEYS, map(tokens.get, _TOKEN_KEYS), strict=True)
-        ]
-    except ValueError:
-        _skip(skips, "bad-usage")
-        return None
+    if checked:
+        prompt, cached, output, thoughts, tool = tokens
+    else:
+        try:
+            # A non-negative int is taken as it is (what Gemini CLI writes); anything else
+            # is judged by _count (absent: 0; an integral float: its int; else ValueError).
+            prompt, cached, output, thoughts, tool = [
+                v if type(v) is int and v >= 0 else _count(tokens, name)
+                for name, v in zip(_TOKEN_KEYS, map(tokens.get, _TOKEN_KEYS), strict=True)
+            ]
+        except ValueError:
+            _skip(skips, "bad-usage")
+            return None
     cache_read = cached
     fresh = prompt - min(cached, prompt) + tool
     if max(fresh, cache_read, output, thoughts) > MAX_TOKENS_PER_REQUEST:
@@ -332,10 +336,15 @@ def parse(
         if search(data, pos, nl) is None:
             pos = nl + 1
             continue
-        ok, obj = _decode(data[pos:nl], loads, skips)
+        line = data[pos:nl]
         pos = nl + 1
-        if ok:
-            _record(obj, state, out, skips, latest, roots)
+        try:
+            obj = loads(line)
+        except Exception:  # noqa: BLE001 - rare: decoded again by fields.decode, which counts why
+            ok, obj = _decode(line, loads, skips)
+            if not ok:
+                continue
+        _record(obj, state, out, skips, latest, roots)
     if tail.strip():
         stripped = tail.strip()
         if stripped[:1] == b"{" and stripped[-1:] == b"}":
@@ -355,29 +364,54 @@ def parse(
 
 def fast_loads() -> Callable[[bytes], Any] | None:
     """A faster decoder for the backfill (never the hook): msgspec when installed; a
-    line it rejects (a lone surrogate escape, not an object...) is decoded by
-    ``json.loads``.
+    line it rejects (a lone surrogate escape, not an object, a count that is not a
+    non-negative int...) is decoded by ``json.loads``, so it is read as the hook reads it.
 
     It builds only what :func:`_record` and :func:`event_from_message` read (a
     message's ``content``, ``thoughts`` and ``toolCalls``, nearly all of the bytes, are
     validated, not built), as a dict :func:`_record` takes the same way: only the
     presence of ``$rewindTo``, ``$set``, ``sessionId`` and ``id`` is tested (``in``),
     so those four are given only when the record has them; every other field is read
-    with ``.get``, for which None and absent are the same."""
+    with ``.get``, for which None and absent are the same. A message's ``tokens`` is
+    given as the tuple of its five counts (``_TOKEN_KEYS``; absent or null: 0), once
+    msgspec has checked each is a non-negative int: what :func:`event_from_message`
+    would find, without its checks (``json.loads`` never makes a tuple)."""
     try:
         import msgspec
     except ImportError:
         return None
     unset = msgspec.UNSET
+    count = Annotated[int, msgspec.Meta(ge=0)] | None  # a bool or a float is refused: json.loads reads it
+    Tokens = msgspec.defstruct("Tokens", [(k, count, None) for k in _TOKEN_KEYS])
+    Message = msgspec.defstruct(
+        "Message", [("id", Any, None), ("timestamp", Any, None), ("type", Any, None), ("model", Any, None),
+                    ("tokens", Tokens | None, None)])
+    # A checkpoint's or a legacy document's messages: a list of objects (else json.loads).
+    messages: Any = list[Message] | None
+    Update = msgspec.defstruct(
+        "Update", [("session_id", Any, None), ("project_hash", Any, None), ("kind", Any, None),
+                   ("messages", messages, None)],
+        rename={"session_id": "sessionId", "project_hash": "projectHash"})
     Record = msgspec.defstruct(
         "Record",
-        [("rewind", Any, unset), ("set", Any, unset), ("session_id", Any, unset), ("id", Any, unset),
-         ("timestamp", Any, None), ("type", Any, None), ("model", Any, None), ("tokens", Any, None),
-         ("project_hash", Any, None), ("kind", Any, None), ("messages", Any, None)],
+        [("rewind", Any, unset), ("set", Update, unset), ("session_id", Any, unset), ("id", Any, unset),
+         ("timestamp", Any, None), ("type", Any, None), ("model", Any, None), ("tokens", Tokens | None, None),
+         ("project_hash", Any, None), ("kind", Any, None), ("messages", messages, None)],
         rename={"rewind": "$rewindTo", "set": "$set", "session_id": "sessionId", "project_hash": "projectHash"},
     )
     decoder: Any = msgspec.json.Decoder(Record)
     errors = (msgspec.DecodeError, msgspec.ValidationError)
+
+    def counts(t: Any) -> tuple[int, ...] | None:
+        if t is None:
+            return None
+        return (t.input or 0, t.cached or 0, t.output or 0, t.thoughts or 0, t.tool or 0)
+
+    def message(m: Any) -> dict[str, Any]:
+        return {"id": m.id, "timestamp": m.timestamp, "type": m.type, "model": m.model, "tokens": counts(m.tokens)}
+
+    def listed(ms: Any) -> list[dict[str, Any]] | None:
+        return None if ms is None else [message(m) for m in ms]
 
     def loads(line: bytes) -> Any:
         try:
@@ -388,12 +422,14 @@ def fast_loads() -> Callable[[bytes], Any] | None:
         if r.rewind is not unset:
             return {"$rewindTo": r.rewind}
         if r.set is not unset:
-            return {"$set": r.set}
+            u = r.set
+            return {"$set": {"sessionId": u.session_id, "projectHash": u.project_hash, "kind": u.kind,
+                             "messages": listed(u.messages)}}
         if r.session_id is not unset and r.id is unset:
             return {"sessionId": r.session_id, "projectHash": r.project_hash, "kind": r.kind,
-                    "messages": r.messages}
+                    "messages": listed(r.messages)}
         return {"id": None if r.id is unset else r.id, "timestamp": r.timestamp, "type": r.type,
-                "model": r.model, "tokens": r.tokens}
+                "model": r.model, "tokens": counts(r.tokens)}
 
     return loads
 
