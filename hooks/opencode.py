@@ -165,6 +165,8 @@ def fast_loads() -> Callable[[Any], Any] | None:
         except Exception:  # noqa: BLE001 - msgspec says no: the standard library decides
             return loads(data)
 
+    # msgspec itself, for a caller that sends what it raises on to fast() (_Lookups.decode).
+    fast.first = decoder.decode  # type: ignore[attr-defined]
     return fast
 
 
@@ -217,24 +219,40 @@ class Message:
     __slots__ = ("id", "role", "model", "provider", "project", "created", "completed", "session", "data")
 
     def __init__(self, ident: str, data: dict[str, Any], session: str | None) -> None:
+        # One of these per assistant message of a read (16k in a 200 MB database): the
+        # texts are taken as _text() takes them, with its common case (a non-empty
+        # ASCII str, returned as it is) tested inline.
+        get = data.get
         self.id = ident
         self.data = data
-        self.role = data.get("role")
-        self.model = _text(data.get("modelID"))
-        if self.model is None and type(data.get("model")) is dict:  # newer shape: {"model": {"modelID"...}}
-            self.model = _text(data["model"].get("modelID"))
-        self.provider = _text(data.get("providerID"))
-        if self.provider is None and type(data.get("model")) is dict:
-            self.provider = _text(data["model"].get("providerID"))
-        path = data.get("path")
+        self.role = get("role")
+        model, provider = get("modelID"), get("providerID")
+        model = model if type(model) is str and model and model.isascii() else _text(model)
+        provider = provider if type(provider) is str and provider and provider.isascii() else _text(provider)
+        if model is None or provider is None:
+            inner = get("model")
+            if type(inner) is dict:  # newer shape: {"model": {"modelID"...}}
+                if model is None:
+                    model = _text(inner.get("modelID"))
+                if provider is None:
+                    provider = _text(inner.get("providerID"))
+        self.model, self.provider = model, provider
+        path = get("path")
         project = None
         if type(path) is dict:  # root is the git worktree, "/" outside one: cwd first
-            project = _text(path.get("cwd")) or _text(path.get("root"))
+            project = path.get("cwd")
+            if not (type(project) is str and project and project.isascii()):
+                project = _text(project) or _text(path.get("root"))
         self.project = project
-        t = data.get("time")
-        self.created = _ms(t.get("created")) if type(t) is dict else None
-        self.completed = _ms(t.get("completed")) if type(t) is dict else None
-        self.session = _text(data.get("sessionID")) or session
+        t = get("time")
+        if type(t) is dict:
+            created, completed = t.get("created"), t.get("completed")
+            self.created = created if type(created) is int else _ms(created)
+            self.completed = completed if type(completed) is int else _ms(completed)
+        else:
+            self.created = self.completed = None
+        sid = get("sessionID")
+        self.session = (sid if type(sid) is str and sid and sid.isascii() else _text(sid)) or session
 
 
 def _usage(tokens: Any) -> tuple[int, int, int, int, int]:
@@ -247,10 +265,16 @@ def _usage(tokens: Any) -> tuple[int, int, int, int, int]:
         cache = {}
     if type(cache) is not dict:
         raise ValueError("cache")
-    inp = _count(tokens, "input")
-    out = _count(tokens, "output")
-    reasoning = _count(tokens, "reasoning")
-    cw, cr = _count(cache, "write"), _count(cache, "read")
+    get = tokens.get
+    inp, out, reasoning, cw, cr = get("input"), get("output"), get("reasoning"), cache.get("write"), cache.get("read")
+    # What count() returns for five non-negative ints is themselves (bool is not int
+    # here, as there); anything else (absent, null, a float, a negative...) goes to it.
+    if not (type(inp) is int and type(out) is int and type(reasoning) is int and type(cw) is int
+            and type(cr) is int and min(inp, out, reasoning, cw, cr) >= 0):
+        inp = _count(tokens, "input")
+        out = _count(tokens, "output")
+        reasoning = _count(tokens, "reasoning")
+        cw, cr = _count(cache, "write"), _count(cache, "read")
     if reasoning and reasoning <= out and output_includes_reasoning(tokens.get("total"), inp, out, reasoning, cr, cw):
         out -= reasoning
     return inp, cw, cr, out, reasoning
@@ -310,12 +334,19 @@ def _event(
         return None
     project = msg.project or project
     session = msg.session
-    for text in (event_id, msg.model, msg.provider, session, project):
-        if text is not None and len(text) > MAX_TEXT_CHARS:
-            _skip(skips, LONG_TEXT)
-            return None
-    return Event(CLIENT, event_id, msg.model, ts_ms, msg.provider, session, project,
-                 inp, cw, cr, out, reasoning, 1, _cost(cost), source)
+    provider = msg.provider
+    if (len(event_id) > MAX_TEXT_CHARS or len(msg.model) > MAX_TEXT_CHARS
+            or (provider is not None and len(provider) > MAX_TEXT_CHARS)
+            or (session is not None and len(session) > MAX_TEXT_CHARS)
+            or (project is not None and len(project) > MAX_TEXT_CHARS)):
+        _skip(skips, LONG_TEXT)
+        return None
+    if type(cost) is float and 0 <= cost < math.inf:  # _cost()'s common case (NaN fails both)
+        pass
+    else:
+        cost = _cost(cost)
+    return Event(CLIENT, event_id, msg.model, ts_ms, provider, session, project,
+                 inp, cw, cr, out, reasoning, 1, cost, source)
 
 
 def step_event(
@@ -419,19 +450,31 @@ class _Lookups:
     def __init__(self, conn: Any, tables: Mapping[str, set[str]], skips: dict[str, int],
                  load: Callable[[Any], Any] | None = None) -> None:
         self.conn = conn
-        self.load = load
+        self.load = load or loads
+        #: The decoder's first try (msgspec's own decode under fast_loads()): what it
+        #: takes is what ``load`` gives; what it raises on is decoded by ``load``.
+        self.first: Callable[[Any], Any] = getattr(self.load, "first", self.load)
         self.skips = skips
         self.messages: dict[str, Message | None] = {}
+        #: What each message's record weighed (its characters) when it was decoded.
+        self.sizes: dict[str, int] = {}
         self.dirs: dict[str, str | None] = {}
         self.session_dir = "session" in tables and "directory" in tables["session"]
 
-    def add_messages(self, rows: Mapping[str, tuple[Any, Any]]) -> None:
-        """Decode the messages ``{id: (session_id, data)}`` read with their parts, as
-        :meth:`load_messages` would (each once per read; its skips counted once)."""
-        for ident, (session, data) in rows.items():
-            if ident not in self.messages:
-                obj = decode(data, self.skips, self.load)
-                self.messages[ident] = Message(ident, obj, session) if obj is not None else None
+    def decode(self, data: Any) -> dict[str, Any] | None:
+        """:func:`decode` of ``data`` with this read's decoder and skips, its common case
+        (a JSON object the decoder takes) without the two calls around it."""
+        try:
+            obj = self.first(data)
+        except Exception:  # noqa: BLE001 - decode() decodes it again (as fast_loads() does), to count why
+            return decode(data, self.skips, self.load)
+        return obj if type(obj) is dict else decode(data, self.skips, self.load)
+
+    def add_message(self, ident: str, session: Any, data: Any) -> None:
+        """Decode a message read with its parts, as :meth:`load_messages` would."""
+        obj = self.decode(data)
+        self.messages[ident] = Message(ident, obj, session) if obj is not None else None
+        self.sizes[ident] = len(data) if isinstance(data, (str, bytes)) else 0
 
     def load_messages(self, ids: set[str]) -> None:
         want = [i for i in ids if i not in self.messages]
@@ -440,8 +483,7 @@ class _Lookups:
             for ident, session, data in self.conn.execute(
                 f"SELECT id, session_id, data FROM message WHERE id IN ({marks})", chunk
             ):
-                obj = decode(data, self.skips, self.load)
-                self.messages[ident] = Message(ident, obj, session) if obj is not None else None
+                self.add_message(ident, session, data)
             for ident in chunk:
                 self.messages.setdefault(ident, None)
 
@@ -486,9 +528,11 @@ def _contains(needle: str) -> str:
             f"ELSE instr(data, '{needle}') > 0 END")
 
 
-def _changed(conn: Any, table: str, since: int | None, session: str | None, extra: str) -> list[tuple[int, int]]:
-    """``(time_updated, rowid)`` of the rows of ``table`` updated at or after ``since``
-    that may matter (``extra``: a cheap test on ``data``), oldest first."""
+def _changed(conn: Any, table: str, since: int | None, session: str | None, extra: str,
+             more: str = "") -> list[tuple[Any, ...]]:
+    """``(time_updated, rowid, ...)`` of the rows of ``table`` updated at or after
+    ``since`` that may matter (``extra``: a cheap test on ``data``; ``more``: columns
+    to add, e.g. ``", id"``), oldest first."""
     where: list[str] = []
     args: list[Any] = []
     if session is not None:
@@ -498,8 +542,8 @@ def _changed(conn: Any, table: str, since: int | None, session: str | None, extr
         where.append("time_updated >= ?")
         args.append(since)
     where.append(extra)
-    sql = f"SELECT time_updated, rowid FROM {table} WHERE " + " AND ".join(where)
-    rows = [(int(t or 0), int(r)) for t, r in conn.execute(sql, args)]
+    sql = f"SELECT time_updated, rowid{more} FROM {table} WHERE " + " AND ".join(where)
+    rows = [(int(t or 0), int(r), *rest) for t, r, *rest in conn.execute(sql, args)]
     rows.sort()
     return rows
 
@@ -565,6 +609,7 @@ def read_database(conn: Any, state: dict[str, Any], focus: Mapping[str, str],
     # 1. step-finish parts (one request each).
     with dbsource.snapshot(conn):
         rows = _changed(conn, "part", since("part"), session, _contains(_STEP))
+    messages, dirs = lookups.messages, lookups.dirs
     for chunk in _chunks(rows, CHUNK_ROWS):
         skips.clear()
         events: list[Event] = []
@@ -579,53 +624,64 @@ def read_database(conn: Any, state: dict[str, Any], focus: Mapping[str, str],
                 [r for _t, r in chunk],
             ).fetchall()
             decoded = []
-            joined: dict[str, tuple[Any, Any]] = {}
+            #: Messages and sessions not known yet (looked up once per chunk below).
+            missing: set[str] = set()
+            sessions: set[str] = set()
             for ident, message_id, session_id, created, data, m_id, m_session, m_data in got:
                 nbytes += len(data) if isinstance(data, (str, bytes)) else 0
-                obj = decode(data, skips, load)
-                if obj is not None and obj.get("type") == "step-finish":
-                    decoded.append((ident, message_id, session_id, _ms(created), obj))
-                    if isinstance(message_id, str):
-                        stepped.add(message_id)
-                        if m_id is not None:
-                            joined[message_id] = (m_session, m_data)
-            lookups.add_messages(joined)
-            lookups.load_messages({d[1] for d in decoded if isinstance(d[1], str)})
-            lookups.load_dirs({d[2] for d in decoded if isinstance(d[2], str)})
+                obj = lookups.decode(data)
+                if obj is None or obj.get("type") != "step-finish":
+                    continue
+                decoded.append((ident, message_id, session_id, _ms(created), obj))
+                if isinstance(message_id, str):
+                    stepped.add(message_id)
+                    if message_id not in messages:
+                        if m_id is not None:  # decoded once per read (its skips counted once)
+                            lookups.add_message(message_id, m_session, m_data)
+                        else:
+                            missing.add(message_id)
+                if isinstance(session_id, str) and session_id not in dirs:
+                    sessions.add(session_id)
+            lookups.load_messages(missing)
+            lookups.load_dirs(sessions)
         for ident, message_id, session_id, created, obj in decoded:
-            msg = lookups.messages.get(message_id) if isinstance(message_id, str) else None
+            msg = messages.get(message_id) if isinstance(message_id, str) else None
             if msg is not None and msg.session is None:
                 msg.session = _text(session_id)
-            ev = step_event(str(ident), obj, msg, lookups.dirs.get(session_id), created, skips,
-                            latest=latest)
+            ev = step_event(str(ident), obj, msg, dirs.get(session_id), created, skips, latest=latest)
             if ev is not None:
                 events.append(ev)
-        t_last, r_last = chunk[-1]
-        for _t, r in chunk:
-            r_last = max(r_last, r)
-        advance("part", t_last, r_last)
+        advance("part", chunk[-1][0], max(r for _t, r in chunk))
         yield Batch(events, snapshot_state(), dict(skips), nbytes)
 
     # 2. assistant messages without step parts (older opencode): the message's own usage.
     with dbsource.snapshot(conn):
-        rows = _changed(conn, "message", since("message"), session, _contains('"assistant"'))
+        rows = _changed(conn, "message", since("message"), session, _contains('"assistant"'), ", id")
     for chunk in _chunks(rows, CHUNK_ROWS):
         skips.clear()
         events = []
         nbytes = 0
+        # A message pass 1 decoded without a skip and saw with a step is not read again:
+        # its steps are counted, not it, so its record (even if rewritten since) could
+        # add nothing; what it weighs is what pass 1 read of it.
+        want = []
+        for _t, r, ident in chunk:
+            if ident in stepped and messages.get(ident) is not None:
+                nbytes += lookups.sizes.get(ident, 0)
+            else:
+                want.append(r)
+        found = []
         with dbsource.snapshot(conn):
-            marks = ",".join("?" * len(chunk))
-            got = conn.execute(
-                f"SELECT id, session_id, data FROM message WHERE rowid IN ({marks})", [r for _t, r in chunk]
-            ).fetchall()
-            found = []
+            got = []
+            if want:
+                marks = ",".join("?" * len(want))
+                got = conn.execute(f"SELECT id, session_id, data FROM message WHERE rowid IN ({marks})",
+                                   want).fetchall()
             for ident, session_id, data in got:
                 nbytes += len(data) if isinstance(data, (str, bytes)) else 0
-                if ident in stepped and lookups.messages.get(ident) is not None:
-                    # It has steps (they are counted, not the message) and pass 1 decoded
-                    # it without a skip: decoding it again would find nothing to count.
-                    continue
-                obj = decode(data, skips, load)
+                if ident in stepped and messages.get(ident) is not None:
+                    continue  # its id changed since the scan (a row deleted, its rowid reused)
+                obj = lookups.decode(data)
                 if obj is None:
                     continue
                 msg = Message(str(ident), obj, _text(session_id))
@@ -636,11 +692,10 @@ def read_database(conn: Any, state: dict[str, Any], focus: Mapping[str, str],
             lookups.load_dirs({m.session for m in found if m.session})
         for msg in found:
             steps = msg.id in stepped or msg.id in also
-            ev = message_event(msg, steps, lookups.dirs.get(msg.session or ""), skips, latest=latest)
+            ev = message_event(msg, steps, dirs.get(msg.session or ""), skips, latest=latest)
             if ev is not None:
                 events.append(ev)
-        t_last = chunk[-1][0]
-        advance("message", t_last, max(r for _t, r in chunk))
+        advance("message", chunk[-1][0], max(r for _t, r, _i in chunk))
         yield Batch(events, snapshot_state(), dict(skips), nbytes)
 
     if session is None:
