@@ -149,9 +149,13 @@ def event_from_message(
     skips: dict[str, int],
     latest: int,
     roots: Mapping[str, str],
+    copies: dict[str, tuple[Any, ...]] | None = None,
 ) -> Event | None:
     """The event of one message record, or None (``skips`` says why when it had tokens).
-    Updates ``state["model"]`` with the message's model."""
+    Updates ``state["model"]`` with the message's model.
+
+    ``copies`` (one read's): what each event id's event was made from, so that a later
+    copy of the message that would make the same event again is passed over."""
     if type(msg) is not dict:
         return None
     get = msg.get
@@ -173,8 +177,23 @@ def event_from_message(
     if event_id is None:
         _skip(skips, "no-id")
         return None
+    timestamp = get("timestamp")
+    copy: tuple[Any, ...] = ()
+    if checked and copies is not None:
+        # Gemini CLI appends a message whole each time it changes (``pushMessage``: with its
+        # text, again when ``recordMessageTokens`` fills its tokens, again for each
+        # ``recordToolCalls``) and sets its timestamp and model once, its tokens once
+        # (only when empty; chatRecordingService.ts). A copy whose counts, timestamp, model
+        # and file context (the latest model, session, project hash) are those of a copy
+        # already made into an event in this read would make that very event again, which
+        # _keep merges into the kept one to no change (largest counts, earliest instant,
+        # first known model, session and project): it is not built. Only for the
+        # decoder's checked counts: a tuple of ints compares exactly (in a dict, True == 1).
+        copy = (tokens, timestamp, model, state.get("model"), state.get("sid"), state.get("ph"))
+        if copies.get(event_id) == copy:
+            return None
     try:
-        ts_ms = _ts_ms(get("timestamp"))
+        ts_ms = _ts_ms(timestamp)
     except (ValueError, TypeError, OverflowError):
         _skip(skips, "bad-timestamp")
         return None
@@ -208,6 +227,8 @@ def event_from_message(
     project = roots.get(ph, ph) if ph is not None else None
     if project is not None and len(project) > MAX_TEXT_CHARS:
         project = ph
+    if copy:
+        copies[event_id] = copy  # type: ignore[index]
     return Event(
         CLIENT, event_id, model, ts_ms, PROVIDER, state.get("sid"), project,
         fresh, 0, cache_read, output, thoughts, 1, None, SOURCE,
@@ -243,7 +264,7 @@ def _keep(ev: Event, events: list[Event], seen: dict[str, Event]) -> None:
 def _record(
     obj: Any,
     state: dict[str, Any],
-    out: tuple[list[Event], dict[str, Event]],
+    out: tuple[list[Event], dict[str, Event], dict[str, tuple[Any, ...]]],
     skips: dict[str, int],
     latest: int,
     roots: Mapping[str, str],
@@ -265,15 +286,15 @@ def _record(
         _metadata(obj, state)  # the metadata line, or a whole legacy document
         messages = obj.get("messages")
     else:
-        ev = event_from_message(obj, state, skips, latest, roots)
+        ev = event_from_message(obj, state, skips, latest, roots, out[2])
         if ev is not None:
-            _keep(ev, *out)
+            _keep(ev, out[0], out[1])
         return
     if type(messages) is list:
         for msg in messages:
-            ev = event_from_message(msg, state, skips, latest, roots)
+            ev = event_from_message(msg, state, skips, latest, roots, out[2])
             if ev is not None:
-                _keep(ev, *out)
+                _keep(ev, out[0], out[1])
 
 
 
@@ -301,7 +322,7 @@ def parse(
     if roots is None:
         roots = known_roots()
     events: list[Event] = []
-    out: tuple[list[Event], dict[str, Event]] = (events, {})
+    out: tuple[list[Event], dict[str, Event], dict[str, tuple[Any, ...]]] = (events, {}, {})
     skips: dict[str, int] = {}
     latest = latest_ms()
     mode = state.get("mode")
@@ -332,19 +353,20 @@ def parse(
     find = data.find
     while pos < end:
         nl = find(b"\n", pos, end)
-        # The pattern takes the line's bounds: only the lines decoded are copied out.
-        if search(data, pos, nl) is None:
-            pos = nl + 1
-            continue
         line = data[pos:nl]
         pos = nl + 1
+        # Nearly every line is one of ours: it is decoded first. Only one that does not
+        # decode to an object is judged by the pattern, so that a line holding none of the
+        # keys read is passed over as before, without a skip (a decoded object without
+        # them changes nothing: _record finds no tokens, model or metadata in it).
         try:
             obj = loads(line)
-        except Exception:  # noqa: BLE001 - rare: decoded again by fields.decode, which counts why
-            ok, obj = _decode(line, loads, skips)
-            if not ok:
-                continue
-        _record(obj, state, out, skips, latest, roots)
+        except Exception:  # noqa: BLE001 - decoded again by fields.decode, which counts why
+            if search(line) is not None:
+                _decode(line, loads, skips)
+            continue
+        if type(obj) is dict or search(line) is not None:
+            _record(obj, state, out, skips, latest, roots)
     if tail.strip():
         stripped = tail.strip()
         if stripped[:1] == b"{" and stripped[-1:] == b"}":
@@ -387,7 +409,7 @@ def fast_loads() -> Callable[[bytes], Any] | None:
         "Message", [("id", Any, None), ("timestamp", Any, None), ("type", Any, None), ("model", Any, None),
                     ("tokens", Tokens | None, None)])
     # A checkpoint's or a legacy document's messages: a list of objects (else json.loads).
-    messages: Any = list[Message] | None
+    messages: Any = list[Message] | None  # type: ignore[valid-type]
     Update = msgspec.defstruct(
         "Update", [("session_id", Any, None), ("project_hash", Any, None), ("kind", Any, None),
                    ("messages", messages, None)],
