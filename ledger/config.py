@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import os
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -158,6 +157,8 @@ def _read(home: Path) -> dict[str, Any]:
     path = config_path(home)
     data: dict[str, Any] = {}
     if path.exists():
+        import tomllib  # here: most ledgers have no config.toml, and tomllib costs a few ms to import
+
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:

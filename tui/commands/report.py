@@ -8,9 +8,7 @@ through ``ledger.store``. Both run the same SQL and print the same JSON.
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import sqlite3
 from typing import Any
 
@@ -61,8 +59,12 @@ def report(period: str, since: Any, until: Any, tz: str | None, by: str | None, 
     except ValueError as exc:
         fail(str(exc))
     if as_json:
-        click.echo(json.dumps(data, indent=1))
+        from ledger.prettyjson import dumps  # json.dumps(data, indent=1), faster
+
+        click.echo(dumps(data))
         return
+    import shutil
+
     from ledger.textreport import render
 
     filters = {opt: v for opt, v in (("--client", clients), ("--model", models), ("--project", projects)) if v}
