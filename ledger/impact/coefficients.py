@@ -126,6 +126,11 @@ class Coefficients:
     def metrics(self) -> tuple[str, ...]:
         return tuple(self.per_unit)
 
+    @functools.cached_property
+    def _ranges(self) -> tuple[tuple[str, tuple[Range, ...]], ...]:
+        """``per_unit`` as ``(metric, ranges in COUNT_FIELDS order)`` pairs, for :meth:`apply`."""
+        return tuple((m, tuple(per[f] for f in COUNT_FIELDS)) for m, per in self.per_unit.items())
+
     @property
     def vectors(self) -> dict[str, dict[str, tuple[float, ...]]]:
         """``{metric: {"low": (...), "central": (...), "high": (...)}}`` over ``COUNT_FIELDS``.
@@ -147,15 +152,18 @@ class Coefficients:
         of the tokens (None when the table has no price for the model).
         """
         c = [float(counts.get(f) or 0) for f in COUNT_FIELDS]
+        # The same sums in the same order as a loop over COUNT_FIELDS (so the same
+        # floats), over the non-zero counts only and without a dict lookup per term:
+        # a report applies this to every (day, client, model) group.
+        nonzero = [(i, n) for i, n in enumerate(c) if n]
         out: dict[str, Any] = {}
-        for metric, per in self.per_unit.items():
+        for metric, ranges in self._ranges:
             lo = ce = hi = 0.0
-            for f, n in zip(COUNT_FIELDS, c, strict=True):
-                if n:
-                    r = per[f]
-                    lo += r.low * n
-                    ce += r.central * n
-                    hi += r.high * n
+            for i, n in nonzero:
+                r = ranges[i]
+                lo += r.low * n
+                ce += r.central * n
+                hi += r.high * n
             out[metric] = {"low": lo, "central": ce, "high": hi}
         out["cost_usd_estimated"] = (
             None if self.price is None else sum(self.price[f] * n for f, n in zip(COUNT_FIELDS, c, strict=True))
