@@ -408,17 +408,15 @@ def build_report(source: Any, q: ReportQuery, *, demo: bool = False) -> dict[str
 def public(row: dict[str, Any]) -> dict[str, Any]:
     """A group or row as the JSON shows it: session bounds as instants, the cost
     fields of :func:`ledger.amounts.cost_fields`, no internal counters."""
-    from ledger.events import format_ts
-
     costs = cost_fields(row)
     r: dict[str, Any] = {}
     for k, v in row.items():
         if k in INTERNAL_FIELDS:
             continue
-        if k == "first_ts":
-            r["start"] = format_ts(int(v))
-        elif k == "last_ts":
-            r["end"] = format_ts(int(v))
+        if k == "first_ts" or k == "last_ts":  # session rows only: ledger.events is not needed otherwise
+            from ledger.events import format_ts
+
+            r["start" if k == "first_ts" else "end"] = format_ts(int(v))
         else:
             r[k] = v
         if k == "requests":

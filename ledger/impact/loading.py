@@ -8,8 +8,8 @@ Parsing the TOML is slow for a command line (``tomllib`` is pure Python: about
 40 ms for the four files a report reads, more than the report's query), so the
 parsed data is also kept on disk between runs, as JSON (which the standard
 library reads in C) in the user cache folder (:func:`cache_dir`), one file per
-data file, private (0600), named by the SHA-256 of the TOML's bytes: a data
-file that changes (an upgrade, an edit) is simply parsed again, and a cache
+data file, private (0600), named by the length and CRC-32 of the TOML's bytes:
+a data file that changes (an upgrade, an edit) is simply parsed again, and a cache
 that cannot be read, written or trusted (missing, damaged, not a table, a
 read-only disk, no home folder) is never an error, only a parse. Only data that
 JSON gives back exactly is cached (tables, arrays, strings, numbers, booleans;
@@ -59,11 +59,8 @@ def load(name: str) -> dict[str, Any]:
     """The parsed TOML data file ``data/<name>.toml``."""
     path = DATA_DIR / f"{name}.toml"
     raw = path.read_bytes()
-    import hashlib
-
-    digest = hashlib.sha256(raw).hexdigest()
     folder = cache_dir()
-    cached = folder / f"{CACHE_PREFIX}{CACHE_FORMAT}-{name}-{digest}.json" if folder is not None else None
+    cached = folder / _cache_name(name, raw) if folder is not None else None
     if cached is not None:
         data = _read_cache(cached)
         if data is not None:
@@ -77,6 +74,24 @@ def load(name: str) -> dict[str, Any]:
     if cached is not None and _json_exact(data):
         _write_cache(cached, data, name)
     return data
+
+
+def _cache_name(name: str, raw: bytes) -> str:
+    """The cache file of ``data/<name>.toml`` whose bytes are ``raw``: named by their
+    length and CRC-32 (``zlib``, not ``hashlib``: importing OpenSSL would cost more than
+    this cache saves on some paths; the key only has to notice that a file changed)."""
+    import zlib
+
+    return f"{CACHE_PREFIX}{CACHE_FORMAT}-{name}-{len(raw)}-{zlib.crc32(raw):08x}.json"
+
+
+def _is_cache_of(file_name: str, name: str) -> bool:
+    """Whether ``file_name`` is a name :func:`_cache_name` gives ``data/<name>.toml``."""
+    head = f"{CACHE_PREFIX}{CACHE_FORMAT}-{name}-"
+    if not (file_name.startswith(head) and file_name.endswith(".json")):
+        return False
+    size, _, crc = file_name[len(head):-len(".json")].partition("-")
+    return size.isdigit() and len(crc) == 8 and all(ch in "0123456789abcdef" for ch in crc)
 
 
 def _read_cache(path: Path) -> dict[str, Any] | None:
@@ -107,9 +122,8 @@ def _write_cache(path: Path, data: dict[str, Any], name: str) -> None:
     try:
         private_dir(path.parent)
         atomic_write(path, json.dumps(data, separators=(",", ":")).encode("ascii"), PRIVATE_FILE, durable=False)
-        stale = f"{CACHE_PREFIX}{CACHE_FORMAT}-{name}-"
         for entry in os.scandir(path.parent):
-            if entry.name.startswith(stale) and len(entry.name) == len(path.name) and entry.name != path.name:
+            if entry.name != path.name and _is_cache_of(entry.name, name):
                 os.unlink(entry.path)
     except OSError:
         pass

@@ -1,15 +1,15 @@
 """The parsed data files are kept in the user cache folder between runs (JSON, 0600,
-named by the TOML's SHA-256); whatever is wrong with the cache, the data is the TOML's."""
+named by the TOML's length and CRC-32); whatever is wrong with the cache, the data is the TOML's."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import stat
 import subprocess
 import sys
 import tomllib
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,8 +34,8 @@ def parsed(name: str, folder: Path = loading.DATA_DIR) -> dict:
 
 
 def cache_file(folder: Path, name: str, data_dir: Path = loading.DATA_DIR) -> Path:
-    digest = hashlib.sha256((data_dir / f"{name}.toml").read_bytes()).hexdigest()
-    return folder / f"impact-data-{loading.CACHE_FORMAT}-{name}-{digest}.json"
+    raw = (data_dir / f"{name}.toml").read_bytes()
+    return folder / f"impact-data-{loading.CACHE_FORMAT}-{name}-{len(raw)}-{zlib.crc32(raw):08x}.json"
 
 
 @pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="XDG cache folder")
@@ -113,3 +113,22 @@ def test_a_broken_data_file_is_still_a_data_error(
     monkeypatch.setattr(loading, "DATA_DIR", data)
     with pytest.raises(loading.DataError, match="bad.toml"):
         loading.load("bad")
+
+
+def test_only_this_file_s_old_caches_are_dropped(cache: Path, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "grid.toml").write_text("a = 1\n")
+    (data / "grid-x.toml").write_text("b = 2\n")
+    monkeypatch.setattr(loading, "DATA_DIR", data)
+    assert (loading.load("grid-x"), loading.load("grid")) == ({"b": 2}, {"a": 1})
+    other = cache_file(cache, "grid-x", data)
+    mine = cache_file(cache, "grid", data)
+    foreign = cache / "notes.json"
+    foreign.write_text("{}")
+    (data / "grid.toml").write_text("a = 10\n")
+    loading.clear()
+    assert loading.load("grid") == {"a": 10}
+    assert other.is_file() and foreign.is_file() and not mine.exists()
+    assert cache_file(cache, "grid", data).is_file()
