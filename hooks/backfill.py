@@ -244,7 +244,10 @@ class _Recorder(Syncer):
         self._size += nbytes
         self._count += len(events)
         if self._size >= STREAM_BYTES or self._count >= STREAM_EVENTS:
-            self.conn.send((self.task, False, self.entries))
+            try:
+                self.conn.send((self.task, False, self.entries))
+            except OSError as exc:  # not a read error of the file (Syncer.sync would count it so)
+                raise _Gone from exc
             self.entries, self._size, self._count = [], 0, 0
 
     def flush(self) -> None:
@@ -272,31 +275,43 @@ _as_row = attrgetter(*(f.name for f in dataclasses.fields(Event)))
 _COUNTS = ("files", "unchanged", "read", "missing", "errors", "restarted", "irregular", "vanished")
 
 
-def _reader(conn: Any, client: str, parse: Any, adapter: Any, positions: dict[str, Position]) -> None:
+def _reader(conn: Any, client: str, parse: Any, adapter: Any, positions: dict[str, Position],
+            theirs: list[Any]) -> None:
     """A reader process: read the files it is sent, one at a time. For each, it sends
     ``(task, False, entries)`` as it goes and ``(task, True, (entries, counts,
     messages))`` at the end. Ctrl-C is the importing process's to handle."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    while True:
-        try:
+    # The importing process's ends of the pipes, inherited by the fork: closed, so
+    # that its death is an end of file here rather than a wait for ever.
+    for c in theirs:
+        c.close()
+    try:
+        while True:
             task = conn.recv()
-        except (EOFError, OSError):
-            return
-        if task is None:
-            return
-        i, path, st = task
-        rec = _Recorder(conn, i, client, parse, adapter, positions)
-        try:
-            rec.sync(path, positions.get(path), st)
-        except Exception as exc:  # noqa: BLE001 - a failed read stops this file, not the import
-            rec.totals.errors += 1
-            rec.totals.error_messages.append(
-                f"{path}: reading failed ({type(exc).__name__}: {exc}); the rest of this file is left for the next run"
-            )
-        t = rec.totals
-        conn.send((i, True, (rec.entries, tuple(getattr(t, k) for k in _COUNTS), t.error_messages)))
+            if task is None:
+                return
+            i, path, st = task
+            rec = _Recorder(conn, i, client, parse, adapter, positions)
+            try:
+                rec.sync(path, positions.get(path), st)
+            except _Gone:
+                return
+            except Exception as exc:  # noqa: BLE001 - a failed read stops this file, not the import
+                rec.totals.errors += 1
+                rec.totals.error_messages.append(
+                    f"{path}: reading failed ({type(exc).__name__}: {exc}); the rest of this file is left "
+                    "for the next run"
+                )
+            t = rec.totals
+            conn.send((i, True, (rec.entries, tuple(getattr(t, k) for k in _COUNTS), t.error_messages)))
+    except (EOFError, OSError):
+        return  # the importing process is gone (killed): so is its work
+
+
+class _Gone(Exception):
+    """The importing process stopped listening (it was killed): stop reading."""
 
 
 def _read_in_workers(syncer: Syncer, p: Plan, parse: Any, adapter: Any, n: int) -> None:
@@ -323,7 +338,8 @@ def _read_in_workers(syncer: Syncer, p: Plan, parse: Any, adapter: Any, n: int) 
     conns: list[Any] = []
     for _ in range(n):
         ours, theirs = ctx.Pipe()
-        proc = ctx.Process(target=_reader, args=(theirs, syncer.client, parse, adapter, p.positions), daemon=True)
+        proc = ctx.Process(target=_reader, args=(theirs, syncer.client, parse, adapter, p.positions,
+                                                 [*conns, ours]), daemon=True)
         proc.start()
         theirs.close()
         procs.append(proc)

@@ -216,3 +216,60 @@ def test_the_cli_imports_in_reader_processes(tmp_path: Path, home: Path) -> None
     assert one.returncode == 0 and two.returncode == 0, one.stderr + two.stderr
     assert one.stdout == two.stdout and "new events" in one.stdout
     assert ledger_state(tmp_path / "h1" / "ledger.db") == ledger_state(tmp_path / "h2" / "ledger.db")
+
+
+def _children(pid: int) -> set[int]:
+    """The live child processes of ``pid`` (Linux /proc)."""
+    out: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out |= {int(c) for c in (task / "children").read_text().split()}
+        except OSError:
+            pass
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_kill_9_of_a_parallel_import_leaves_no_reader_behind_and_loses_nothing(tmp_path: Path, home: Path) -> None:
+    """``kill -9`` of ``tokenprint import`` while its reader processes run: they stop
+    by themselves (at their next send, silently), and the next import gives exactly
+    the corpus's totals."""
+    import json
+    import signal
+    import time
+
+    from tests.conftest import TOKENPRINT
+    from tests.hooks.helpers import buckets
+
+    config = gen("claude", tmp_path / "claude", 40, 3)
+    expected = {tuple(k.split("|", 1)): v for k, v in
+                json.loads((config / "expected.json").read_text())["days"].items()}
+    env = {**os.environ, "TOKENPRINT_HOME": str(home), backfill.WORKERS_ENV: "2"}
+    err = tmp_path / "stderr"
+    with err.open("wb") as stderr:
+        proc = subprocess.Popen([TOKENPRINT, "import", "claude-code", str(config), "--no-progress"],
+                                env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+        readers: set[int] = set()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and len(readers) < 2 and proc.poll() is None:
+            readers |= _children(proc.pid)
+            time.sleep(0.01)
+        assert len(readers) == 2, "the import never started its reader processes"
+        time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_alive(r) for r in readers):
+            time.sleep(0.05)
+    assert not any(_alive(r) for r in readers), "a reader process outlived the import"
+    assert err.read_bytes() == b""
+    out = run("import", "claude-code", str(config), "--no-progress", env={backfill.WORKERS_ENV: "2"})
+    assert out.returncode == 0, out.stderr
+    assert buckets(home / "ledger.db") == expected
