@@ -228,15 +228,18 @@ def test_ccusage_agrees_where_it_is_right(tmp_path: Path) -> None:
 
 
 @pytest.mark.postgres  # skipped by the pg_url fixture without a server
-def test_import_into_postgresql(tmp_path: Path, home: Path, pg_url: str) -> None:
-    """A team ledger: the same import, through SQLAlchemy, on a real server."""
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_import_into_postgresql(tmp_path: Path, home: Path, pg_url: str, workers: str) -> None:
+    """A team ledger: the same import, through SQLAlchemy, on a real server; read in
+    this process and in two reader processes (forked with the server's connection
+    open: they never use it)."""
     from sqlalchemy import text
 
     from ledger.store import open_store
 
     config = tmp_path / "claude"
     corpus.build(config)
-    env = {"TOKENPRINT_DATABASE_URL": pg_url}
+    env = {"TOKENPRINT_DATABASE_URL": pg_url, "TOKENPRINT_IMPORT_WORKERS": workers}
     first = imp(str(config), env=env).stdout
     assert "11 new events" in first
     again = imp(str(config), env=env).stdout
