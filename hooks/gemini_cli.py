@@ -105,8 +105,9 @@ UNKNOWN_MODEL = "unknown"
 
 _loads = json.loads
 _fromiso = datetime.fromisoformat
-#: A line worth decoding: it may hold tokens, a model or the file's metadata (a JSON
-#: key, unescaped: the same word inside a string is preceded by a backslash).
+#: A line that may be one of ours: it holds tokens, a model or the file's metadata (a
+#: JSON key, unescaped: the same word inside a string is preceded by a backslash). A
+#: line that does not decode to an object is a counted skip only when it matches.
 _WANTED = re.compile(rb'"(?:tokens|model|\$set|sessionId|projectHash)"')
 
 
@@ -355,10 +356,12 @@ def parse(
         nl = find(b"\n", pos, end)
         line = data[pos:nl]
         pos = nl + 1
-        # Nearly every line is one of ours: it is decoded first. Only one that does not
-        # decode to an object is judged by the pattern, so that a line holding none of the
-        # keys read is passed over as before, without a skip (a decoded object without
-        # them changes nothing: _record finds no tokens, model or metadata in it).
+        # Nearly every line is one of ours (the pattern would pass 98% of the bytes):
+        # it is decoded first. Only a line that does not decode to an object is judged
+        # by the pattern, so that garbage holding none of the keys is passed over without
+        # a skip, as before; an object without them changes nothing (_record finds no
+        # tokens, model or metadata in it). One whose key is written with an escape
+        # (``"tok\u0065ns"``, which JSON.stringify never writes) is read as JSON means it.
         try:
             obj = loads(line)
         except Exception:  # noqa: BLE001 - decoded again by fields.decode, which counts why
