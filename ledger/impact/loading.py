@@ -95,9 +95,12 @@ def _is_cache_of(file_name: str, name: str) -> bool:
 
 
 def _read_cache(path: Path) -> dict[str, Any] | None:
-    """The data in a cache file, or None (no such file, unreadable, damaged)."""
+    """The data in a cache file, or None (no such file, unreadable, damaged, or not
+    written by this user: someone else's file in a shared cache folder is not trusted)."""
     try:
         with open(path, "rb") as fh:
+            if hasattr(os, "getuid") and os.fstat(fh.fileno()).st_uid != os.getuid():
+                return None
             data = json.loads(fh.read())
     except (OSError, ValueError):  # ValueError: not JSON, not UTF-8
         return None

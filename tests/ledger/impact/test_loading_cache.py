@@ -132,3 +132,13 @@ def test_only_this_file_s_old_caches_are_dropped(cache: Path, tmp_path: Path,
     assert loading.load("grid") == {"a": 10}
     assert other.is_file() and foreign.is_file() and not mine.exists()
     assert cache_file(cache, "grid", data).is_file()
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0, reason="needs root to give a file away")
+def test_someone_else_s_cache_file_is_not_trusted(cache: Path) -> None:
+    loading.load("grids")
+    path = cache_file(cache, "grids")
+    path.write_text('{"zone": {}}')
+    os.chown(path, 12345, 12345)
+    loading.clear()
+    assert loading.load("grids") == parsed("grids")
