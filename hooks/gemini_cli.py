@@ -565,9 +565,24 @@ def is_chat_file(path: str) -> bool:
 def walk_chats(root: Path) -> Iterator[str]:
     """Every chat file under ``root`` (inside ``chats`` folders, subagents included),
     sorted; regular files only."""
-    found = walk(str(root), lambda folder, name: is_chat_file(name) and "chats" in Path(folder).parts)
+    # Per folder, not per file: a folder holds many chats (pathlib's parsing was most of the time).
+    in_chats: dict[str, bool] = {}
+
+    def accept(folder: str, name: str) -> bool:
+        if not is_chat_file(name):
+            return False
+        hit = in_chats.get(folder)
+        if hit is None:
+            hit = in_chats[folder] = "chats" in Path(folder).parts
+        return hit
+
+    found = walk(str(root), accept)
+    learnt: set[str] = set()
     for path in found:
-        _learn_for(path)
+        folder = os.path.dirname(path)
+        if folder not in learnt:  # what a chat file names (its home, its project) is its folder's
+            learnt.add(folder)
+            _learn_for(path)
     yield from found
 
 
