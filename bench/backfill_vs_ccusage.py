@@ -371,6 +371,11 @@ def main() -> None:
     if cc is None:
         print("ccusage not found: npm install --prefix /tmp/ccusage ccusage@20.0.24; timing tokenprint only")
     print(f"load average at start: {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)")
+    # As an installed package is (pip compiles it): without this, a checkout run with
+    # PYTHONDONTWRITEBYTECODE=1 compiles every edited module again in every process.
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, "-m", "compileall", "-q", *(str(root / d) for d in ("hooks", "ledger", "tui"))],
+                   check=True, stdout=subprocess.DEVNULL)
     names = list(CLIENTS) if a.client == "all" else [a.client]
     work = Path(tempfile.mkdtemp(prefix="tokenprint-bench-"))
     results = []
