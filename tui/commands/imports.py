@@ -1,4 +1,5 @@
-"""``tokenprint import <client> [PATH ...]``: backfill from a client's own logs.
+"""``tokenprint import <client> [PATH ...]`` and ``tokenprint import --all``: backfill
+from a client's own logs (``--all``: every client found at its default locations).
 
 Idempotent: running it twice changes nothing. A progress bar on a terminal (on
 stderr), and always one summary line on stdout: files, new events, updated events,
@@ -18,28 +19,64 @@ from tui.common import common, ctx_obj, fail
 
 
 @click.command("import")
-@click.argument("client")
+@click.argument("client", required=False)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--all", "all_", is_flag=True,
+              help="Every client found at its default locations, one summary line each.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @common()
-def import_(client: str, paths: tuple[Path, ...], progress: bool | None) -> None:
+def import_(client: str | None, paths: tuple[Path, ...], all_: bool, progress: bool | None) -> None:
     """Backfill CLIENT's history (default: its own locations; else each PATH:
-    its home folder, any folder inside it, or a single file)."""
+    its home folder, any folder inside it, or a single file), or with --all every
+    client found at its default locations."""
     from hooks import ADAPTERS
 
-    if client not in ADAPTERS:
-        fail(f"no importer for {client!r}; available: {', '.join(sorted(ADAPTERS))}")
+    if all_:
+        if client is not None:
+            fail("--all reads every client's default locations: name no client (or drop --all "
+                 "to import one client, or paths)")
+        clients = sorted(ADAPTERS)
+    elif client is None:
+        fail(f"name a client, or --all for every client found here; available: {', '.join(sorted(ADAPTERS))}")
+    else:
+        if client not in ADAPTERS:
+            fail(f"no importer for {client!r}; available: {', '.join(sorted(ADAPTERS))}")
+        clients = [client]
     for p in paths:
         if not p.exists():
             fail(f"{p}: no such file or folder")
-    from hooks.backfill import open_backend, run_import, summary
-    from ledger import fastpath
+    from hooks.backfill import open_backend
 
     try:
         backend, close = open_backend(ctx_obj().home_path())
     except Exception as exc:  # sqlite3 errors, LedgerTooNew, a bad database URL
         fail(f"cannot open the ledger: {exc}", 1)
     show = sys.stderr.isatty() if progress is None else progress
+    try:
+        if not all_:
+            _import_one(backend, clients[0], paths, show, quiet_if_none=False)
+            return
+        found = []
+        for name in clients:
+            if _import_one(backend, name, (), show, quiet_if_none=True):
+                found.append(name)
+        absent = [c for c in clients if c not in found]
+        if not found:
+            click.echo("no client's data found at its default locations; import one with a PATH: "
+                       "tokenprint import CLIENT PATH", err=True)
+        elif absent:
+            click.echo(f"nothing found for: {', '.join(absent)}", err=True)
+    finally:
+        close()
+
+
+def _import_one(backend: Any, client: str, paths: tuple[Path, ...], show: bool, quiet_if_none: bool) -> bool:
+    """Import one client; print its summary line (and its errors on stderr). False,
+    and nothing printed, when ``quiet_if_none`` and no source of it was found."""
+    from hooks.backfill import run_import, summary
+    from ledger import fastpath
+    from ledger.names import terminal_safe
+
     bar: Any = None
     task: Any = None
 
@@ -80,14 +117,14 @@ def import_(client: str, paths: tuple[Path, ...], progress: bool | None) -> None
     finally:
         if bar is not None:
             bar.stop()
-        close()
-    if not paths and totals.files == 0:
+    if not paths and totals.files == 0 and not totals.error_messages:
+        if quiet_if_none:
+            return False
         click.echo(nothing_found(client), err=True)
-    from ledger.names import terminal_safe
-
     for message in totals.error_messages[:20]:
         click.echo(f"tokenprint: {terminal_safe(message)}", err=True)
     click.echo(terminal_safe(summary(client, totals)))
+    return True
 
 
 def nothing_found(client: str) -> str:
