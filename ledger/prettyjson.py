@@ -45,10 +45,30 @@ def _float(x: float) -> str:
     return float.__repr__(x)
 
 
+def _value(v: Any, level: int, out: list[str]) -> None:
+    """Append the text of the value ``v`` (inside a container at ``level``) to ``out``."""
+    t = type(v)
+    if t is str:
+        out.append(encode_basestring_ascii(v))
+    elif t is float:
+        out.append(_float(v))
+    elif t is int:
+        out.append(int.__repr__(v))
+    elif v is None:
+        out.append("null")
+    elif v is True:
+        out.append("true")
+    elif v is False:
+        out.append("false")
+    elif t is dict or t is list:
+        _write(v, level + 1, out)
+    else:
+        raise _Unsure
+
+
 def _write(o: Any, level: int, out: list[str]) -> None:
     """Append the text of the container ``o`` at nesting ``level`` to ``out``."""
     put = out.append
-    esc = encode_basestring_ascii
     inner = ",\n" + " " * (level + 1)
     if type(o) is dict:
         if not o:
@@ -61,25 +81,9 @@ def _write(o: Any, level: int, out: list[str]) -> None:
                 raise _Unsure  # json turns int, float, bool, None keys into strings: let it
             put(sep)
             sep = inner
-            put(esc(k))
+            put(encode_basestring_ascii(k))
             put(": ")
-            t = type(v)
-            if t is str:
-                put(esc(v))
-            elif t is float:
-                put(_float(v))
-            elif t is int:
-                put(int.__repr__(v))
-            elif v is None:
-                put("null")
-            elif v is True:
-                put("true")
-            elif v is False:
-                put("false")
-            elif t is dict or t is list:
-                _write(v, level + 1, out)
-            else:
-                raise _Unsure
+            _value(v, level, out)
         put(inner[1:-1] + "}")
         return
     if type(o) is list:
@@ -91,23 +95,7 @@ def _write(o: Any, level: int, out: list[str]) -> None:
         for v in o:
             put(sep)
             sep = inner
-            t = type(v)
-            if t is str:
-                put(esc(v))
-            elif t is float:
-                put(_float(v))
-            elif t is int:
-                put(int.__repr__(v))
-            elif v is None:
-                put("null")
-            elif v is True:
-                put("true")
-            elif v is False:
-                put("false")
-            elif t is dict or t is list:
-                _write(v, level + 1, out)
-            else:
-                raise _Unsure
+            _value(v, level, out)
         put(inner[1:-1] + "]")
         return
     raise _Unsure
