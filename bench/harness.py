@@ -35,6 +35,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -211,6 +212,34 @@ def claude_corpus(mb: float, seed: int = 1, where: Path | None = None) -> Path:
         root.mkdir(parents=True, exist_ok=True)
         gen_claude_corpus.generate(root, mb, seed)
     return root
+
+
+#: Each client's corpus generator in bench/ and what ``tokenprint import`` is given.
+GENERATORS: dict[str, tuple[str, Callable[[Path], Path]]] = {
+    "claude-code": ("gen_claude_corpus", lambda root: root),
+    "codex": ("gen_codex_corpus", lambda root: root),
+    "gemini-cli": ("gen_gemini_corpus", lambda root: root / ".gemini"),
+    "opencode": ("gen_opencode_corpus", lambda root: root / "opencode"),
+}
+
+
+def client_corpus(client: str, mb: float, seed: int = 1, where: Path | None = None) -> tuple[Path, Path]:
+    """A generated corpus of ``client`` of about ``mb`` MB (made once, reused): its
+    root (with ``expected.json``) and the path to import."""
+    import importlib
+    import tempfile
+
+    if client == "claude-code":
+        root = claude_corpus(mb, seed, where)
+        return root, root
+    module, path = GENERATORS[client]
+    sys.path.insert(0, str(BENCH))
+    gen = importlib.import_module(module)
+    root = (where or Path(tempfile.gettempdir()) / "tokenprint-bench") / f"{client}-corpus-{mb:g}mb-s{seed}"
+    if not (root / "expected.json").exists():
+        root.mkdir(parents=True, exist_ok=True)
+        gen.generate(root, mb, seed)
+    return root, path(root)
 
 
 def percentile(xs: list[float], p: float) -> float:

@@ -1,11 +1,12 @@
 """``kill -9`` at random points of an import and of a hook run: the ledger holds.
 
     python bench/kill9.py [--runs 20] [--mb 40] [--hook-mb 20] [--seed 1] [--only import|hook]
+        [--client claude-code|codex|gemini-cli|opencode|all]
 
-Two loops on real processes and real files:
+Loops on real processes and real files:
 
-- ``tokenprint import claude-code`` of a generated corpus of ``--mb`` MB
-  (``bench/gen_claude_corpus.py``);
+- ``tokenprint import <client>`` of a generated corpus of ``--mb`` MB
+  (``bench/gen_<client>_corpus.py``; read in reader processes at that size);
 - ``tokenprint-hook claude-code`` with Claude Code's Stop payload, on one large
   transcript of ``--hook-mb`` MB (sessions of the same generator, end to end) whose
   turns are all new to the ledger.
@@ -154,17 +155,23 @@ def kill_loop(loop: Loop, runs: int, rng: random.Random, work: Path, window_ms: 
         loop.mismatches.append("final run: " + "; ".join(diff))
 
 
-def import_loop(corpus: Path, runs: int, rng: random.Random, work: Path) -> tuple[list[str], Loop]:
+def import_loop(client: str, corpus: Path, src: Path, runs: int, rng: random.Random,
+                work: Path) -> tuple[list[str], Loop]:
+    """``corpus``: the generated corpus (its ``expected.json``); ``src``: what is imported.
+    A corpus of 8 MB or more is read in reader processes (``hooks.backfill``): the
+    kills land in the importing process, whose readers then stop by themselves."""
     tp = harness.exe("tokenprint")
 
     def cmd() -> list[str]:
-        return [tp, "import", "claude-code", str(corpus), "--no-progress"]
+        return [tp, "import", client, str(src), "--no-progress"]
 
+    work = work / client
+    work.mkdir()
     clean = work / "import-clean"
     clean_ms, _ = harness.timed_run(cmd(), harness.tool_env(clean))
     ref = harness.totals(clean / "ledger.db")
     gen_diff = harness.diff_totals(without_events(ref), expected_totals(corpus))
-    loop = Loop("import")
+    loop = Loop(f"import-{client}")
     if gen_diff:
         loop.mismatches.append("clean import vs the generator's expectation: " + "; ".join(gen_diff))
 
@@ -175,9 +182,9 @@ def import_loop(corpus: Path, runs: int, rng: random.Random, work: Path) -> tupl
         harness.run_ok(cmd(), harness.tool_env(home))
 
     kill_loop(loop, runs, rng, work, clean_ms, ref, attempt, finish)
-    mb = sum(f.stat().st_size for f in corpus.rglob("*.jsonl")) / 1e6
+    mb = json.loads((corpus / "expected.json").read_text())["bytes"] / 1e6
     events = sum(v for k, v in ref.items() if k[2] == "events")
-    head = (f"kill -9 during tokenprint import claude-code ({mb:.1f} MB corpus, {events} events; "
+    head = (f"kill -9 during tokenprint import {client} ({mb:.1f} MB corpus, {events} events; "
             f"clean import {clean_ms:.0f} ms; clean import = generator's expectation: "
             f"{'yes' if not gen_diff else 'NO'})")
     return loop.report(head), loop
@@ -230,18 +237,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--hook-mb", type=float, default=20, help="size of the hook's transcript (default 20 MB)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--only", choices=("import", "hook"))
+    ap.add_argument("--client", default="claude-code", choices=[*harness.GENERATORS, "all"],
+                    help="whose import is killed (default claude-code; the hook loop is Claude Code's)")
     ap.add_argument("--dir", type=Path, help="corpus cache (default: the temp dir's tokenprint-bench)")
     a = ap.parse_args(argv)
     rng = random.Random(a.seed)
-    corpus = harness.claude_corpus(max(a.mb, a.hook_mb), a.seed, a.dir)
     work = Path(tempfile.mkdtemp(prefix="tokenprint-kill9-"))
     loops: list[Loop] = []
     try:
         if a.only in (None, "import"):
-            lines, loop = import_loop(corpus, a.runs, rng, work)
-            loops.append(loop)
-            print("\n".join(lines), flush=True)
+            for client in harness.GENERATORS if a.client == "all" else [a.client]:
+                root, src = harness.client_corpus(client, a.mb, a.seed, a.dir)
+                lines, loop = import_loop(client, root, src, a.runs, rng, work)
+                loops.append(loop)
+                print("\n".join(lines), flush=True)
         if a.only in (None, "hook"):
+            corpus = harness.claude_corpus(max(a.mb, a.hook_mb), a.seed, a.dir)
             lines, loop = hook_loop(corpus, a.hook_mb, a.runs, rng, work)
             loops.append(loop)
             print("\n".join(lines), flush=True)
