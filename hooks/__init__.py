@@ -21,4 +21,5 @@ ADAPTERS: dict[str, str] = {
     "opencode": "hooks.opencode",
     "codex": "hooks.codex",
     "gemini-cli": "hooks.gemini_cli",
+    "llm": "hooks.llm",
 }

@@ -466,6 +466,7 @@ SKIP_LABELS = {
     "far-instant": "instant outside the accepted window",
     "long-text": "field too long",
     "no-message": "step without its message",
+    "no-usage": "no token counts",
 }
 
 
