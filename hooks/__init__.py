@@ -21,5 +21,7 @@ ADAPTERS: dict[str, str] = {
     "opencode": "hooks.opencode",
     "codex": "hooks.codex",
     "gemini-cli": "hooks.gemini_cli",
+    "chatgpt-export": "hooks.chatgpt_export",
+    "claude-export": "hooks.claude_export",
     "llm": "hooks.llm",
 }

@@ -6,8 +6,10 @@ the very same code (``hooks.sync.Syncer`` dispatches here).
 
 An adapter declares which of its sources are not line files, and reads them:
 
-- ``source_kind(path) -> "lines" | "sqlite" | "tree"`` (no declaration: every
-  source is a line file, read by ``hooks.tail``);
+- ``source_kind(path) -> "lines" | "sqlite" | "tree" | "file"`` (no declaration:
+  every source is a line file, read by ``hooks.tail``; ``file``: a regular file that
+  is not appendable, such as a chat app's JSON or zip export, read whole by the
+  adapter whenever its ``stat()`` changed);
 - ``read_source(source: Source, state: dict, focus: dict) -> Iterator[Batch]``: the
   events of what changed since ``state`` (the adapter's own watermarks, as it
   returned them last time; ``{}``: read everything), one :class:`Batch` at a time,
@@ -64,7 +66,9 @@ FLUSH_EVENTS = 50_000
 #: What separates a source's path from the focus a hook gave it (a JSON object).
 FOCUS_SEP = "::focus"
 
-LINES, SQLITE, TREE = "lines", "sqlite", "tree"
+LINES, SQLITE, TREE, FILE = "lines", "sqlite", "tree", "file"
+#: The kinds whose :func:`signature` says, on ``stat()`` alone, whether they changed.
+SIGNED = (SQLITE, FILE)
 
 
 @dataclass(slots=True)
@@ -133,10 +137,13 @@ def signature(path: str, kind: str) -> list[int] | None:
     """What says a source changed, without opening it: for a database, the inode,
     size and mtime of the file and of its ``-wal`` (-1 when there is none, or when it
     is empty: a reader opening a WAL database creates an empty log, which holds
-    nothing); None for kinds that must be walked to know (a folder)."""
-    if kind != SQLITE:
+    nothing); for a whole file (``file``), its inode, size and mtime; None for kinds
+    that must be walked to know (a folder)."""
+    if kind not in SIGNED:
         return None
     st = os.stat(path)
+    if kind == FILE:
+        return [st.st_ino, st.st_size, st.st_mtime_ns]
     wal = _stat_or_none(path + "-wal")
     if wal is not None and wal.st_size == 0:
         wal = None

@@ -229,7 +229,7 @@ def fully_read(pos: Position | None, st: os.stat_result, path: str = "", kind: s
 
     if pos is None:
         return False
-    if kind == dbsource.SQLITE:
+    if kind in dbsource.SIGNED:
         return dbsource.unchanged(pos, path, kind)
     same = pos.identity.split(":", 1)[0] == str(st.st_ino)
     if kind != dbsource.LINES:
