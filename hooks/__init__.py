@@ -25,3 +25,13 @@ ADAPTERS: dict[str, str] = {
     "claude-export": "hooks.claude_export",
     "llm": "hooks.llm",
 }
+
+
+def clients() -> dict[str, str]:
+    """Every client, built-in and from plugins (entry-point group ``tokenprint``):
+    client -> adapter module, sorted by name. Loads the plugins (``hooks.plugins``):
+    for commands that list or look up clients, never for the hook of a built-in client
+    (which reads :data:`ADAPTERS` as it is)."""
+    from hooks.plugins import clients as _clients
+
+    return _clients()

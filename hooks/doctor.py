@@ -398,8 +398,10 @@ def check_positions(home: Path, client: str, mod: Any, now: float | None = None)
 
 
 def client_findings(home: Path) -> list[Finding]:
+    from hooks import plugins
+
     out: list[Finding] = []
-    for client in sorted(ADAPTERS):
+    for client in plugins.clients():  # built-in and plugins' (a broken plugin is a finding below)
         try:
             mod = importlib.import_module(ADAPTERS[client])
         except Exception as exc:  # noqa: BLE001 - a broken plugin adapter is a finding
@@ -408,4 +410,16 @@ def client_findings(home: Path) -> list[Finding]:
             continue
         out += check_hooks(home, client, mod)
         out += check_positions(home, client, mod)
-    return out
+    return out + plugin_findings()
+
+
+def plugin_findings() -> list[Finding]:
+    """One finding per plugin problem (``ledger.plugins``: a plugin that does not load,
+    a client, model row or factor set it registered that was left out)."""
+    from hooks import plugins
+    from ledger.impact import plugin_data
+
+    plugin_data.load()  # the model rows and factor sets: their problems too
+    return [Finding("plugins", ACTION, message, "fix or uninstall the plugin (pip uninstall ...), or set "
+                    "TOKENPRINT_LOAD_PLUGINS to the plugins to load")
+            for message in plugins.problems()]

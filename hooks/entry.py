@@ -228,6 +228,12 @@ def run(argv: list[str], started: float | None = None) -> dict[str, Any]:
     info: dict[str, Any] = {"event": event, "ok": False}
     if chained:
         hooklog.log(ensure_home(home), str(client), chained)
+    if client is not None and client not in ADAPTERS:  # a plugin's client: only now are plugins loaded
+        from hooks import plugins
+
+        plugins.find(client)
+        for message in plugins.warn():
+            hooklog.log(ensure_home(home), client, message)
     if client is None or client not in ADAPTERS:
         hooklog.log(ensure_home(home), str(client), f"unknown client {client!r}; known: {sorted(ADAPTERS)}")
         return info
@@ -389,10 +395,10 @@ def main(argv: list[str] | None = None) -> int:
     """Console entry point: always returns 0, never prints (except for ``--help``)."""
     args = sys.argv[1:] if argv is None else argv
     if _wants_help(args):
-        from hooks import ADAPTERS
+        from hooks import clients
 
         try:
-            sys.stdout.write(USAGE.format(clients=", ".join(sorted(ADAPTERS))))
+            sys.stdout.write(USAGE.format(clients=", ".join(clients())))
             sys.stdout.flush()
         except (OSError, ValueError, AttributeError):
             pass  # no usable stdout (closed pipe, pythonw): still exit 0

@@ -133,15 +133,23 @@ def _write_cache(path: Path, data: dict[str, Any], name: str) -> None:
 
 
 def factors() -> dict[str, Any]:
-    return load("factors")
+    return _with_plugins("factors")
 
 
 def models() -> dict[str, Any]:
-    return load("models")
+    return _with_plugins("models")
 
 
 def grids() -> dict[str, Any]:
-    return load("grids")
+    return _with_plugins("grids")
+
+
+def _with_plugins(name: str) -> dict[str, Any]:
+    """``data/<name>.toml`` with the rows plugins add (``ledger.impact.plugin_data``:
+    checked as the built-in rows are; a plugin adds, never replaces)."""
+    from ledger.impact import plugin_data
+
+    return plugin_data.merged(name, load(name))
 
 
 def equivalents() -> dict[str, Any]:
@@ -151,3 +159,6 @@ def equivalents() -> dict[str, Any]:
 def clear() -> None:
     """Forget every loaded file (tests that patch data call this)."""
     load.cache_clear()
+    from ledger.impact import plugin_data
+
+    plugin_data.clear()

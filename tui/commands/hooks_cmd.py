@@ -113,9 +113,10 @@ def adapters() -> dict[str, Any]:
     """Client -> adapter module, for the adapters that declare ``INSTALL`` (sorted by
     name). One that does not import is left out with a warning."""
     from hooks import ADAPTERS
+    from tui.plugins import clients
 
     out: dict[str, Any] = {}
-    for client in sorted(ADAPTERS):
+    for client in clients():  # built-in and plugins' (tui.plugins)
         try:
             mod = importlib.import_module(ADAPTERS[client])
         except Exception as exc:  # noqa: BLE001 - a broken plugin adapter must not break the others

@@ -16,9 +16,11 @@ from typing import Any
 import click
 
 from tui.common import common, ctx_obj, fail
+from tui.plugins import ClientsHelp
+from tui.plugins import clients as known_clients
 
 
-@click.command("import")
+@click.command("import", cls=ClientsHelp)
 @click.argument("client", required=False)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--all", "all_", is_flag=True,
@@ -29,7 +31,7 @@ def import_(client: str | None, paths: tuple[Path, ...], all_: bool, progress: b
     """Backfill CLIENT's history (default: its own locations; else each PATH:
     its home folder, any folder inside it, or a single file), or with --all every
     client found at its default locations."""
-    from hooks import ADAPTERS
+    ADAPTERS = known_clients()  # built-in and plugins' clients (tui.plugins), problems on stderr
 
     if all_:
         if client is not None:

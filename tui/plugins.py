@@ -1,0 +1,58 @@
+"""The command line's side of the plugin API (``ledger.plugins``, ``hooks.plugins``).
+
+:func:`clients` is what a command that lists or looks up clients reads: every
+client, built-in and from plugins, with each plugin problem said once on stderr
+(``tokenprint: plugin 'x' (pkg 1.0): ...``), never an error of the command.
+:class:`ClientsHelp` adds the list of clients to a command's ``--help`` (loaded
+only when help is asked for).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+
+def say_problems() -> None:
+    """Print the plugin problems not yet said, on stderr."""
+    from hooks.plugins import warn
+    from ledger.names import terminal_safe
+
+    for message in warn():
+        click.echo(f"tokenprint: warning: {terminal_safe(message)}", err=True)
+
+
+def clients() -> dict[str, str]:
+    """Every client (``hooks.clients()``), the plugin problems said on stderr."""
+    from hooks import clients as _clients
+
+    try:
+        known = _clients()
+    finally:
+        say_problems()
+    return known
+
+
+def clients_line() -> str:
+    """``aider, claude-code, ..., example-client (from plugin 'example' (pkg 0.1.0))``."""
+    from hooks.plugins import origin
+
+    words = []
+    for name in clients():
+        where = origin(name)
+        words.append(name if where == "built-in" else f"{name} (from {where})")
+    return ", ".join(words)
+
+
+class ClientsHelp(click.Command):
+    """A command whose ``--help`` ends with the clients tokenprint knows."""
+
+    def format_epilog(self, ctx: click.Context, formatter: Any) -> None:
+        super().format_epilog(ctx, formatter)
+        try:
+            line = clients_line()
+        except Exception as exc:  # noqa: BLE001 - help never fails
+            line = f"(cannot list the clients: {exc})"
+        formatter.write_paragraph()
+        formatter.write_text(f"Clients: {line}")
