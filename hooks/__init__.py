@@ -21,6 +21,7 @@ ADAPTERS: dict[str, str] = {
     "opencode": "hooks.opencode",
     "codex": "hooks.codex",
     "gemini-cli": "hooks.gemini_cli",
+    "aider": "hooks.aider",
     "chatgpt-export": "hooks.chatgpt_export",
     "claude-export": "hooks.claude_export",
     "llm": "hooks.llm",

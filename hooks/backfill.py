@@ -466,6 +466,8 @@ SKIP_LABELS = {
     "far-instant": "instant outside the accepted window",
     "long-text": "field too long",
     "no-message": "step without its message",
+    "in-analytics-log": "history session also in an analytics log",
+    "no-session": "report line before any session header",
     "not-a-conversation": "not a conversation",
     "no-thread": "message outside its conversation's tree",
     "no-usage": "no token counts",

@@ -129,6 +129,30 @@ def adapters() -> dict[str, Any]:
     return out
 
 
+def hookless(named: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Client -> adapter module for the clients (``named``, default every one) that have
+    no hooks to install (``INSTALL`` empty: aider, the chat exports...): the help and
+    ``hooks status`` say so, with the adapter's ``NO_HOOKS`` sentence when it has one."""
+    from hooks import ADAPTERS
+
+    out: dict[str, Any] = {}
+    for client in named or sorted(ADAPTERS):
+        if client not in ADAPTERS:
+            continue
+        try:
+            mod = importlib.import_module(ADAPTERS[client])
+        except Exception:  # noqa: BLE001 - adapters() warns about it
+            continue
+        if not getattr(mod, "INSTALL", ()):
+            out[client] = mod
+    return out
+
+
+def no_hooks_line(client: str, mod: Any) -> str:
+    why = getattr(mod, "NO_HOOKS", None) or "the client has no hook system"
+    return f"{client}: no hooks to install ({why})"
+
+
 def client_scopes(mod: Any) -> list[str]:
     """The scopes of a client's targets that apply here, in :data:`_SCOPE_ORDER`."""
     from hooks.doctor import targets
@@ -175,6 +199,10 @@ def clients_help() -> str:
             where = ", ".join(f"{s} {_path_for_help(t, s)}" for s in t.scopes)
             parts.append(f"{_what(t)} in {where}")
         lines.append(f"{client}: " + "; ".join(parts))
+    try:
+        lines += [no_hooks_line(c, m) for c, m in hookless().items()]
+    except Exception:  # noqa: BLE001 - help text never fails
+        pass
     return "\n\n".join(lines)
 
 
@@ -436,11 +464,19 @@ def _last_run_line(home: Path, client: str) -> str:
 def status(clients: tuple[str, ...], all_: bool, scope: str | None) -> None:
     """What is installed where, whether the hook ran and its last error, and the
     history not yet in the ledger."""
-    from hooks.doctor import present, program_ok, source_noun, target_status, targets
+    from hooks.doctor import present, program_ok, target_status, targets
 
     home = ctx_obj().home_path()
     mods = adapters()
-    for client in _select(() if all_ else clients, mods):
+    named = () if all_ else clients
+    quiet = hookless(named)  # clients without hooks: said so, with their history
+    rest = tuple(c for c in named if c not in quiet)
+    chosen = _select(rest, mods) if rest or not named else []
+    for client in list(dict.fromkeys(named)) if named else sorted({*chosen, *quiet}):
+        if client in quiet:
+            click.echo(no_hooks_line(client, quiet[client]))
+            _history_status(home, client, quiet[client])
+            continue
         mod = mods[client]
         any_installed = False
         for t in targets(mod):
@@ -469,9 +505,16 @@ def status(clients: tuple[str, ...], all_: bool, scope: str | None) -> None:
                        + (f" (run `tokenprint hooks install {client}`)" if found else
                           " (not found on this machine)"))
         click.echo(_last_run_line(home, client))
-        try:
-            risk = history_at_risk(home, client, mod)
-        except Exception as exc:  # noqa: BLE001 - the ledger may be locked or unreadable: say so
-            click.echo(f"{client}: cannot compare the {source_noun(mod)[1]} with the ledger: {exc}")
-            continue
-        click.echo(f"{client}: {history_line(client, mod, risk)}")
+        _history_status(home, client, mod)
+
+
+def _history_status(home: Path, client: str, mod: Any) -> None:
+    """``hooks status``' line about the client's sources and the ledger."""
+    from hooks.doctor import source_noun
+
+    try:
+        risk = history_at_risk(home, client, mod)
+    except Exception as exc:  # noqa: BLE001 - the ledger may be locked or unreadable: say so
+        click.echo(f"{client}: cannot compare the {source_noun(mod)[1]} with the ledger: {exc}")
+        return
+    click.echo(f"{client}: {history_line(client, mod, risk)}")
