@@ -76,10 +76,12 @@ def _ijson() -> Any:
 def _items(f: BinaryIO, skips: dict[str, int]) -> Iterator[Any]:
     """The elements of the JSON array in ``f``, one at a time. A document that is not
     an array, or breaks off (a truncated download), ends the stream with one skip."""
+    import ijson
+
     backend = _ijson()
     try:
         yield from backend.items(f, "item", use_float=True)
-    except backend.JSONError:
+    except ijson.JSONError:
         skips["invalid-json"] = skips.get("invalid-json", 0) + 1
     except (UnicodeDecodeError, ValueError):
         skips["undecodable"] = skips.get("undecodable", 0) + 1
