@@ -269,3 +269,14 @@ def test_present(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     program.chmod(0o755)
     assert aider.present()
     assert aider.INSTALL == () and aider.SCOPES == ()
+
+
+def test_the_adapter_imports_the_standard_library_only() -> None:
+    """``tokenprint-hook aider`` imports the adapter: PyYAML and the rest load only in
+    the functions that find the files."""
+    import sys
+
+    code = ("import sys; import hooks.aider; heavy = [m for m in ('yaml', 'sqlalchemy', 'click', 'msgspec', "
+            "'ijson', 'tiktoken') if m in sys.modules]; print(heavy)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]"
