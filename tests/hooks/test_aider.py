@@ -280,3 +280,48 @@ def test_the_adapter_imports_the_standard_library_only() -> None:
             "'ijson', 'tiktoken') if m in sys.modules]; print(heavy)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "[]"
+
+
+def _md(*lines: str) -> bytes:
+    return "".join(ln + "  \n" for ln in lines).encode()
+
+
+def test_history_ids_are_natural_keys(utc: None) -> None:
+    """The same session in a copy: the same ids; another repository's session started in
+    the same second: other ids; a report before any header: a counted skip."""
+    a = _md("# aider chat started at 2025-09-01 10:00:00", "> Model: gpt-4o with diff edit format",
+            "#### one", "> Tokens: 1.0k sent, 10 received.", "#### two", "> Tokens: 2.0k sent, 20 received.")
+    b = _md("# aider chat started at 2025-09-01 10:00:00", "> Model: gpt-4o with diff edit format",
+            "#### another repo", "> Tokens: 1.0k sent, 10 received.")
+    ids_a = [e.event_id for e in aider.parse(a, True, state={}, launches=[]).events]
+    again = [e.event_id for e in aider.parse(a, True, state={}, launches=[]).events]
+    ids_b = [e.event_id for e in aider.parse(b, True, state={}, launches=[]).events]
+    assert ids_a == again and len(set(ids_a)) == 2
+    assert ids_b[0].split(":")[:3] == ids_a[0].split(":")[:3] and ids_b[0] != ids_a[0]
+    orphan = aider.parse(_md("> Tokens: 1k sent, 1 received."), True, state={}, launches=[])
+    assert (orphan.events, orphan.skips) == ([], {"no-session": 1})
+
+
+def test_history_report_variants(utc: None) -> None:
+    """aider's report lines across versions (base_coder.py history): ``12,345`` before
+    ``format_tokens``, ``N cached`` (August 2024), ``cache write`` / ``cache hit``; a
+    model line without ``with``; DeepSeek's hits inside ``sent``."""
+    data = _md("# aider chat started at 2024-08-18 10:00:00", "> Model: deepseek/deepseek-coder",
+               "> Tokens: 12,345 sent, 2,000 cached, 678 received. Cost: $0.0021 request, $0.0021 session.",
+               "> Main model: claude-3-5-sonnet-20240620 with diff edit format, prompt cache",
+               "> Tokens: 3,000 sent, 2,500 cache write, 100 cache hit, 50 received.")
+    evs = aider.parse(data, True, state={}, launches=[]).events
+    got = [(e.model, e.input_tokens, e.cache_write_tokens, e.cache_read_tokens, e.output_tokens, e.cost_usd)
+           for e in evs]
+    assert got == [("deepseek/deepseek-coder", 12345 - 2000, 0, 2000, 678, 0.0021),
+                   ("claude-3-5-sonnet-20240620", 500, 2500, 100, 50, None)]
+    assert [e.provider for e in evs] == ["deepseek", None]
+
+
+def test_a_send_without_a_model_and_the_cover_window() -> None:
+    rec = ac.send(1755100406, None, 10, 1)
+    (ev,) = aider.parse(ac.line(rec).encode(), True, state={}).events
+    assert (ev.model, ev.provider, ev.session) == ("unknown", None, None)
+    start = 1755100398 * 1000
+    assert aider.covered(start, [1755100398 - 5]) and aider.covered(start, [1755100398 + 300])
+    assert not aider.covered(start, [1755100398 - 6]) and not aider.covered(start, [1755100398 + 301])
