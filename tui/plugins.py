@@ -34,25 +34,26 @@ def clients() -> dict[str, str]:
     return known
 
 
-def clients_line() -> str:
-    """``aider, claude-code, ..., example-client (from plugin 'example' (pkg 0.1.0))``."""
+def clients_rows() -> list[tuple[str, str]]:
+    """``(client, "built-in" | "from plugin 'example' (pkg 0.1.0)")`` for every client."""
     from hooks.plugins import origin
 
-    words = []
+    rows = []
     for name in clients():
         where = origin(name)
-        words.append(name if where == "built-in" else f"{name} (from {where})")
-    return ", ".join(words)
+        rows.append((name, where if where == "built-in" else f"from {where}"))
+    return rows
 
 
 class ClientsHelp(click.Command):
-    """A command whose ``--help`` ends with the clients tokenprint knows."""
+    """A command whose ``--help`` ends with the clients tokenprint knows (and where each
+    comes from)."""
 
     def format_epilog(self, ctx: click.Context, formatter: Any) -> None:
         super().format_epilog(ctx, formatter)
         try:
-            line = clients_line()
+            rows = clients_rows()
         except Exception as exc:  # noqa: BLE001 - help never fails
-            line = f"(cannot list the clients: {exc})"
-        formatter.write_paragraph()
-        formatter.write_text(f"Clients: {line}")
+            rows = [("?", f"cannot list the clients: {exc}")]
+        with formatter.section("Clients"):
+            formatter.write_dl(rows)

@@ -173,6 +173,8 @@ def load() -> dict[str, Any]:
 
     data: dict[str, Any] = {"model": [], "host": {}, "zone": {}}
     _DATA = data  # set first: the checks below read the built-in tables, never this
+    if not (api.implemented("register_models") or api.implemented("register_factor_sets")):
+        return data  # no plugin adds data: no data file is read for the checks
     base_models = loading.load("models")["model"]
     hosts_of: dict[str, str] = {h: "the built-in factors" for h in loading.load("factors")["host"]}
     zones_of: dict[str, str] = {z: "the built-in grids" for z in loading.load("grids")["zone"]}
