@@ -13,7 +13,7 @@ client that passes the checks is added to ``hooks.ADAPTERS``, so the shared
 machinery that reads it (``hooks.sync``, ``hooks.backfill``, ``hooks.entry``)
 treats a plugin client as it treats a built-in one.
 
-A registration is refused, with a :class:`ledger.plugins.Problem` naming the
+A registration is refused, with a problem (``ledger.plugins.problems()``) naming the
 plugin, when the name is not a client name (``[a-z0-9][a-z0-9._-]*``), is a
 built-in client's or another plugin's (a plugin never replaces a client: the
 first registration stands), or, when checked (:func:`clients` ``check=True``, what
@@ -159,7 +159,7 @@ def origin(name: str) -> str:
 
 def problems() -> list[str]:
     """Every plugin problem met so far in this process, as messages that name the plugin."""
-    return [str(p) for p in api.problems()]
+    return api.problems()
 
 
 _SAID: set[str] = set()

@@ -44,7 +44,7 @@ again, an unchanged one costs a few ``stat()`` calls. ``$TOKENPRINT_LOAD_PLUGINS
 (entry-point names); empty: none.
 
 A plugin that does not import, raises in a hook, marks an unknown hook or
-registers something invalid is a :class:`Problem` naming it (:func:`problems`);
+registers something invalid is a problem naming it (:func:`problems`);
 never an exception to the caller: other plugins, and every built-in, go on.
 """
 
@@ -55,7 +55,6 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 GROUP = "tokenprint"
@@ -78,14 +77,17 @@ def hookimpl(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
-@dataclass(frozen=True)
 class EntryPoint:
-    """One entry point of the group: ``name = "module[:attr]"``, from a distribution."""
+    """One entry point of the group: ``name = "module[:attr]"``, from a distribution.
+    (A plain class: a dataclass costs every command that reads the model table 1 ms.)"""
 
-    name: str
-    value: str
-    dist: str = "?"
-    version: str = "?"
+    __slots__ = ("name", "value", "dist", "version")
+
+    def __init__(self, name: str, value: str, dist: str = "?", version: str = "?") -> None:
+        self.name, self.value, self.dist, self.version = name, value, dist, version
+
+    def as_dict(self) -> dict[str, str]:
+        return {"name": self.name, "value": self.value, "dist": self.dist, "version": self.version}
 
     @property
     def label(self) -> str:
@@ -100,30 +102,21 @@ class EntryPoint:
         return obj
 
 
-@dataclass(frozen=True)
-class Problem:
-    """A plugin, or something it registered, that was left out, and why."""
-
-    plugin: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.plugin}: {self.message}"
-
-
-_PROBLEMS: list[Problem] = []
+#: ``<plugin>: <what was left out, and why>``, each once, in the order met.
+_PROBLEMS: list[str] = []
 _LOADED: list[tuple[EntryPoint, Any]] | None = None
 
 
 def problem(plugin: str, message: str) -> None:
-    """Record a problem (each one once)."""
-    p = Problem(plugin, message)
-    if p not in _PROBLEMS:
-        _PROBLEMS.append(p)
+    """Record a problem of ``plugin`` (its label), each one once."""
+    text = f"{plugin}: {message}"
+    if text not in _PROBLEMS:
+        _PROBLEMS.append(text)
 
 
-def problems() -> list[Problem]:
-    """The problems met so far in this process (plugins that did not load, rows left out)."""
+def problems() -> list[str]:
+    """The problems met so far in this process (plugins that did not load, rows left out),
+    each naming its plugin."""
     return list(_PROBLEMS)
 
 
@@ -191,7 +184,7 @@ def entry_points() -> list[EntryPoint]:
             pass
     found = _scan()
     if path is not None:
-        _keep(path, [e.__dict__ for e in found], f"{CACHE_PREFIX}{CACHE_FORMAT}-{env}-")
+        _keep(path, [e.as_dict() for e in found], f"{CACHE_PREFIX}{CACHE_FORMAT}-{env}-")
     return found
 
 
@@ -210,18 +203,21 @@ def _keep(path: Any, data: Any, same_env: str) -> None:
 
 def loaded() -> list[tuple[EntryPoint, Any]]:
     """Every plugin that imports, as ``(entry point, plugin object)``, loaded once per
-    process; one that does not import is a :class:`Problem`. ``$TOKENPRINT_LOAD_PLUGINS``
+    process; one that does not import is a problem. ``$TOKENPRINT_LOAD_PLUGINS``
     restricts the list."""
     global _LOADED
     if _LOADED is not None:
         return _LOADED
     out: list[tuple[EntryPoint, Any]] = []
+    wanted = os.environ.get(LOAD_ENV)
+    if wanted is not None and not wanted.strip():
+        _LOADED = out  # no plugin wanted: nothing is read
+        return out
     try:
         eps = entry_points()
     except Exception as exc:  # noqa: BLE001 - a broken environment: no plugins, and say so
         problem("plugins", f"the entry points of group {GROUP!r} cannot be read: {type(exc).__name__}: {exc}")
         eps = []
-    wanted = os.environ.get(LOAD_ENV)
     if wanted is not None:
         names = {w.strip() for w in wanted.split(",") if w.strip()}
         eps = [e for e in eps if e.name in names]
