@@ -277,7 +277,9 @@ def report_number(text: str) -> int:
 def local_ms(text: str) -> int:
     """``YYYY-MM-DD HH:MM:SS`` in this machine's time zone, as UTC epoch ms (aider
     writes the header with ``datetime.now()``)."""
-    return int(datetime.strptime(text, "%Y-%m-%d %H:%M:%S").timestamp()) * 1000
+    t = text
+    dt = datetime(int(t[0:4]), int(t[5:7]), int(t[8:10]), int(t[11:13]), int(t[14:16]), int(t[17:19]))
+    return int(dt.timestamp()) * 1000
 
 
 def covered(start_ms: int, launches: Iterable[int]) -> bool:
@@ -287,12 +289,8 @@ def covered(start_ms: int, launches: Iterable[int]) -> bool:
     return any(s - COVER_SLACK_S <= t <= s + COVER_WINDOW_S for t in launches)
 
 
-def _chain(prev: str, line: bytes) -> str:
-    return blake2b(bytes.fromhex(prev) + line, digest_size=16).hexdigest()
-
-
 def _history_report(
-    m: re.Match[str], state: dict[str, Any], skips: dict[str, int], latest: int
+    m: re.Match[str], state: dict[str, Any], skips: dict[str, int], latest: int, chain: str
 ) -> Event | None:
     start = state.get("start")
     if not isinstance(start, int):
@@ -322,51 +320,58 @@ def _history_report(
     n = int(state.get("n", 0)) + 1
     state["n"] = n
     cost = _cost(float(m["cost"])) if m["cost"] else None
-    event_id = f"md:{start}:{n}:{state['h'][:16]}"
+    event_id = f"md:{start}:{n}:{chain[:16]}"
     return Event(CLIENT, event_id, model, start, _provider(model), f"aider-{start // 1000}", None,
                  fresh, write, hit, received, 0, 1, cost, HISTORY_SOURCE, ESTIMATE)
 
 
+#: The lines the history is read by: quoted tool output (``> ``) and headers or the
+#: user's input (``#``). The assistant's text, most of the bytes, is passed over in C.
+_MARKED = re.compile(rb"^[#>][^\n]*", re.M)
+
+
 def _parse_history(data: bytes, state: dict[str, Any], launches: Iterable[int]) -> Parsed:
-    """Complete lines only (aider writes each line whole, newline included)."""
+    """Complete lines only (aider writes each line whole, newline included).
+
+    ``state["h"]`` chains a hash over the session's header and its marked lines (tool
+    output, the user's input), line by line, so that it does not depend on where a read
+    stops: the report's event id carries it."""
     events: list[Event] = []
     skips: dict[str, int] = {}
     latest = latest_ms()
     consumed = data.rfind(b"\n") + 1
-    pos = 0
-    while pos < consumed:
-        nl = data.find(b"\n", pos, consumed)
-        raw = data[pos:nl]
-        pos = nl + 1
-        line = raw.rstrip()
+    held = state.get("h")
+    chain: bytes | None = bytes.fromhex(held) if isinstance(held, str) else None
+    for found in _MARKED.finditer(data, 0, consumed):
+        line = found[0].rstrip()
         if line.startswith(b"# aider chat started at "):
             m = _HEADER.match(line.decode("utf-8", "replace"))
             if m is not None:
                 try:
-                    start = local_ms(m[1])
+                    start: int | None = local_ms(m[1])
                 except (ValueError, OverflowError, OSError):
                     start = None
                 state.clear()
                 state["mode"] = "md"
                 state["start"] = start
                 state["n"] = 0
-                state["h"] = blake2b(line, digest_size=16).hexdigest()
                 state["covered"] = start is not None and covered(start, launches)
+                chain = blake2b(line, digest_size=16).digest()
                 continue
-        if "h" in state:
-            state["h"] = _chain(state["h"], line)
-        if not line.startswith(b"> "):
-            continue
+        if chain is not None:
+            chain = blake2b(chain + line, digest_size=16).digest()
         if line.startswith(b"> Tokens: "):
             tm = _TOKENS.match(line.decode("utf-8", "replace"))
             if tm is not None:
-                ev = _history_report(tm, state, skips, latest)
+                ev = _history_report(tm, state, skips, latest, chain.hex() if chain is not None else "")
                 if ev is not None:
                     events.append(ev)
         elif line.startswith((b"> Model: ", b"> Main model: ")):
             mm = _MODEL.match(line.decode("utf-8", "replace"))
             if mm is not None and len(mm[1]) <= MAX_TEXT_CHARS:
                 state["model"] = _text(mm[1])
+    if chain is not None:
+        state["h"] = chain.hex()
     return Parsed(events, consumed, skips)
 
 
