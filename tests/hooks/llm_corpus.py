@@ -10,6 +10,8 @@ installed llm's), stopped at each historic schema, with rows written as llm writ
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +41,27 @@ def create(path: Path, stage: str = "0.32") -> sqlite_utils.Database:
     return db
 
 
-def open_db(path: Path) -> sqlite_utils.Database:
-    """An existing ``logs.db``, to write more rows into (as a later llm run does)."""
-    return sqlite_utils.Database(path)
+_TEMPLATES: dict[str, Path] = {}
+
+
+def fresh(path: Path, stage: str = "0.32") -> sqlite_utils.Database:
+    """:func:`create`'s database, copied from one built once per test process (running
+    llm's 30 migrations takes half a second: too long for each hypothesis example)."""
+    if stage not in _TEMPLATES:
+        folder = Path(tempfile.mkdtemp(prefix="llm-schema-"))
+        create(folder / "logs.db", stage).close()
+        _TEMPLATES[stage] = folder / "logs.db"
+    shutil.copyfile(_TEMPLATES[stage], path)
+    return open_db(path, durable=False)
+
+
+def open_db(path: Path, durable: bool = True) -> sqlite_utils.Database:
+    """An existing ``logs.db``, to write more rows into (as a later llm run does);
+    ``durable=False``: without an fsync per insert (the property tests' many writes)."""
+    db = sqlite_utils.Database(path)
+    if not durable:
+        db.execute("PRAGMA synchronous = OFF")
+    return db
 
 
 def _dump(details: Any) -> Any:
