@@ -25,7 +25,7 @@ event's ``tokens_estimated`` records (``"tiktoken:o200k_base"``, ``"tiktoken:cl1
 
 from __future__ import annotations
 
-import base64
+import binascii
 import hashlib
 import os
 import tempfile
@@ -139,16 +139,15 @@ def load_ranks(name: str) -> dict[bytes, int] | None:
             continue
         if hashlib.sha256(data).hexdigest() != spec["sha256"]:
             continue
-        ranks: dict[bytes, int] = {}
-        for line in data.splitlines():
-            if line:
-                token, rank = line.split()
-                ranks[base64.b64decode(token)] = int(rank)
-        return ranks
+        decode = binascii.a2b_base64
+        pairs = (line.split() for line in data.splitlines() if line)
+        return {decode(token): int(rank) for token, rank in pairs}
     return None
 
 
 _COUNTERS: dict[str, Counter] = {}
+#: Encoding actually loaded -> its counter.
+_BUILT: dict[str, Counter] = {}
 
 
 def counter(name: str) -> Counter:
@@ -165,8 +164,9 @@ def counter(name: str) -> Counter:
         tiktoken = None
     if tiktoken is not None:
         for candidate in FALLBACKS.get(name, (name,)):
-            if candidate in _COUNTERS and _COUNTERS[candidate] is not CHARS:
-                got = _COUNTERS[candidate]  # the fallback, already built (one copy of its ranks)
+            built = _BUILT.get(candidate)
+            if built is not None:
+                got = built  # already built for another name (one copy of its ranks)
                 break
             ranks = load_ranks(candidate)
             if ranks is None:
@@ -179,7 +179,7 @@ def counter(name: str) -> Counter:
             def count(text: str, encode: Callable[[str], list[int]] = encode) -> int:
                 return len(encode(text))
 
-            got = Counter(f"tiktoken:{candidate}", count)
+            got = _BUILT[candidate] = Counter(f"tiktoken:{candidate}", count)
             break
     _COUNTERS[name] = got
     return got
@@ -193,3 +193,4 @@ def for_model(model: str) -> Counter:
 def reset() -> None:
     """Forget the counters built so far (tests change the environment between cases)."""
     _COUNTERS.clear()
+    _BUILT.clear()

@@ -190,3 +190,24 @@ def test_encodings_and_fallbacks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setitem(__import__("sys").modules, "tiktoken", None)
     tokencount.reset()
     assert tokencount.counter("cl100k_base") is tokencount.CHARS
+
+
+def test_a_sharded_read_is_the_serial_read(tmp_path: Path, offline: dict[str, str]) -> None:
+    """A large export is read by forked processes, each converting every n-th
+    conversation (``hooks.exportfile.shards``): the same ledger as one process."""
+    convs = []
+    for i in range(9):
+        for c in export()[:2]:
+            c = json.loads(json.dumps(c))
+            c["id"] = c["conversation_id"] = f"{c['id']}-{i}"
+            convs.append(c)
+    convs.insert(5, "junk")
+    src = write_json(tmp_path / "conversations.json", convs)
+    got = []
+    for workers in ("1", "3"):
+        home = tmp_path / f"home-{workers}"
+        r = run("import", "chatgpt-export", str(src),
+                env={**offline, "TOKENPRINT_HOME": str(home), "TOKENPRINT_IMPORT_WORKERS": workers})
+        assert "63 new events" in r.stdout and "1 line skipped (1 not a JSON object)" in r.stdout, r.stdout
+        got.append(rows(home))
+    assert got[0] == got[1] and len(got[0]) == 63
