@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -215,6 +216,15 @@ def test_hooks_install_status_and_the_hook_of_a_plugin_client(env: dict[str, str
     assert lines[0] == f"example-client: hooks installed in {client_home / 'settings.json'} (user): Stop"
     assert lines[1].startswith("example-client: last hook run ") and lines[1].endswith("(Stop, ok, 1 new, 0 updated)")
     assert lines[2] == "example-client: the only log is in the ledger"
+    checks = {c["check"]: (c["status"], c["message"]) for c in json.loads(run("doctor", "--json", env=env).stdout)
+              ["checks"] if "example-client" in c["check"]}
+    assert checks == {
+        "hooks.example-client.installed": ("ok", f"example-client: hooks installed in {client_home / 'settings.json'} "
+                                                 "(user): Stop"),
+        "hooks.example-client.last_run": ("ok", checks["hooks.example-client.last_run"][1]),
+        "positions.example-client.cleanup": ("ok", "example-client: 1 source file known, none at risk of cleanup"),
+    }
+    assert re.fullmatch(r"example-client: last hook run \d+ s ago, ok", checks["hooks.example-client.last_run"][1])
     proc = run("hooks", "uninstall", "example-client", env=env)
     assert proc.returncode == 0 and not (client_home / "settings.json").exists()
 
