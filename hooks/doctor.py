@@ -188,6 +188,8 @@ def check_hooks(home: Path, client: str, mod: Any) -> list[Finding]:
     last = hooklog.last_run(home, client)
     error = last_error(home, client)
     if last is None:
+        if not declared and error is None:
+            return out  # a client without hooks (aider, the chat exports): no hook to run
         out.append(Finding(f"{name}.last_run", INFO, f"{client}: the hook has not run yet", None,
                            {"last_run": None, "last_log": error}))
     else:
