@@ -44,7 +44,15 @@ from typing import Any
 from hooks import exportfile
 from hooks.dbsource import FILE, Batch, Source
 from hooks.tail import Parsed
-from ledger.events import Event, parse_timestamp, problem
+from ledger.events import (
+    EARLIEST_MS,
+    MAX_TEXT_CHARS,
+    MAX_TOKENS_PER_REQUEST,
+    Event,
+    latest,
+    parse_timestamp,
+    problem,
+)
 
 CLIENT = "claude-export"
 NAME = "Claude.ai (data export)"
@@ -166,6 +174,7 @@ def conversation_events(conv: Mapping[str, Any], skips: dict[str, int]) -> list[
 
     before, orphans = exportfile.thread_sums(parents, weight)
     events: list[Event] = []
+    latest_ms = latest()
     for key, (msg, out, reasoning, _extra) in info.items():
         if msg.get("sender") != "assistant":
             continue
@@ -191,7 +200,13 @@ def conversation_events(conv: Mapping[str, Any], skips: dict[str, int]) -> list[
             source=SOURCE,
             tokens_estimated=counter.label,
         )
-        why = problem(ev)
+        # the ledger's limits, inline: the full check only for what may break one
+        if (max(ev.input_tokens, ev.output_tokens, ev.reasoning_tokens) > MAX_TOKENS_PER_REQUEST
+                or not EARLIEST_MS <= ts <= latest_ms or len(ev.event_id) > MAX_TEXT_CHARS
+                or len(ev.model) > MAX_TEXT_CHARS or len(cid) > MAX_TEXT_CHARS):
+            why = problem(ev)
+        else:
+            why = None
         if why:
             skips[why] = skips.get(why, 0) + 1
             continue

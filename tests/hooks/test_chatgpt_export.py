@@ -211,3 +211,17 @@ def test_a_sharded_read_is_the_serial_read(tmp_path: Path, offline: dict[str, st
         assert "63 new events" in r.stdout and "1 line skipped (1 not a JSON object)" in r.stdout, r.stdout
         got.append(rows(home))
     assert got[0] == got[1] and len(got[0]) == 63
+
+
+def test_the_ledger_limits_apply() -> None:
+    from tests.hooks.export_fixtures import chatgpt_b
+
+    old = chatgpt_b()
+    old["mapping"]["b1"]["message"]["create_time"] = 1_000_000_000.0  # 2001: before any LLM API
+    long = chatgpt_b()
+    long["id"] = long["conversation_id"] = "x" * 5000
+    future = chatgpt_b()
+    future["id"] = future["conversation_id"] = "f"
+    future["mapping"]["b1"]["message"]["create_time"] = 4_000_000_000.0
+    parsed = chatgpt_export.parse(json.dumps([old, long, future]).encode(), True)
+    assert parsed.events == [] and parsed.skips == {"far-instant": 2, "long-text": 1}
