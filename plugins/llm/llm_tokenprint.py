@@ -44,7 +44,27 @@ def register_commands(cli: Any) -> None:
             out = run(month_only=month_only, all_clients=all_clients, tz=tz, home=home, as_json=as_json)
         except FootprintError as exc:
             raise click.ClickException(str(exc)) from None
+        except Exception as exc:  # noqa: BLE001 - a ledger that cannot be used: one line, as tokenprint says it
+            raise click.ClickException(ledger_problem(exc)) from None
         click.echo(out, nl=False)
+
+
+def ledger_problem(exc: BaseException) -> str:
+    """One line for a ledger (or home) that cannot be used, as ``tokenprint`` words it
+    (``tui.common.ledger_failed``); anything else is raised again."""
+    import sqlite3
+
+    from ledger.fastpath import BUSY_MESSAGE, LedgerCorrupt, is_busy, is_corruption
+
+    if isinstance(exc, LedgerCorrupt):
+        return str(exc)
+    if is_busy(exc):
+        return BUSY_MESSAGE
+    if is_corruption(exc):
+        return f"the ledger is damaged ({exc}); run `tokenprint doctor`"
+    if isinstance(exc, sqlite3.Error | OSError):
+        return f"the tokenprint ledger cannot be used: {type(exc).__name__}: {exc}"
+    raise exc
 
 
 class FootprintError(Exception):

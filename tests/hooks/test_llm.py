@@ -97,7 +97,7 @@ def test_buckets_refuse(inp: Any, out: Any, details: Any) -> None:
 
 
 def fixture_db(path: Path, stage: str) -> None:
-    db = lc.create(path, stage)
+    db = lc.fresh(path, stage)
     if stage == "0.4":
         lc.add_response(db, "01j00000000000000000000004", "gpt-3.5-turbo", "2023-07-12T09:00:00.000001")
         return

@@ -150,3 +150,33 @@ def test_llm_footprint_without_logs(home: Path, tmp_path: Path, plugin_installed
     assert p.returncode == 1
     assert "Error: unknown time zone 'Mars/Olympus'" in p.stderr
     assert "Traceback" not in p.stderr
+
+
+def test_llm_footprint_damaged_ledger(home: Path, tmp_path: Path, plugin_installed: None) -> None:
+    (home / "ledger.db").write_bytes(b"not a database\n" * 10)
+    env = {"LLM_USER_PATH": str(tmp_path / "u"), "TOKENPRINT_HOME": str(home)}
+    p = llm_run("footprint", env=env)
+    assert p.returncode == 1
+    assert p.stderr.startswith(f"Error: the ledger {home / 'ledger.db'} is damaged (file is not a database)")
+    assert "Traceback" not in p.stderr
+
+
+def test_wheel(tmp_path: Path) -> None:
+    """plugins/llm builds as the llm-tokenprint wheel: llm's entry point, its module, its
+    dependencies (built from a copy: the build leaves its folders beside the sources)."""
+    import shutil
+    import zipfile
+
+    src = tmp_path / "src"
+    shutil.copytree(ROOT / "plugins" / "llm", src, ignore=shutil.ignore_patterns("*.egg-info", "build"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w",
+                    str(tmp_path / "dist"), str(src)], check=True, capture_output=True, timeout=300)
+    (wheel,) = (tmp_path / "dist").glob("llm_tokenprint-0.1.0-*.whl")
+    with zipfile.ZipFile(wheel) as z:
+        names = z.namelist()
+        entry = z.read("llm_tokenprint-0.1.0.dist-info/entry_points.txt").decode()
+        meta = z.read("llm_tokenprint-0.1.0.dist-info/METADATA").decode()
+    assert "llm_tokenprint.py" in names
+    assert entry.split() == ["[llm]", "tokenprint", "=", "llm_tokenprint"]
+    assert [line for line in meta.splitlines() if line.startswith("Requires-Dist")] == [
+        "Requires-Dist: llm>=0.19", "Requires-Dist: tokenprint>=0.1", "Requires-Dist: click>=8.1"]
