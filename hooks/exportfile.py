@@ -133,6 +133,9 @@ def read_export(path: str, convert: Convert) -> Iterator[Batch]:
 
 #: An export smaller than this is read in one process (forking costs more than it saves).
 SHARD_MIN_BYTES = 16 << 20
+#: Most processes reading one export: each holds its own decoded conversations and
+#: counters (about 60 MB), and each decodes the whole stream, so more buy less.
+MAX_SHARDS = 3
 
 
 def shards(path: str) -> int:
@@ -150,7 +153,7 @@ def shards(path: str) -> int:
         return 1
     from hooks.backfill import MAX_WORKERS, worker_count
 
-    n = worker_count(MAX_WORKERS, size)
+    n = min(worker_count(MAX_WORKERS, size), MAX_SHARDS)
     if size < SHARD_MIN_BYTES and not os.environ.get("TOKENPRINT_IMPORT_WORKERS", "").strip():
         return 1
     return n
