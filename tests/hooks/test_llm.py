@@ -14,6 +14,7 @@ rewritten by ``INSERT OR REPLACE``; rowids reused after a delete.
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -319,6 +320,10 @@ def test_doctor(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     db.close()
     (f,) = check_positions(home, "llm", adapter)
     assert f.details == {"files": 1, "unread": 1, "cleanup_days": None}
+    # The command says the same (a subprocess: the adapter found through hooks.ADAPTERS).
+    p = run("doctor", "--json", env={"LLM_USER_PATH": str(folder)})
+    checks = {c["check"]: c for c in json.loads(p.stdout)["checks"]}
+    assert checks["positions.llm.cleanup"]["details"] == {"files": 1, "unread": 1, "cleanup_days": None}
     (folder / "logs.db").unlink()
     findings = {x.check: x for x in check_positions(home, "llm", adapter)}
     assert findings["positions.llm.vanished"].details == {"vanished": 1}
