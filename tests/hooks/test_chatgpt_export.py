@@ -225,3 +225,21 @@ def test_the_ledger_limits_apply() -> None:
     future["mapping"]["b1"]["message"]["create_time"] = 4_000_000_000.0
     parsed = chatgpt_export.parse(json.dumps([old, long, future]).encode(), True)
     assert parsed.events == [] and parsed.skips == {"far-instant": 2, "long-text": 1}
+
+
+def test_a_whole_file_source_is_skipped_on_its_signature(tmp_path: Path) -> None:
+    """``hooks.dbsource``'s ``file`` kind (generic: any adapter whose sources are read whole)."""
+    import os
+
+    from hooks import dbsource
+    from hooks.tail import Position
+
+    p = write_json(tmp_path / "conversations.json", export())
+    st = os.stat(p)
+    sig = dbsource.signature(str(p), dbsource.FILE)
+    assert sig == [st.st_ino, st.st_size, st.st_mtime_ns]
+    pos = Position(state={"sig": sig})
+    assert dbsource.unchanged(pos, str(p), dbsource.FILE)
+    os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    assert not dbsource.unchanged(pos, str(p), dbsource.FILE)
+    assert dbsource.signature(str(p), dbsource.TREE) is None
