@@ -126,13 +126,13 @@ def _n(value: Any) -> int:
     raise ValueError(value)
 
 
-def _obj(details: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    got = details.get(key)
-    if got is None:
+def _obj(value: Any) -> Mapping[str, Any]:
+    """A nested details object (``prompt_tokens_details``...): null is empty; raises ``ValueError``."""
+    if value is None:
         return {}
-    if not isinstance(got, Mapping):
-        raise ValueError(key)
-    return got
+    if not isinstance(value, Mapping):
+        raise ValueError(value)
+    return value
 
 
 def buckets(input_tokens: Any, output_tokens: Any, details: Any) -> tuple[int, int, int, int, int]:
@@ -144,28 +144,37 @@ def buckets(input_tokens: Any, output_tokens: Any, details: Any) -> tuple[int, i
         return inp, 0, 0, out, 0
     if not isinstance(details, Mapping):
         raise ValueError("token_details")
-    # Inside the input: OpenAI Chat and Responses, Gemini.
-    cached = (_n(_obj(details, "prompt_tokens_details").get("cached_tokens"))
-              + _n(_obj(details, "input_tokens_details").get("cached_tokens"))
-              + _n(details.get("cachedContentTokenCount")))
-    written_in = _n(_obj(details, "input_tokens_details").get("cache_write_tokens"))
-    # Beside the input: Anthropic.
-    written = _n(details.get("cache_creation_input_tokens"))
-    read_apart = _n(details.get("cache_read_input_tokens"))
+    cached = written_in = written = read_apart = reasoning = thoughts = 0
+    candidates: Any = None
+    # One pass over what the row holds (a few keys), each key to its rule.
+    for key, value in details.items():
+        if key == "prompt_tokens_details":  # OpenAI Chat: inside the input
+            cached += _n(_obj(value).get("cached_tokens"))
+        elif key == "input_tokens_details":  # OpenAI Responses: inside the input
+            sub = _obj(value)
+            cached += _n(sub.get("cached_tokens"))
+            written_in += _n(sub.get("cache_write_tokens"))
+        elif key == "completion_tokens_details" or key == "output_tokens_details":  # inside the output
+            reasoning += _n(_obj(value).get("reasoning_tokens"))
+        elif key == "cachedContentTokenCount":  # Gemini: inside the prompt count
+            cached += _n(value)
+        elif key == "cache_creation_input_tokens":  # Anthropic: beside the input
+            written += _n(value)
+        elif key == "cache_read_input_tokens":
+            read_apart += _n(value)
+        elif key == "thoughtsTokenCount":
+            thoughts = _n(value)
+        elif key == "candidatesTokenCount":
+            candidates = value
     cached = min(cached, inp)
     written_in = min(written_in, inp - cached)
     fresh = inp - cached - written_in
-    # Inside the output: OpenAI; Gemini since llm-gemini 0.19 (output = candidates + thoughts).
-    reasoning = (_n(_obj(details, "completion_tokens_details").get("reasoning_tokens"))
-                 + _n(_obj(details, "output_tokens_details").get("reasoning_tokens")))
     reasoning = min(reasoning, out)
     visible = out - reasoning
-    thoughts = _n(details.get("thoughtsTokenCount"))
     if thoughts:
-        candidates = details.get("candidatesTokenCount")
-        if type(candidates) is int and candidates == visible and candidates + thoughts != visible:
+        if type(candidates) is int and candidates == visible:
             reasoning += thoughts  # llm-gemini before 0.19: output was the candidates alone
-        else:
+        else:  # since 0.19 output = candidates + thoughts
             inside = min(thoughts, visible)
             reasoning += inside
             visible -= inside
