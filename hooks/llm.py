@@ -12,9 +12,9 @@ Windows. It is opened read only (``hooks.dbsource``); nothing is ever written to
 
 The tables (``llm/migrations.py``):
 
-- ``responses`` (m010, llm 0.4 to 0.31): ``id``, ``model``, ``datetime_utc``,
+- ``responses`` (m010, llm 0.5 to 0.31): ``id``, ``model``, ``datetime_utc``,
   ``conversation_id``, ``duration_ms``; m013 (0.19) adds ``input_tokens``,
-  ``output_tokens``, ``token_details``; m019 (0.26) ``resolved_model``. Older rows, and
+  ``output_tokens``, ``token_details``; m019 (0.27) ``resolved_model``. Older rows, and
   rows of models whose plugin reported no usage, have NULL counts: they are skipped
   under ``no-usage`` (not estimated: the whole conversation that was sent is not in
   the row, so a text estimate would be a guess);
@@ -46,7 +46,7 @@ NULL when empty and otherwise the provider's extra usage, zeros removed
   or server tools): Anthropic's ``input_tokens`` is the fresh input alone, and
   ``cache_creation_input_tokens`` / ``cache_read_input_tokens`` come on top of it;
 - Gemini (``llm-gemini``: ``set_usage``): ``cachedContentTokenCount`` is inside
-  ``promptTokenCount`` (= ``input_tokens``); since llm-gemini 0.19 ``output_tokens``
+  ``promptTokenCount`` (= ``input_tokens``); since llm-gemini 0.19.1 ``output_tokens``
   is ``candidatesTokenCount + thoughtsTokenCount`` (reasoning inside), before it
   ``candidatesTokenCount`` alone (reasoning apart): the row says which.
 
@@ -173,8 +173,8 @@ def buckets(input_tokens: Any, output_tokens: Any, details: Any) -> tuple[int, i
     visible = out - reasoning
     if thoughts:
         if type(candidates) is int and candidates == visible:
-            reasoning += thoughts  # llm-gemini before 0.19: output was the candidates alone
-        else:  # since 0.19 output = candidates + thoughts
+            reasoning += thoughts  # llm-gemini before 0.19.1: output was the candidates alone
+        else:  # since 0.19.1 output = candidates + thoughts
             inside = min(thoughts, visible)
             reasoning += inside
             visible -= inside

@@ -1,9 +1,9 @@
 """llm ``logs.db`` fixtures built by llm's own migrations (``llm/migrations.py``, the
 installed llm's), stopped at each historic schema, with rows written as llm writes them.
 
-- ``0.4``: up to ``m012_attachments_tables``: ``responses`` without token counts;
+- ``0.5``: up to ``m012_attachments_tables``: ``responses`` without token counts;
 - ``0.19``: ``m013_usage`` adds ``input_tokens``, ``output_tokens``, ``token_details``;
-- ``0.26``: ``m019_resolved_model`` adds ``resolved_model``;
+- ``0.27``: ``m019_resolved_model`` adds ``resolved_model``;
 - ``0.32``: every migration (``m023_message_store``: ``turns`` and ``threads``; ...).
 """
 
@@ -20,9 +20,9 @@ from llm.migrations import MIGRATIONS, ensure_migrations_table
 
 #: Schema name -> the last migration applied.
 STAGES: dict[str, str] = {
-    "0.4": "m012_attachments_tables",
+    "0.5": "m012_attachments_tables",
     "0.19": "m013_usage",
-    "0.26": "m019_resolved_model",
+    "0.27": "m019_resolved_model",
     "0.32": MIGRATIONS[-1].__name__,
 }
 

@@ -6,7 +6,7 @@ Traps (``hooks/llm.py``, from llm's and its plugins' sources): rows without coun
 ``token_details`` NULL when empty; OpenAI Chat ``cached_tokens`` / ``reasoning_tokens``
 inside input / output; the Responses API's ``input_tokens_details`` /
 ``output_tokens_details``; Anthropic's cache counts beside the input; Gemini's cached
-count inside the prompt and thoughts inside the output (since llm-gemini 0.19) or apart
+count inside the prompt and thoughts inside the output (since llm-gemini 0.19.1) or apart
 (before); naive and ``+00:00`` instants; a ``responses`` row also in ``turns``; a turn
 rewritten by ``INSERT OR REPLACE``; rowids reused after a delete.
 """
@@ -99,13 +99,13 @@ def test_buckets_refuse(inp: Any, out: Any, details: Any) -> None:
 
 def fixture_db(path: Path, stage: str) -> None:
     db = lc.fresh(path, stage)
-    if stage == "0.4":
+    if stage == "0.5":
         lc.add_response(db, "01j00000000000000000000004", "gpt-3.5-turbo", "2023-07-12T09:00:00.000001")
         return
     lc.add_response(db, "01j1c0000000000000000000a1", "gpt-4o-mini", "2025-01-15T10:00:00.123456",
                     inp=1500, out=200, details=OPENAI_CHAT)  # naive: UTC (llm < 0.32)
     lc.add_response(db, "01j1c0000000000000000000a2", "llama-local", "2025-01-15T11:00:00")  # no usage reported
-    if stage in ("0.26", "0.32"):
+    if stage in ("0.27", "0.32"):
         lc.add_response(db, "01j1c0000000000000000000a3", "gemini-flash-latest", "2025-06-01T08:00:00+00:00",
                         inp=5000, out=330, details=GEMINI, resolved="gemini-2.5-flash-preview-09-2025",
                         conversation="conv2")
@@ -142,16 +142,16 @@ EXPECTED: dict[str, tuple[Any, ...]] = {
                                    40, 0, 0, 7, 0, 1, None, "llm-logs", None),
 }
 WANT_IDS = {
-    "0.4": set(),
+    "0.5": set(),
     "0.19": {"01j1c0000000000000000000a1"},
-    "0.26": {"01j1c0000000000000000000a1", "01j1c0000000000000000000a3", "01j1c0000000000000000000a4",
+    "0.27": {"01j1c0000000000000000000a1", "01j1c0000000000000000000a3", "01j1c0000000000000000000a4",
              "01j1c0000000000000000000a5"},
     "0.32": set(EXPECTED),
 }
 WANT_SKIPS = {
-    "0.4": {"no-usage": 1},
+    "0.5": {"no-usage": 1},
     "0.19": {"no-usage": 1},
-    "0.26": {"no-usage": 1},
+    "0.27": {"no-usage": 1},
     "0.32": {"no-usage": 1, "bad-timestamp": 1, "invalid-json": 1, "no-model": 1},
 }
 
@@ -332,7 +332,7 @@ def test_doctor(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 def test_syncer_dispatch(home: Path, tmp_path: Path) -> None:
     """The shared Syncer reads a logs.db as a database source (no adapter-specific code)."""
     db_path = tmp_path / "logs.db"
-    fixture_db(db_path, "0.26")
+    fixture_db(db_path, "0.27")
     conn = fastpath.open_ledger(home / "ledger.db")
     try:
         syncer = Syncer(FastBackend(conn), "llm", adapter.parse, adapter=adapter)

@@ -132,6 +132,18 @@ def test_llm_footprint(home: Path, tmp_path: Path, plugin_installed: None) -> No
     assert p.returncode == 0, p.stderr
     assert "This month (" in p.stdout and "Today (" not in p.stdout
 
+    # Another client's usage today: in --all-clients, not in llm's own footprint.
+    p = run("log", "--json", "-", input=json.dumps({"client": "manual", "model": "gpt-4o", "input_tokens": 1000,
+                                                    "output_tokens": 7}), env=env)
+    assert p.returncode == 0, p.stderr
+    p = llm_run("footprint", "--all-clients", "--month", "--tz", "UTC", "--json", env=env)
+    assert p.returncode == 0, p.stderr
+    both = json.loads(p.stdout)
+    assert "today" not in both
+    assert totals(both["month"]) == {**want, "input_tokens": 1800, "output_tokens": 157, "requests": 4}
+    p = llm_run("footprint", "--month", "--tz", "UTC", "--json", env=env)
+    assert totals(json.loads(p.stdout)["month"]) == want
+
     # tokenprint import llm shares the positions: nothing new.
     p = run("import", "llm", env=env)
     assert p.returncode == 0, p.stderr
