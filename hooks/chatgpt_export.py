@@ -74,6 +74,8 @@ _TEXT_KEYS = ("text", "result", "user_profile", "user_instructions", "model_set_
 
 SCOPES: tuple[str, ...] = ()
 INSTALL: tuple[Any, ...] = ()
+#: Why there is nothing to install (``hooks status``, ``hooks --help``).
+NO_HOOKS = "an export is a file you download; `tokenprint import chatgpt-export FILE` reads it (again for a later export: only new messages are added)"
 
 
 def _pieces(content: Any) -> tuple[list[str], list[str]]:

@@ -68,6 +68,8 @@ ROOT_PARENT = "00000000-0000-4000-8000-000000000000"
 
 SCOPES: tuple[str, ...] = ()
 INSTALL: tuple[Any, ...] = ()
+#: Why there is nothing to install (``hooks status``, ``hooks --help``).
+NO_HOOKS = "an export is a file you download; `tokenprint import claude-export FILE` reads it (again for a later export: only new messages are added)"
 
 
 def model(env: Mapping[str, str] | None = None) -> str:

@@ -98,6 +98,8 @@ SOURCE = "llm-logs"
 #: llm has no hook: nothing to install (``llm footprint`` imports on demand).
 SCOPES: tuple[str, ...] = ()
 INSTALL: tuple[Any, ...] = ()
+#: Why there is nothing to install (``hooks status``, ``hooks --help``).
+NO_HOOKS = "llm has no hook after a response; `llm footprint` (the llm-tokenprint plugin) or `tokenprint import llm` reads its logs.db"
 HOOK_EVENTS: tuple[str, ...] = ()
 
 LOGS_DB = "logs.db"

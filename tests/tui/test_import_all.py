@@ -14,22 +14,31 @@ from tests.hooks.test_backfill_workers import ledger_state
 
 
 def machine(tmp_path: Path) -> dict[str, str]:
-    """Claude Code, Codex, Gemini CLI and opencode data at their default locations."""
+    """Claude Code, Codex, Gemini CLI, opencode, aider and llm data at their default
+    locations (the chat exports have none: they are imported by path)."""
+    from tests.hooks import aider_corpus
+    from tests.hooks.test_llm import fixture_db
+
     fx = oc.build_fixture(tmp_path / "m")  # $HOME, $XDG_DATA_HOME/opencode, $OPENCODE_DB
     env = dict(fx["env"])
     home = Path(env["HOME"])
     corpus.build(home / ".claude")
     codex_corpus.build(home / ".codex")
     gemini_corpus.build(home)
+    aider_corpus.build(home, tmp_path / "repo")  # ~/.aider.conf.yml names ~/.aider/analytics.jsonl
+    llm_dir = Path(env["XDG_CONFIG_HOME"]) / "io.datasette.llm"
+    llm_dir.mkdir(parents=True)
+    fixture_db(llm_dir / "logs.db", "0.32")
     env.update(CODEX_HOME=str(home / ".codex"), GEMINI_CLI_HOME=str(home), CLAUDE_CONFIG_DIR="",
-               PATH=str(tmp_path / "no-bin"), TOKENPRINT_HOME=str(tmp_path / "all"))
+               PATH=str(tmp_path / "no-bin"), TOKENPRINT_HOME=str(tmp_path / "all"), LLM_USER_PATH="",
+               AIDER_ANALYTICS_LOG="")
     (tmp_path / "no-bin").mkdir()
     return env
 
 
 def test_import_all_is_each_client_by_name(tmp_path: Path) -> None:
     env = machine(tmp_path)
-    found = ["claude-code", "codex", "gemini-cli", "opencode"]
+    found = ["aider", "claude-code", "codex", "gemini-cli", "llm", "opencode"]
     first = run("import", "--all", "--no-progress", env=env)
     assert first.returncode == 0, first.stderr
     lines = first.stdout.splitlines()
@@ -48,7 +57,7 @@ def test_import_all_is_each_client_by_name(tmp_path: Path) -> None:
     assert ledger_state(tmp_path / "all" / "ledger.db") == ledger_state(tmp_path / "each" / "ledger.db")
     again = run("import", "--all", "--no-progress", env=env)
     assert again.returncode == 0, again.stderr
-    assert len(again.stdout.splitlines()) == 4
+    assert len(again.stdout.splitlines()) == len(found)
     assert all("0 new events, 0 updated" in line for line in again.stdout.splitlines()), again.stdout
 
 
