@@ -159,7 +159,9 @@ def test_garbage_rows(junk: list[dict[str, Any]], good: list[dict[str, Any]]) ->
             cols = ", ".join(row)
             marks = ", ".join("?" * len(row))
             ident = row["id"]
-            values = [f"junk{i}:{ident}" if ident is not None else None, *list(row.values())[1:]]
+            # by name: the dictionary's order need not be the strategy's (seen when shrinking)
+            values = [(f"junk{i}:{ident}" if ident is not None else None) if k == "id" else v
+                      for k, v in row.items()]
             # the junk goes in without llm's types (SQLite keeps what it is given)
             table = "turns" if i % 2 else "responses"
             raw.execute(f"INSERT OR IGNORE INTO {table} ({cols}) VALUES ({marks})", values)
