@@ -107,6 +107,9 @@ def test_restore_over_a_damaged_ledger(home: Path, how: str) -> None:
     damaged_bytes = db.read_bytes()
     proc = run("restore", str(newest))
     assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.rstrip().endswith("To read again what the clients logged since that backup: "
+                                         "tokenprint import --all (and each chat export again: "
+                                         "tokenprint import chatgpt-export FILE)")
     aside = list(home.glob("ledger.db.before-restore-*"))
     assert [p.read_bytes() for p in aside if not p.name.endswith("-wal")] == [damaged_bytes]
     assert all(mode(p) == "0o600" for p in aside)

@@ -313,7 +313,11 @@ def test_broken_plugins_are_named_and_break_nothing(env: dict[str, str], sites: 
     (Path(env["EXAMPLE_CLIENT_HOME"]) / "logs" / "a.log").write_bytes(b"b1 2026-11-30T10:00:00Z m in=1 out=1\n")
     proc = run("import", "example-client", env=env)
     assert proc.returncode == 0 and "1 new event" in proc.stdout
-    assert run("report", "--json", env=env).returncode == 0
+    rep = run("report", "--json", env=env)
+    assert rep.returncode == 0
+    # the report says what its figures leave out (a model row refused)
+    assert (f"tokenprint: warning: {bad}: model 'nosource-1b': params: no source; row ignored"
+            in rep.stderr.splitlines()), rep.stderr
     # doctor: one finding per problem, model rows and factor sets included
     proc = run("doctor", "--json", env=env)
     found = [f["message"] for f in json.loads(proc.stdout)["checks"] if f["check"] == "plugins"]

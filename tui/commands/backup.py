@@ -68,8 +68,6 @@ def restore(file: Path) -> None:
     pending = count(home)
     spooled = (f"; {pending} spooled hook run{'s' if pending != 1 else ''} will be read at the next hook run"
                if pending else "")
-    from hooks import ADAPTERS
-
-    again = " and ".join(f"tokenprint import {c}" for c in sorted(ADAPTERS))
     click.echo(f"restored {ledger} from {file}{kept}{spooled}. To read again what the clients "
-               f"logged since that backup: {again}")
+               "logged since that backup: tokenprint import --all (and each chat export again: "
+               "tokenprint import chatgpt-export FILE)")
