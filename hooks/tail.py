@@ -108,7 +108,7 @@ class Position:
     state: dict[str, Any] = field(default_factory=dict)
 
     def fields(self) -> dict[str, Any]:
-        """Keyword arguments of ``set_position``."""
+        """Keyword arguments of a position row (``ledger.fastpath.set_positions``, ``Store.set_position``)."""
         return {
             "identity": self.identity,
             "offset": self.offset,

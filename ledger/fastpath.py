@@ -578,12 +578,7 @@ def position_params(
     }
 
 
-def set_position(conn: sqlite3.Connection, client: str, path: str, **fields: Any) -> None:
-    """Record how far ``path`` was read (inside the caller's transaction)."""
-    conn.execute(SET_POSITION_SQL, position_params(client, path, **fields))
-
-
 def set_positions(conn: sqlite3.Connection, client: str, positions: Iterable[tuple[str, dict[str, Any]]]) -> None:
-    """:func:`set_position` for many paths in one ``executemany`` (an import commits
-    hundreds at a time: one statement each took a third of a Gemini CLI commit)."""
+    """Record how far each path was read (inside the caller's transaction), in one
+    ``executemany``: an import commits hundreds of positions at a time."""
     conn.executemany(SET_POSITION_SQL, [position_params(client, path, **fields) for path, fields in positions])
