@@ -10,7 +10,6 @@ opened, so importing again with nothing new costs one ``stat()`` per file.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import gc
 import importlib
@@ -19,7 +18,6 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import starmap
-from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +25,7 @@ from hooks import ADAPTERS
 from hooks.sync import POSITION_COLUMNS, Backend, FastBackend, Syncer, Totals, position_from_row
 from hooks.tail import Parser, Position, unchanged
 from ledger import fastpath
-from ledger.events import Event
+from ledger.events import Event, as_row
 from ledger.ingest import IngestResult
 
 
@@ -141,12 +139,13 @@ MAX_WORKERS = 8
 DEPTH = 2
 
 
-def worker_count(todo: int, todo_bytes: int) -> int:
+def worker_count(todo: int, todo_bytes: int, min_bytes: int = PARALLEL_MIN_BYTES) -> int:
     """Reader processes for an import of ``todo`` files (1: none, read here).
 
-    One per CPU this process may run on (at most ``MAX_WORKERS``), or
-    ``$TOKENPRINT_IMPORT_WORKERS``; none for a small import, and none where
-    processes cannot be forked (they inherit the parser and the positions)."""
+    One per CPU this process may run on (at most ``MAX_WORKERS`` and ``todo``), or
+    ``$TOKENPRINT_IMPORT_WORKERS``; none for an import of less than ``min_bytes``
+    (unless asked for), and none where processes cannot be forked (they inherit the
+    parser and the positions)."""
     raw = os.environ.get(WORKERS_ENV, "").strip()
     if raw:
         try:
@@ -160,7 +159,7 @@ def worker_count(todo: int, todo_bytes: int) -> int:
         except (AttributeError, OSError):
             n = os.cpu_count() or 1
         forced = False
-    if not forced and todo_bytes < PARALLEL_MIN_BYTES:
+    if not forced and todo_bytes < min_bytes:
         return 1
     if not hasattr(os, "fork") or sys.platform == "darwin":  # macOS: fork is unsafe with its frameworks
         return 1
@@ -239,8 +238,7 @@ class _Recorder(Syncer):
     def queue(self, path: str, events: list[Event], position: Position, nbytes: int,
               skips: dict[str, int], max_events: int | None = None) -> None:
         self._positions[path] = position  # a database source looks its queued position up
-        # Sent as tuples: a list of slotted dataclasses pickles about ten times slower.
-        self.entries.append((path, list(map(_as_row, events)), position, nbytes, skips, max_events))
+        self.entries.append((path, list(map(as_row, events)), position, nbytes, skips, max_events))
         self._size += nbytes
         self._count += len(events)
         if self._size >= STREAM_BYTES or self._count >= STREAM_EVENTS:
@@ -269,8 +267,6 @@ class _Positions:
         raise AssertionError("a reader process never commits")  # pragma: no cover
 
 
-#: An event as a tuple of its fields, in ``Event``'s order (``Event(*row)`` rebuilds it).
-_as_row = attrgetter(*(f.name for f in dataclasses.fields(Event)))
 #: The counts of ``Totals`` a reader process sends back (bytes and skips come with what it queued).
 _COUNTS = ("files", "unchanged", "read", "missing", "errors", "restarted", "irregular", "vanished")
 

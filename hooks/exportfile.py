@@ -21,19 +21,17 @@ rest.
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import os
 import re
 import sys
 from collections.abc import Callable, Iterator
-from operator import attrgetter
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 from hooks.dbsource import Batch
 from hooks.tail import Parsed, open_regular, walk
-from ledger.events import Event
+from ledger.events import Event, as_row
 
 #: The name of an export's conversations file (``conversations.json``, ``conversations-007.json``).
 CONVERSATIONS_RE = re.compile(r"^conversations(?:-\d+)?\.json$")
@@ -151,12 +149,9 @@ def shards(path: str) -> int:
         return 1
     if multiprocessing.current_process().daemon:
         return 1
-    from hooks.backfill import MAX_WORKERS, worker_count
+    from hooks.backfill import worker_count
 
-    n = min(worker_count(MAX_WORKERS, size), MAX_SHARDS)
-    if size < SHARD_MIN_BYTES and not os.environ.get("TOKENPRINT_IMPORT_WORKERS", "").strip():
-        return 1
-    return n
+    return worker_count(MAX_SHARDS, size, SHARD_MIN_BYTES)
 
 
 def _read_share(path: str, convert: Convert, k: int, n: int) -> Iterator[Batch]:
@@ -198,10 +193,6 @@ def _read_share(path: str, convert: Convert, k: int, n: int) -> Iterator[Batch]:
         yield batch(final=True)
 
 
-#: An event as a tuple of its fields (``Event(*row)``): tuples pickle far faster.
-_ROW = attrgetter(*(f.name for f in dataclasses.fields(Event)))
-
-
 def _share_process(conn: Any, path: str, convert: Convert, k: int, n: int) -> None:
     """A forked reader of share ``k`` of ``n``: sends ``("batch", rows, skips, nbytes)``
     messages, then ``("end",)``; ``("error", text)`` when the file cannot be read."""
@@ -210,7 +201,7 @@ def _share_process(conn: Any, path: str, convert: Convert, k: int, n: int) -> No
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the importing process's
     try:
         for b in _read_share(path, convert, k, n):
-            conn.send(("batch", list(map(_ROW, b.events)), b.skips, b.nbytes))
+            conn.send(("batch", list(map(as_row, b.events)), b.skips, b.nbytes))
         conn.send(("end",))
     except OSError as exc:
         conn.send(("error", str(exc.strerror or exc)))
