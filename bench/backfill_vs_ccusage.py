@@ -45,6 +45,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import harness
+
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 TOKENPRINT = str(BIN / "tokenprint")
@@ -134,20 +136,25 @@ class Client:
     explained: dict[str, tuple[int, tuple[str, ...] | None]] = field(default_factory=dict)
 
 
+def _client(name: str, cc_sub: str, cc_env: Callable[[Path], dict[str, str]],
+            cc_row: Callable[[dict[str, Any]], dict[str, int]], ours: Callable[[dict[str, int]], dict[str, int]],
+            explained: dict[str, tuple[int, tuple[str, ...] | None]] | None = None) -> Client:
+    """A client of the bench: its generator and import path as ``harness.GENERATORS`` has them."""
+    gen, path = harness.GENERATORS[name]
+    return Client(name, gen, cc_sub, path, cc_env, cc_row, ours, explained or {})
+
+
 CLIENTS = {
-    "claude-code": Client("claude-code", "gen_claude_corpus", "claude", lambda c: c,
-                          lambda c: {"CLAUDE_CONFIG_DIR": str(c)}, cc_common, ours_folded),
-    "codex": Client("codex", "gen_codex_corpus", "codex", lambda c: c,
-                    lambda c: {"CODEX_HOME": str(c)}, cc_codex, ours_codex,
-                    {"zst_rollout": (-1, None), "child_only_first_second": (-1, None),
-                     "fork_prefix_kept_parent_zst": (+1, None), "subagent_prefix_kept_parent_zst": (+1, None)}),
-    "gemini-cli": Client("gemini-cli", "gen_gemini_corpus", "gemini", lambda c: c / ".gemini",
-                         lambda c: {"GEMINI_DATA_DIR": str(c / ".gemini" / "tmp")}, cc_common, ours_apart,
-                         {"migrated_legacy_copy": (+1, None)}),
-    "opencode": Client("opencode", "gen_opencode_corpus", "opencode", lambda c: c / "opencode",
-                       lambda c: {"OPENCODE_DATA_DIR": str(c / "opencode")}, cc_common, ours_apart,
-                       {"overwritten_step": (-1, None), "unfinished_message_without_steps": (+1, None),
-                        "reasoning_inside_message_output": (+1, None)}),
+    "claude-code": _client("claude-code", "claude", lambda c: {"CLAUDE_CONFIG_DIR": str(c)}, cc_common,
+                           ours_folded),
+    "codex": _client("codex", "codex", lambda c: {"CODEX_HOME": str(c)}, cc_codex, ours_codex,
+                     {"zst_rollout": (-1, None), "child_only_first_second": (-1, None),
+                      "fork_prefix_kept_parent_zst": (+1, None), "subagent_prefix_kept_parent_zst": (+1, None)}),
+    "gemini-cli": _client("gemini-cli", "gemini", lambda c: {"GEMINI_DATA_DIR": str(c / ".gemini" / "tmp")},
+                          cc_common, ours_apart, {"migrated_legacy_copy": (+1, None)}),
+    "opencode": _client("opencode", "opencode", lambda c: {"OPENCODE_DATA_DIR": str(c / "opencode")}, cc_common,
+                        ours_apart, {"overwritten_step": (-1, None), "unfinished_message_without_steps": (+1, None),
+                                     "reasoning_inside_message_output": (+1, None)}),
 }
 
 
