@@ -37,15 +37,12 @@ def user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, home: Path) -> Path:
     return u
 
 
-def hookful() -> list[str]:
-    """The clients with hooks to install (aider, llm and the chat exports have none)."""
-    import importlib
-
-    return sorted(c for c, m in ADAPTERS.items() if getattr(importlib.import_module(m), "INSTALL", ()))
-
-
 def absent() -> list[str]:
-    return sorted(set(hookful()) - {"claude-code", "gemini-cli"})
+    """The clients with hooks to install (``hooks_cmd.adapters``: aider, llm and the chat
+    exports have none) that this machine lacks."""
+    from tui.commands.hooks_cmd import adapters
+
+    return sorted(set(adapters()) - {"claude-code", "gemini-cli"})
 
 
 def gemini_events() -> str:
