@@ -232,7 +232,7 @@ def run(argv: list[str], started: float | None = None) -> dict[str, Any]:
         from hooks import plugins
 
         plugins.find(client)
-        for message in plugins.warn():
+        for message in plugins.api.unsaid():
             hooklog.log(ensure_home(home), client, message)
     if client is None or client not in ADAPTERS:
         hooklog.log(ensure_home(home), str(client), f"unknown client {client!r}; known: {sorted(ADAPTERS)}")

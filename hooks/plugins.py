@@ -161,12 +161,3 @@ def problems() -> list[str]:
     """Every plugin problem met so far in this process, as messages that name the plugin."""
     return api.problems()
 
-
-_SAID: set[str] = set()
-
-
-def warn() -> list[str]:
-    """The problems not yet said in this process (for a command to print on stderr once)."""
-    new = [p for p in problems() if p not in _SAID]
-    _SAID.update(new)
-    return new

@@ -120,6 +120,17 @@ def problems() -> list[str]:
     return list(_PROBLEMS)
 
 
+_SAID: set[str] = set()
+
+
+def unsaid() -> list[str]:
+    """The problems not yet said in this process (a command prints them on stderr once,
+    the hook logs them)."""
+    new = [p for p in _PROBLEMS if p not in _SAID]
+    _SAID.update(new)
+    return new
+
+
 # -- discovery ------------------------------------------------------------------------------
 
 
@@ -277,3 +288,4 @@ def reset() -> None:
     global _LOADED
     _LOADED = None
     _PROBLEMS.clear()
+    _SAID.clear()

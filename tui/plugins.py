@@ -15,11 +15,16 @@ import click
 
 
 def say_problems() -> None:
-    """Print the plugin problems not yet said, on stderr."""
-    from hooks.plugins import warn
+    """Print the plugin problems not yet said, on stderr (nothing is imported for it:
+    only a command that loaded plugins has any)."""
+    import sys
+
+    api = sys.modules.get("ledger.plugins")
+    if api is None:
+        return
     from ledger.names import terminal_safe
 
-    for message in warn():
+    for message in api.unsaid():
         click.echo(f"tokenprint: warning: {terminal_safe(message)}", err=True)
 
 

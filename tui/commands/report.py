@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import sys
 from typing import Any
 
 import click
@@ -19,19 +18,6 @@ from tui.common import common, ctx_obj, date_option, fail, handles_errors, ledge
 
 #: ``ledger.store.DATABASE_URL_ENV``, without importing SQLAlchemy to read it.
 DATABASE_URL_ENV = "TOKENPRINT_DATABASE_URL"
-
-
-def _say_plugin_problems() -> None:
-    """The problems of the plugins this report loaded (model rows or factor sets left
-    out, a plugin that does not load), on stderr: what the figures do not include.
-    Nothing is imported for it: only a report that loaded plugins has any."""
-    plugins = sys.modules.get("ledger.plugins")
-    if plugins is None:
-        return
-    from ledger.names import terminal_safe
-
-    for message in plugins.problems():
-        click.echo(f"tokenprint: warning: {terminal_safe(message)}", err=True)
 
 
 @click.command()
@@ -72,7 +58,9 @@ def report(period: str, since: Any, until: Any, tz: str | None, by: str | None, 
         data = run_report(q, obj.demo)
     except ValueError as exc:
         fail(str(exc))
-    _say_plugin_problems()
+    from tui.plugins import say_problems
+
+    say_problems()  # what the figures leave out (a plugin's rows refused)
     if as_json:
         from ledger.prettyjson import dumps  # json.dumps(data, indent=1), faster
 
