@@ -60,8 +60,9 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
+from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from hooks.fields import decode as _decode
 from hooks.fields import latest_ms
@@ -249,6 +250,18 @@ def _event(
     )
 
 
+class _Checked:
+    """A ``token_count``'s ``info`` as :func:`fast_loads` decoded it: both totals already
+    checked and read as :func:`_usage` would give them (the fast decoder takes only
+    non-negative integers there; anything else makes it fall back to ``json.loads``, and
+    the dict goes through :func:`_usage`)."""
+
+    __slots__ = ("total", "last", "model")
+
+    def __init__(self, total: list[int] | None, last: list[int] | None, model: Any) -> None:
+        self.total, self.last, self.model = total, last, model
+
+
 def _on_token_count(
     obj: dict[str, Any], state: dict[str, Any], skips: dict[str, int], latest: int
 ) -> Event | None:
@@ -256,19 +269,23 @@ def _on_token_count(
     info = payload.get("info")
     if info is None:
         return None  # a rate-limits-only event
-    if type(info) is not dict:
-        _skip(skips, "bad-usage")
-        return None
-    try:
-        total = _usage(info.get("total_token_usage"))
-        last = _usage(info.get("last_token_usage")) if total is None else None
-    except ValueError:
-        _skip(skips, "bad-usage")
-        return None
+    if type(info) is _Checked:
+        total, last, info_model = info.total, info.last, info.model
+    else:
+        if type(info) is not dict:
+            _skip(skips, "bad-usage")
+            return None
+        try:
+            total = _usage(info.get("total_token_usage"))
+            last = _usage(info.get("last_token_usage")) if total is None else None
+        except ValueError:
+            _skip(skips, "bad-usage")
+            return None
+        info_model = info.get("model")
     if total is None:
         if last is None:
             return None
-        return _on_last(obj, info, last, state, skips, latest)
+        return _on_last(obj, info_model, last, state, skips, latest)
     # The instant, the model and the thread are read only once the total has grown:
     # a repeated total (about one line in five) is nothing, whatever they hold.
     size = _size(total)
@@ -293,17 +310,17 @@ def _on_token_count(
     if ts is None:
         _skip(skips, "bad-timestamp")
         return None
-    model = _text(state.get("model")) or _text(info.get("model"))
+    model = _text(state.get("model")) or _text(info_model)
     return _event(state, skips, ts, delta, model, f"{state.get('id') or ''}:{restarts}:{size}", latest)
 
 
 def _on_last(
-    obj: dict[str, Any], info: dict[str, Any], last: list[int], state: dict[str, Any],
+    obj: dict[str, Any], info_model: Any, last: list[int], state: dict[str, Any],
     skips: dict[str, int], latest: int,
 ) -> Event | None:
     """A ``token_count`` that gives only ``last_token_usage``: one request with that usage."""
     ts = _ts_ms(obj.get("timestamp"))
-    info_model = _text(info.get("model"))
+    info_model = _text(info_model)
     model = _text(state.get("model")) or info_model
     thread = state.get("id") or ""
     n = int(state.get("last_n", 0)) + 1
@@ -449,20 +466,45 @@ def fast_loads() -> Callable[[bytes], Any] | None:
     library's. The dict it gives has every field :func:`parse` reads, None where the
     line has none: :func:`parse` reads them with ``.get`` (None either way), and its one
     ``in`` test (``"turn_id" in payload``) reads nothing from a None. So the dict is
-    made in C (``msgspec.structs.asdict``), not field by field."""
+    made in C (``msgspec.structs.asdict``), not field by field.
+
+    A ``token_count``'s totals (three lines in four of those decoded) are decoded as
+    typed structs, their counts checked by msgspec (an int >= 0, what Codex writes), and
+    handed to :func:`parse` as a :class:`_Checked`: what :func:`_usage` would make of
+    them. A count of any other kind fails validation and the line goes to ``json.loads``
+    and :func:`_usage`, so the result is the same. Typed, the decode takes half the time
+    of building the dicts (0.12 s against 0.25 s for the 25,480 totals of the 200 MB
+    corpus)."""
     try:
         import msgspec
     except ImportError:
         return None
 
-    fields = ("type", "info", "id", "session_id", "cwd", "timestamp", "source", "forked_from_id",
+    # A count the dict path takes as it is: an int >= 0 (anything else, a float, a null,
+    # a negative, a bool, fails validation and the line goes to ``json.loads``).
+    count = Annotated[int, msgspec.Meta(ge=0)]
+    Usage = msgspec.defstruct("Usage", [(f, count, 0) for f in _FIELDS] + [("total_tokens", count | None, None)],
+                              gc=False)
+    Info = msgspec.defstruct("Info", [("total_token_usage", Usage | None, None),
+                                      ("last_token_usage", Usage | None, None), ("model", Any, None)], gc=False)
+    fields = ("type", "id", "session_id", "cwd", "timestamp", "source", "forked_from_id",
               "parent_thread_id", "model", "turn_id", "started_at")
-    Payload = msgspec.defstruct("Payload", [(f, Any, None) for f in fields])
+    Payload = msgspec.defstruct("Payload", [("info", Info | None, None)] + [(f, Any, None) for f in fields])
     Line = msgspec.defstruct("Line", [("timestamp", Any, None), ("ordinal", Any, None), ("type", Any, None),
                                       ("payload", Payload | None, None)])
     decoder: Any = msgspec.json.Decoder(Line)
     errors = (msgspec.DecodeError, msgspec.ValidationError)
     asdict = msgspec.structs.asdict
+    counts = attrgetter(*_FIELDS)
+
+    def usage(u: Any) -> list[int] | None:
+        """:func:`_usage` of a decoded ``Usage`` (its counts are checked already)."""
+        if u is None:
+            return None
+        out = list(counts(u))
+        total = u.total_tokens
+        out.append(-1 if total is None else total)
+        return out
 
     def loads(line: bytes) -> Any:
         try:
@@ -470,8 +512,16 @@ def fast_loads() -> Callable[[bytes], Any] | None:
         except errors:
             return _loads(line)
         p = rec.payload
-        return {"timestamp": rec.timestamp, "ordinal": rec.ordinal, "type": rec.type,
-                "payload": None if p is None else asdict(p)}
+        if p is None:
+            payload = None
+        else:
+            payload = asdict(p)
+            info = p.info
+            if info is not None:
+                total = usage(info.total_token_usage)
+                payload["info"] = _Checked(total, usage(info.last_token_usage) if total is None else None,
+                                           info.model)
+        return {"timestamp": rec.timestamp, "ordinal": rec.ordinal, "type": rec.type, "payload": payload}
 
     return loads
 
