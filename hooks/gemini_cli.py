@@ -125,14 +125,18 @@ def _ts_ms(value: Any) -> int:
     return _iso_ms(value)
 
 
-@functools.lru_cache(maxsize=4096)
-def _iso_ms(value: str) -> int:
-    """A pure function of the text, cached: every copy of a message (``pushMessage``
-    appends one per change) repeats its timestamp. Raises as ``fromisoformat`` does."""
+def _iso_ms_uncached(value: str) -> int:
+    """Milliseconds of an ISO instant (UTC when it names no zone). Raises as
+    ``fromisoformat`` does."""
     dt = _fromiso(value)
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return round(dt.timestamp() * 1000)
+
+
+#: Cached: every copy of a message (``pushMessage`` appends one per change) repeats its
+#: timestamp.
+_iso_ms = functools.lru_cache(maxsize=4096)(_iso_ms_uncached)
 
 
 
@@ -354,19 +358,20 @@ def _message_fast(
     if copies.get(event_id) == copy:
         return
     try:
-        ts_ms = _iso_ms(timestamp)
+        ts_ms = _iso_ms_uncached(timestamp)  # the copies that would hit the cache were passed over
     except (ValueError, TypeError, OverflowError):
         _skip(skips, "bad-timestamp")
         return
     if ts_ms < EARLIEST_MS or ts_ms > latest:
         _skip(skips, FAR_INSTANT)
         return
-    prompt = tokens.input or 0
-    cached = tokens.cached or 0
-    output = tokens.output or 0
-    thoughts = tokens.thoughts or 0
-    fresh = prompt - min(cached, prompt) + (tokens.tool or 0)
-    if max(fresh, cached, output, thoughts) > MAX_TOKENS_PER_REQUEST:
+    prompt = tokens.input
+    cached = tokens.cached
+    output = tokens.output
+    thoughts = tokens.thoughts
+    fresh = prompt - (cached if cached < prompt else prompt) + tokens.tool
+    if fresh > MAX_TOKENS_PER_REQUEST or cached > MAX_TOKENS_PER_REQUEST or output > MAX_TOKENS_PER_REQUEST \
+            or thoughts > MAX_TOKENS_PER_REQUEST:
         _skip(skips, ABSURD_COUNT)
         return
     if model is None:
@@ -375,8 +380,14 @@ def _message_fast(
     if project is not None and len(project) > MAX_TEXT_CHARS:
         project = ph
     copies[event_id] = copy
-    _keep(Event(CLIENT, event_id, model, ts_ms, PROVIDER, sid, project,
-                fresh, 0, cached, output, thoughts, 1, None, SOURCE), out[0], out[1])
+    ev = Event(CLIENT, event_id, model, ts_ms, PROVIDER, sid, project, fresh, 0, cached, output, thoughts, 1,
+               None, SOURCE)
+    seen = out[1]
+    if event_id in seen:
+        _keep(ev, out[0], seen)
+    else:  # _keep's first case
+        seen[event_id] = ev
+        out[0].append(ev)
 
 
 def _metadata_fast(u: Any, state: dict[str, Any]) -> None:
@@ -597,8 +608,10 @@ def fast_loads() -> _Fast | None:
     except ImportError:
         return None
     unset = msgspec.UNSET
-    count = Annotated[int, msgspec.Meta(ge=0)] | None  # a bool or a float is refused: json.loads reads it
-    Tokens = msgspec.defstruct("Tokens", [(k, count, None) for k in _TOKEN_KEYS])
+    # A bool, a float or a null is refused (json.loads reads that line): a count is an int,
+    # 0 when absent (Gemini CLI writes every count, ``?? 0``: chatRecordingService.ts).
+    count = Annotated[int, msgspec.Meta(ge=0)]
+    Tokens = msgspec.defstruct("Tokens", [(k, count, 0) for k in _TOKEN_KEYS])
     Message = msgspec.defstruct(
         "Message", [("id", Any, None), ("timestamp", Any, None), ("type", Any, None), ("model", Any, None),
                     ("tokens", Tokens | None, None)])
@@ -621,7 +634,7 @@ def fast_loads() -> _Fast | None:
     def counts(t: Any) -> tuple[int, ...] | None:
         if t is None:
             return None
-        return (t.input or 0, t.cached or 0, t.output or 0, t.thoughts or 0, t.tool or 0)
+        return (t.input, t.cached, t.output, t.thoughts, t.tool)
 
     def message(m: Any) -> dict[str, Any]:
         return {"id": None if m.id is unset else m.id, "timestamp": m.timestamp, "type": m.type, "model": m.model,
