@@ -234,6 +234,11 @@ class _Recorder(Syncer):
         self.task = task
         self.entries: list[tuple[Any, ...]] = []
         self._size = self._count = 0
+        #: A database source may share a large read with one forked helper process
+        #: (``hooks.dbsource.Source.helpers``): one file can be most of an import (an
+        #: opencode database), and a reader process would read it alone while the
+        #: others are done.
+        self.helpers = 1
 
     def queue(self, path: str, events: list[Event], position: Position, nbytes: int,
               skips: dict[str, int], max_events: int | None = None) -> None:

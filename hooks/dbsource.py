@@ -51,7 +51,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,6 +83,9 @@ class Source:
     #: backfill (``hooks.backfill.backfill_parser`` binds it to ``parse``), None in the
     #: hook (the standard library's).
     loads: Callable[[Any], Any] | None = None
+    #: A process the adapter may give part of a large read (:class:`Helper`), or None
+    #: (the hook; ``hooks.backfill``'s reader processes allow one: ``syncer.helpers``).
+    helper: Helper | None = None
 
 
 @dataclass(slots=True)
@@ -228,11 +231,14 @@ def sync_source(syncer: Any, name: str, pos: Position | None, kind: str, adapter
         t.restarted += 1
     read_source = adapter.read_source
     conn: sqlite3.Connection | None = None
+    helper: Helper | None = None
     t.read += 1
     try:
         if kind == SQLITE:
+            if getattr(syncer, "helpers", 0) and not focus:
+                helper = Helper()  # before the database is opened (see Helper)
             conn = open_readonly(path)
-        source = Source(path, kind, conn, _loads_of(syncer.parse))
+        source = Source(path, kind, conn, _loads_of(syncer.parse), helper)
         batches = read_source(source, state, focus)
         last: Batch | None = None
         while True:
@@ -272,6 +278,8 @@ def sync_source(syncer: Any, name: str, pos: Position | None, kind: str, adapter
     except OSError as exc:
         syncer.failed(path, exc)
     finally:
+        if helper is not None:
+            helper.close()
         if conn is not None:
             conn.close()
 
@@ -312,3 +320,129 @@ class snapshot:  # noqa: N801 - used as ``with dbsource.snapshot(conn):``
 def adapter_state(pos: Position | None) -> Mapping[str, Any]:
     """The adapter's part of a stored position (for tests and ``doctor``)."""
     return dict(pos.state.get("read") or {}) if pos is not None else {}
+
+
+class Helper:
+    """A forked process that can share a large read: :meth:`start` gives it a piece of
+    work, :meth:`results` gives back, in order, what it yielded.
+
+    Forked *before* the database is opened (``sync_source``, when ``Source.helpers``
+    allows one): a SQLite connection, and SQLite's per-process state about a file's
+    locks and WAL index, must never cross a fork (https://sqlite.org/howtocorrupt.html,
+    2.6), so the child holds none of the database's and opens its own. It waits for
+    its work on a pipe (an end of file without work: it exits), closes every other
+    inherited file (so that a pipe of the importing process is not kept open by it),
+    and writes what the work yields, pickled, to an unlinked temporary file (not a
+    pipe: a full pipe would hold it up until this process reads, after its own part).
+    What it gives is only ever a shortcut: when it fails in any way (an exception,
+    killed, a file that cannot be read to the end), :meth:`results` gives less, and
+    the caller does what is missing itself."""
+
+    def __init__(self) -> None:
+        import tempfile
+
+        self.file = tempfile.TemporaryFile()
+        self.started = False
+        theirs, self._work = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: never returns
+            code = 1
+            try:
+                os.close(self._work)
+                keep = sorted((theirs, self.file.fileno()))
+                os.closerange(3, keep[0])
+                os.closerange(keep[0] + 1, keep[1])
+                os.closerange(keep[1] + 1, _max_fd())
+                code = _serve(theirs, self.file)
+            except BaseException:  # noqa: BLE001, S110 - the parent does the work itself
+                pass
+            finally:
+                os._exit(code)
+        os.close(theirs)
+
+    def start(self, work: Callable[..., Iterator[Any]], *args: Any) -> None:
+        """Have the child run ``work(*args)`` (a module-level function and picklable
+        arguments: the child has the code, not this process's objects since the fork)."""
+        import pickle
+
+        data = pickle.dumps((work, args), pickle.HIGHEST_PROTOCOL)
+        try:
+            with open(self._work, "wb", closefd=True) as pipe:
+                pipe.write(data)
+        except OSError:
+            pass  # the child is gone: results() gives nothing
+        self._work = -1
+        self.started = True
+
+    def results(self) -> Iterator[Any]:
+        """What the work yielded, once the child is done, one item at a time."""
+        import pickle
+
+        try:
+            _pid, status = os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            status = -1
+        self.pid = 0
+        try:
+            if status < 0 or not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+                return
+            self.file.seek(0)
+            while True:
+                try:
+                    item = pickle.load(self.file)
+                except EOFError:
+                    return
+                except Exception:  # noqa: BLE001 - unreadable: the rest is done by the caller
+                    return
+                yield item
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the child (without work: it exits at the end of file) and drop its file."""
+        if self._work >= 0:
+            os.close(self._work)
+            self._work = -1
+        if self.pid:
+            if self.started:
+                import signal
+
+                try:
+                    os.kill(self.pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            try:
+                os.waitpid(self.pid, 0)
+            except OSError:
+                pass
+            self.pid = 0
+        self.file.close()
+
+
+def _serve(pipe: int, out: Any) -> int:
+    """A :class:`Helper`'s child: read its work from ``pipe``, write what it yields."""
+    import pickle
+
+    chunks = []
+    while True:
+        got = os.read(pipe, 1 << 20)
+        if not got:
+            break
+        chunks.append(got)
+    if not chunks:
+        return 0  # no work
+    work, args = pickle.loads(b"".join(chunks))
+    parent = os.getppid()
+    for item in work(*args):
+        if os.getppid() != parent:
+            return 1  # the reader is gone (killed): so is what this was for
+        pickle.dump(item, out, pickle.HIGHEST_PROTOCOL)
+    out.flush()
+    return 0
+
+
+def _max_fd() -> int:
+    try:
+        return int(os.sysconf("SC_OPEN_MAX"))
+    except (ValueError, OSError):
+        return 1024
