@@ -21,6 +21,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterable, Mapping
+from itertools import chain
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -405,6 +406,17 @@ def _positional(sql: str) -> str:
 
 
 UPSERT_SQL = _positional(ingest.upsert_sql("sqlite"))
+#: Rows per upsert statement (``INSERT ... VALUES (...), (...), ...``): each row is
+#: upserted in order as with one statement per row, but the statement is stepped,
+#: reset and its parameters cleared once per block, not once per row. On the 16,304
+#: events of the 200 MB Codex corpus: 0.19 s one row per statement, 0.11 s in blocks of
+#: 50 to 200 rows, 0.16 s in blocks of 1,000 (a longer statement to prepare and a
+#: larger parameter list to build). 60 x 16 = 960 parameters: within SQLite's limit
+#: even before 3.32 (999; 32,766 since), and the upsert needs 3.24.
+UPSERT_BLOCK = 60
+_ONE_ROW = "(" + ", ".join("?" * len(ingest.EVENT_COLUMNS)) + ")"
+assert UPSERT_SQL.count(_ONE_ROW) == 1
+UPSERT_BLOCK_SQL = UPSERT_SQL.replace(_ONE_ROW, ", ".join([_ONE_ROW] * UPSERT_BLOCK))
 #: An event's ``events`` row as a tuple in ``ingest.EVENT_COLUMNS`` order (what
 #: ``Event.row()`` holds, built in C: no dict per event).
 row_tuple = attrgetter(*("ts_ms" if c == "ts" else c for c in ingest.EVENT_COLUMNS))
@@ -450,7 +462,7 @@ def write_events(
     ``Event.row()`` (what ``ledger.store`` runs), at about a third of the cost per
     event: the stored values of the batch's ids are read first (the counts of new,
     updated and unchanged events need them, and an unchanged event is not written),
-    then one ``executemany`` of the positional upsert over tuples. ``only``: for a
+    then the positional upsert over tuples (:func:`upsert_rows`). ``only``: for a
     client in it, the only ids that may be stored (the rest is not looked up); the
     batch's ids of that client are added to it.
     """
@@ -488,8 +500,20 @@ def write_events(
                 continue
             rows.append(row_tuple(ev))
     if rows:
-        conn.executemany(UPSERT_SQL, rows)
+        upsert_rows(conn, rows)
     return result
+
+
+def upsert_rows(conn: sqlite3.Connection, rows: list[tuple]) -> None:
+    """The upsert of ``rows`` (tuples in ``EVENT_COLUMNS`` order), in blocks of
+    :data:`UPSERT_BLOCK` rows per statement, the rest one row per statement."""
+    whole = len(rows) - len(rows) % UPSERT_BLOCK
+    if whole:
+        flat = chain.from_iterable
+        conn.executemany(UPSERT_BLOCK_SQL, (list(flat(rows[i : i + UPSERT_BLOCK]))
+                                            for i in range(0, whole, UPSERT_BLOCK)))
+    if whole < len(rows):
+        conn.executemany(UPSERT_SQL, rows[whole:])
 
 
 def begin(conn: sqlite3.Connection) -> None:

@@ -128,3 +128,30 @@ def test_random_batches_give_the_reference_results_and_rows(tmp_path: Path) -> N
     assert totals.updated > 0 and totals.unchanged > 0
     fast.close()
     ref.close()
+
+
+def test_upserts_in_blocks_give_the_reference_rows_across_block_edges(tmp_path: Path) -> None:
+    """``upsert_rows`` writes ``UPSERT_BLOCK`` rows per statement and the rest one by one:
+    batches of every size around the block's edges, new and merging rows mixed, give the
+    rows the one-row-per-statement reference gives (same ids in the same order, same
+    merged values)."""
+    block = fastpath.UPSERT_BLOCK
+    assert block * len(ingest.EVENT_COLUMNS) <= 999  # SQLite's parameter limit before 3.32
+    rng = random.Random(5)
+    fast = fastpath.open_ledger(tmp_path / "fast.db")
+    ref = fastpath.open_ledger(tmp_path / "ref.db")
+    sizes = [0, 1, block - 1, block, block + 1, 2 * block, 2 * block + 7, 3 * block - 1]
+    for n in sizes * 2:
+        batch = [_event(event_id=f"e{rng.randrange(400)}", client=rng.choice(["codex", "opencode"]),
+                        ts_ms=1_760_000_000_000 + rng.randrange(9) * 1000, input_tokens=rng.randrange(50),
+                        output_tokens=rng.randrange(50), reasoning_tokens=rng.randrange(9),
+                        cost_usd=rng.choice([None, 0.25, 2.0]), session=rng.choice([None, "s1"]))
+                 for _ in range(n)]
+        for conn, write in ((fast, fastpath.write_events), (ref, _reference_write)):
+            fastpath.begin(conn)
+            write(conn, batch)
+            conn.execute("COMMIT")
+        assert _rows(fast) == _rows(ref)
+    assert len(_rows(fast)) > 3 * block  # the blocks were used, updates among them
+    fast.close()
+    ref.close()
