@@ -439,15 +439,17 @@ def _lines_fast(
     unset = fast.unset
     search = _WANTED.search
     find = data.find
+    # msgspec reads a memoryview: the line is not copied (177 MB of the bench corpus's lines).
+    view = memoryview(data)
     pos = 0
     while pos < end:
-        nl = find(b"\n", pos, end)
-        line = data[pos:nl]
+        start = pos
+        nl = find(b"\n", start, end)
         pos = nl + 1
         try:
-            r = records(line)
+            r = records(view[start:nl])
         except Exception:  # noqa: BLE001 - msgspec refused it: read as json.loads reads it
-            _line(line, fast, search, state, out, skips, latest, roots)
+            _line(data[start:nl], fast, search, state, out, skips, latest, roots)
             continue
         if r.id is not unset and r.rewind is unset and r.set is unset:  # a message: _record_fast's branch
             _message_fast(r, fast, state, out, skips, latest, roots)
@@ -676,7 +678,7 @@ class _Fast:
 
     __slots__ = ("loads", "records", "unset", "as_message")
 
-    def __init__(self, loads: Callable[[bytes], Any], records: Callable[[bytes], Any], unset: Any,
+    def __init__(self, loads: Callable[[bytes], Any], records: Callable[[bytes | memoryview], Any], unset: Any,
                  as_message: Callable[[Any], dict[str, Any]]) -> None:
         self.loads = loads
         self.records = records
