@@ -204,6 +204,10 @@ def run_import(
         if n > 1 and len(p.todo) > 1:
             _read_in_workers(syncer, p, parser, adapter, min(n, len(p.todo)))
         else:
+            # One file to read with CPUs to spare (an opencode data folder holds one
+            # database): a database source may share its read (``_Recorder.helpers``).
+            spare = workers if workers is not None else worker_count(2, p.todo_bytes)
+            syncer.helpers = 1 if spare > 1 else 0  # type: ignore[attr-defined]
             for path, st in p.todo:
                 syncer.sync(path, p.positions.get(path), st)
         syncer.flush()

@@ -208,3 +208,34 @@ def test_the_import_shares_the_read_and_a_stop_in_the_middle_loses_and_doubles_n
     assert ledger_state(shared_db) == ledger_state(serial_db)
     assert 0 < stopped_at < len(ledger_state(serial_db)[0])  # stopped in the middle
     assert ledger_state(stopped_db)[0] == ledger_state(serial_db)[0]
+
+
+@pytest.mark.skipif(sys.platform == "darwin", reason="no fork on macOS")
+def test_a_lone_database_shares_its_read_with_cpus_to_spare(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One source to import (an opencode data folder with its database only) is read in
+    the importing process, which shares the read when it has CPUs to spare
+    (``$TOKENPRINT_IMPORT_WORKERS`` 2 here): the ledger of a serial read."""
+    db = tmp_path / "opencode.db"
+    make_db(db)
+    r, fd = os.pipe()
+    original = dbsource.Helper.start
+
+    def counted(self: dbsource.Helper, work: Any, *args: Any) -> None:
+        os.write(fd, b"x")
+        original(self, work, *args)
+
+    try:
+        monkeypatch.setattr(dbsource.Helper, "start", counted)
+        for name, workers in (("serial.db", "1"), ("shared.db", "2")):
+            monkeypatch.setenv("TOKENPRINT_IMPORT_WORKERS", workers)
+            conn = fastpath.open_ledger(tmp_path / name, timeout=10)
+            try:
+                run_import(FastBackend(conn, first_import=True), "opencode", [db])
+            finally:
+                conn.close()
+        os.set_blocking(r, False)
+        assert os.read(r, 100) == b"x"
+    finally:
+        os.close(r)
+        os.close(fd)
+    assert ledger_state(tmp_path / "shared.db") == ledger_state(tmp_path / "serial.db")
