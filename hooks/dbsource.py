@@ -16,7 +16,10 @@ An adapter declares which of its sources are not line files, and reads them:
   each with the state to store once its events are in the ledger. ``focus`` is what
   the hook payload narrowed the read to (e.g. ``{"session": "ses_..."}``), ``{}``
   for a full read. The part that turns rows into events is the adapter's pure
-  function; the queries are the adapter's too (it knows the client's indexes).
+  function; the queries are the adapter's too (it knows the client's indexes);
+- ``SHARES_READS = True``: its ``read_source`` may give part of a large read of a
+  database to ``Source.helper`` (a :class:`Helper` process), when the caller allows
+  one (``hooks.backfill``'s import, never the hook).
 
 What this module guarantees, for every database source:
 
@@ -235,7 +238,7 @@ def sync_source(syncer: Any, name: str, pos: Position | None, kind: str, adapter
     t.read += 1
     try:
         if kind == SQLITE:
-            if getattr(syncer, "helpers", 0) and not focus:
+            if getattr(syncer, "helpers", 0) and not focus and getattr(adapter, "SHARES_READS", False):
                 helper = Helper()  # before the database is opened (see Helper)
             conn = open_readonly(path)
         source = Source(path, kind, conn, _loads_of(syncer.parse), helper)

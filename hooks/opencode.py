@@ -66,6 +66,17 @@ passes over the messages pass 1 (step parts) decoded and saw with a step, and as
 the ``part(message_id)`` index about the others in one query per 500. Pass 1 reads
 each step part's message in the same query (a join on the message's primary key).
 
+A large full read in ``tokenprint import`` is shared with a helper process
+(``dbsource.Helper``, ``SHARES_READS``): after the scan, it reads the second half of
+pass 1's chunks on a connection of its own while this process reads the first; this
+process then yields every batch, in order, with the state a serial read gives it, so
+the batches, their states and a read stopped anywhere are a serial read's. A chunk
+whose events could depend on an earlier chunk the helper did not read (a message
+first read there: its decode skip is counted once a read, and a message without a
+session takes its first step's) is read again here (:func:`_helper_chunks`). Measured
+on the 200 MB bench database: about 0.75 s of CPU read alone, 0.65 s here + 0.30 s in the
+helper shared; the scan (0.2 s) and pass 2 (0.1 s) stay in this process.
+
 Records are decoded whole in Python, not picked apart with SQLite's JSON functions
 (``json_extract``, 3.38+): measured on a 200 MB database (18k step parts of ~200
 characters, 16k messages of ~320), each JSON function call costs about 1 us a row,
@@ -118,8 +129,12 @@ HOOK_EVENTS: tuple[str, ...] = ("session.idle",)
 SLACK_MS = 60_000
 #: Rows fetched at once (bounded memory; one commit each).
 CHUNK_ROWS = 2000
-#: Fewest step parts a read shares with a helper process (``Source.helpers``): a fork
-#: and a second connection cost about 10 ms, a chunk of 2000 steps about 50 ms.
+#: A large database read may be shared with a helper process (``hooks.dbsource``).
+SHARES_READS = True
+#: Fewest step parts a read shares with a helper process (``Source.helper``): measured
+#: on the 200 MB bench database, a chunk of 2000 steps costs about 50 ms of CPU and the
+#: helper about 70 ms more than the chunks it reads (its connection, the fork's copied
+#: pages, its results pickled and read back).
 SPLIT_MIN_ROWS = 2 * CHUNK_ROWS
 #: Most sessions a hook keeps a watermark of its own for (the oldest are dropped:
 #: that only makes a later hook read that session again).
