@@ -169,10 +169,13 @@ def _uuid7_second(value: Any) -> int | None:
 
 def _turn_second(payload: Mapping[str, Any]) -> int | None:
     """When a turn started (Unix second), from ``started_at`` or its UUIDv7 turn id."""
-    started = payload.get("started_at")
+    return _turn_second_of(payload.get("started_at"), payload.get("turn_id"))
+
+
+def _turn_second_of(started: Any, turn_id: Any) -> int | None:
     if type(started) is int or (type(started) is float and started == started):
         return int(started)
-    return _uuid7_second(payload.get("turn_id"))
+    return _uuid7_second(turn_id)
 
 
 def _is_forklike(payload: Mapping[str, Any]) -> bool:
@@ -250,18 +253,6 @@ def _event(
     )
 
 
-class _Checked:
-    """A ``token_count``'s ``info`` as :func:`fast_loads` decoded it: both totals already
-    checked and read as :func:`_usage` would give them (the fast decoder takes only
-    non-negative integers there; anything else makes it fall back to ``json.loads``, and
-    the dict goes through :func:`_usage`)."""
-
-    __slots__ = ("total", "last", "model")
-
-    def __init__(self, total: list[int] | None, last: list[int] | None, model: Any) -> None:
-        self.total, self.last, self.model = total, last, model
-
-
 def _on_token_count(
     obj: dict[str, Any], state: dict[str, Any], skips: dict[str, int], latest: int
 ) -> Event | None:
@@ -269,26 +260,32 @@ def _on_token_count(
     info = payload.get("info")
     if info is None:
         return None  # a rate-limits-only event
-    if type(info) is _Checked:
-        total, last, info_model = info.total, info.last, info.model
-    else:
-        if type(info) is not dict:
-            _skip(skips, "bad-usage")
-            return None
-        try:
-            total = _usage(info.get("total_token_usage"))
-            last = _usage(info.get("last_token_usage")) if total is None else None
-        except ValueError:
-            _skip(skips, "bad-usage")
-            return None
-        info_model = info.get("model")
+    if type(info) is not dict:
+        _skip(skips, "bad-usage")
+        return None
+    try:
+        total = _usage(info.get("total_token_usage"))
+        last = _usage(info.get("last_token_usage")) if total is None else None
+    except ValueError:
+        _skip(skips, "bad-usage")
+        return None
+    return _on_totals(obj.get("timestamp"), obj.get("ordinal"), total, last, info.get("model"), state, skips,
+                      latest)
+
+
+def _on_totals(
+    stamp: Any, ordinal: Any, total: list[int] | None, last: list[int] | None, info_model: Any,
+    state: dict[str, Any], skips: dict[str, int], latest: int,
+) -> Event | None:
+    """A ``token_count`` whose totals are read (:func:`_usage`'s lists): its event, if any.
+    ``stamp`` and ``ordinal`` are the line's, ``info_model`` its ``info.model``."""
     if total is None:
         if last is None:
             return None
-        return _on_last(obj, info_model, last, state, skips, latest)
+        return _on_last(stamp, ordinal, info_model, last, state, skips, latest)
     # The instant, the model and the thread are read only once the total has grown:
     # a repeated total (about one line in five) is nothing, whatever they hold.
-    size = _size(total)
+    size = total[5] if total[5] >= 0 else total[0] + total[3]  # _size, inline
     prev = state.get("total")
     restarts = int(state.get("restarts", 0))
     if isinstance(prev, list) and len(prev) == 6:
@@ -304,7 +301,7 @@ def _on_token_count(
     else:
         delta = total
     state["total"] = total
-    ts = _ts_ms(obj.get("timestamp"))
+    ts = _ts_ms(stamp)
     if _is_replay(state, ts):
         return None  # the parent's usage, replayed: its total is the child's baseline
     if ts is None:
@@ -315,11 +312,11 @@ def _on_token_count(
 
 
 def _on_last(
-    obj: dict[str, Any], info_model: Any, last: list[int], state: dict[str, Any],
+    stamp: Any, ordinal: Any, info_model: Any, last: list[int], state: dict[str, Any],
     skips: dict[str, int], latest: int,
 ) -> Event | None:
     """A ``token_count`` that gives only ``last_token_usage``: one request with that usage."""
-    ts = _ts_ms(obj.get("timestamp"))
+    ts = _ts_ms(stamp)
     info_model = _text(info_model)
     model = _text(state.get("model")) or info_model
     thread = state.get("id") or ""
@@ -332,7 +329,6 @@ def _on_last(
         return None
     if _size(last) == 0 and not any(last[:5]):
         return None
-    ordinal = obj.get("ordinal")
     key = ordinal if type(ordinal) is int else n
     return _event(state, skips, ts, last, info_model or model, f"{thread}:last:{key}", latest)
 
@@ -412,6 +408,7 @@ def parse(
     start = 0
     find = data.find
     search = _MARKERS.search
+    record = getattr(loads, "record", None)  # the backfill's decoder reads lines itself
     while start < consumed:
         stop = find(b"\n", start)
         # :func:`_relevant`, inlined: this runs once per line (most are response_item).
@@ -421,6 +418,11 @@ def parse(
             continue
         line = data[start:stop]
         start = stop + 1
+        if record is not None:
+            ev = record(line, state, skips, latest)
+            if ev is not None:
+                events.append(ev)
+            continue
         ok, obj = _decode(line, loads, skips)
         if not ok:
             continue
@@ -457,31 +459,38 @@ def parse(
     return Parsed(events, consumed, skips)
 
 
+class _Records:
+    """The backfill's line reader (:func:`fast_loads`): called, it decodes as
+    ``json.loads`` does; its :meth:`record` is what :func:`parse` does with a line
+    (decode, then :func:`_record`), through msgspec structs."""
+
+    def __init__(self, record: Callable[[bytes, dict[str, Any], dict[str, int], int], Event | None]) -> None:
+        self.record = record
+
+    def __call__(self, line: bytes) -> Any:
+        return _loads(line)
+
+
 def fast_loads() -> Callable[[bytes], Any] | None:
-    """A faster line decoder for the backfill (never the hook): msgspec when installed.
+    """A faster line reader for the backfill (never the hook): msgspec when installed.
 
-    It builds only the fields :func:`parse` reads (a ``session_meta``'s instructions,
-    megabytes of text at times, are validated, not built); a line msgspec rejects is
-    decoded again by ``json.loads``, so what counts as invalid is the standard
-    library's. The dict it gives has every field :func:`parse` reads, None where the
-    line has none: :func:`parse` reads them with ``.get`` (None either way), and its one
-    ``in`` test (``"turn_id" in payload``) reads nothing from a None. So the dict is
-    made in C (``msgspec.structs.asdict``), not field by field.
-
-    A ``token_count``'s totals (three lines in four of those decoded) are decoded as
-    typed structs, their counts checked by msgspec (an int >= 0, what Codex writes), and
-    handed to :func:`parse` as a :class:`_Checked`: what :func:`_usage` would make of
-    them. A count of any other kind fails validation and the line goes to ``json.loads``
-    and :func:`_usage`, so the result is the same. Typed, the decode takes half the time
-    of building the dicts (0.12 s against 0.25 s for the 25,480 totals of the 200 MB
-    corpus)."""
+    Its ``record(line, state, skips, latest)`` does what :func:`parse` does with a line
+    (``json.loads``, then :func:`_record`), from typed structs that hold only the fields
+    :func:`_record` reads: no dict per line, and a ``session_meta``'s instructions
+    (megabytes of text at times) are validated, not built. A count is typed as an int
+    >= 0 (what Codex writes) and a payload as an object; a line msgspec rejects for any
+    reason (not JSON, another type anywhere: a float or a null count, a string for a
+    payload) goes the careful way (``json.loads`` and :func:`_record`), so what is
+    counted, skipped and kept in the state is the same (``tests/hooks/test_fast_decoders.py``
+    and the properties in ``test_properties_codex.py`` compare both on hostile lines).
+    Only ``session_meta`` lines (one or two per file) are made into the dict
+    :func:`_on_meta` reads. On the 200 MB corpus: 309M (dicts from msgspec) -> 248M instructions for 40
+    rollouts (callgrind)."""
     try:
         import msgspec
     except ImportError:
         return None
 
-    # A count the dict path takes as it is: an int >= 0 (anything else, a float, a null,
-    # a negative, a bool, fails validation and the line goes to ``json.loads``).
     count = Annotated[int, msgspec.Meta(ge=0)]
     Usage = msgspec.defstruct("Usage", [(f, count, 0) for f in _FIELDS] + [("total_tokens", count | None, None)],
                               gc=False)
@@ -492,7 +501,7 @@ def fast_loads() -> Callable[[bytes], Any] | None:
     Payload = msgspec.defstruct("Payload", [("info", Info | None, None)] + [(f, Any, None) for f in fields])
     Line = msgspec.defstruct("Line", [("timestamp", Any, None), ("ordinal", Any, None), ("type", Any, None),
                                       ("payload", Payload | None, None)])
-    decoder: Any = msgspec.json.Decoder(Line)
+    decode = msgspec.json.Decoder(Line).decode
     errors = (msgspec.DecodeError, msgspec.ValidationError)
     asdict = msgspec.structs.asdict
     counts = attrgetter(*_FIELDS)
@@ -506,24 +515,53 @@ def fast_loads() -> Callable[[bytes], Any] | None:
         out.append(-1 if total is None else total)
         return out
 
-    def loads(line: bytes) -> Any:
+    def record(line: bytes, state: dict[str, Any], skips: dict[str, int], latest: int) -> Event | None:
         try:
-            rec = decoder.decode(line)
+            rec: Any = decode(line)
         except errors:
-            return _loads(line)
-        p = rec.payload
-        if p is None:
-            payload = None
-        else:
-            payload = asdict(p)
-            info = p.info
-            if info is not None:
-                total = usage(info.total_token_usage)
-                payload["info"] = _Checked(total, usage(info.last_token_usage) if total is None else None,
-                                           info.model)
-        return {"timestamp": rec.timestamp, "ordinal": rec.ordinal, "type": rec.type, "payload": payload}
+            ok, obj = _decode(line, _loads, skips)
+            if not ok:
+                return None
+            try:
+                return _record(obj, state, skips, latest)
+            except Exception:  # noqa: BLE001
+                _skip(skips, "undecodable")
+                return None
+        try:
+            p = rec.payload
+            if p is None:
+                return None  # what _record makes of a line without a payload object
+            kind = rec.type
+            if kind == "event_msg":
+                sub = p.type
+                if sub == "token_count":
+                    info = p.info
+                    if info is None:
+                        return None  # a rate-limits-only event
+                    total = usage(info.total_token_usage)
+                    last = usage(info.last_token_usage) if total is None else None
+                    return _on_totals(rec.timestamp, rec.ordinal, total, last, info.model, state, skips, latest)
+                if sub == "task_started":
+                    state["turn"] = _turn_second_of(p.started_at, p.turn_id)
+                return None
+            if kind == "turn_context":
+                model = _text(p.model)
+                if model is not None:
+                    state["model"] = model
+                # _record reads the turn id only when the key is there; an absent one
+                # is None here, and a None marks nothing either way.
+                second = _uuid7_second(p.turn_id)
+                if second is not None:
+                    state["turn"] = second
+                return None
+            if kind == "session_meta":
+                _on_meta({"timestamp": rec.timestamp, "payload": asdict(p)}, state)
+            return None
+        except Exception:  # noqa: BLE001
+            _skip(skips, "undecodable")
+            return None
 
-    return loads
+    return _Records(record)
 
 
 # -- where the files are ---------------------------------------------------------------

@@ -77,3 +77,22 @@ def test_gemini_presence_of_the_keys_parse_tests() -> None:
     assert fast == plain
     assert plain[1] == {"no-id": 1} and plain[3]["sid"] == "s2"
     assert [(e.event_id, e.session, e.project, e.input_tokens) for e in plain[0]] == [("g", "s2", "h2", 7)]
+
+
+def test_codex_well_formed_rollouts_never_fall_back_to_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast reader decodes the rollouts' well-formed lines from its structs alone (a
+    line it sends to ``json.loads`` costs twice): the only one sent is rollout A's torn
+    line, which is not JSON."""
+    calls: list[bytes] = []
+
+    def counting(line: bytes) -> Any:
+        calls.append(line)
+        return json.loads(line)
+
+    monkeypatch.setattr(codex, "_loads", counting)
+    for data in (cc.rollout_a(), cc.rollout_b(), cc.rollout_c(), cc.rollout_d(), cc.rollout_e(),
+                 cc.rollout_f(), cc.rollout_g()):
+        assert codex.parse(data, True, state={}, loads=CODEX_FAST).events
+    assert len(calls) == 1
+    with pytest.raises(ValueError):
+        json.loads(calls[0])
