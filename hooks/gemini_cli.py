@@ -306,13 +306,15 @@ def _record(
 # -- the backfill's fast path (msgspec structs) --------------------------------------------
 #
 # The backfill reads ~200 MB of chats: decoding each record into the dict _record reads
-# and walking it through _record and event_from_message was most of its CPU time (of
-# 1.0 CPU-s for the bench corpus's 53,115 lines: the dict-building wrapper 0.12 s,
-# _record 0.11 s, event_from_message 0.37 s, under cProfile). Here the common records
-# are read straight from fast_loads's structs, and anything odd (a record msgspec
-# refuses, a message that would be skipped) goes down the careful path above, which
-# counts its skip. The two give the same events, skips and state
-# (tests/hooks/test_fast_decoders.py compares them with json.loads's reading).
+# and walking it through _record and event_from_message was half of the parse's CPU
+# time. Here the common records are read straight from fast_loads's structs, and
+# anything odd (a record msgspec refuses, a message that would be skipped) goes down the
+# careful path above, which counts its skip. The two give the same events, skips and
+# state (tests/hooks/test_fast_decoders.py and test_gemini_fast_path.py compare them
+# with json.loads's reading). Measured on the bench corpus (53,115 lines, 721 files):
+# parse CPU median 0.59 -> 0.31 s; callgrind, a fifth of the files: 517M -> 356M
+# instructions, of which msgspec's decode is 209M (its string skipping alone 150M: the
+# floor while every line must be validated) and these functions ~85M.
 
 
 def _text_ok(value: Any) -> bool:
@@ -602,9 +604,12 @@ def fast_loads() -> _Fast | None:
     presence of ``$rewindTo``, ``$set``, ``sessionId`` and ``id`` is tested (``in``),
     so those four are given only when the record has them; every other field is read
     with ``.get``, for which None and absent are the same. A message's ``tokens`` is
-    given as the tuple of its five counts (``_TOKEN_KEYS``; absent or null: 0), once
-    msgspec has checked each is a non-negative int: what :func:`event_from_message`
-    would find, without its checks (``json.loads`` never makes a tuple)."""
+    given as the tuple of its five counts (``_TOKEN_KEYS``; absent: 0), once msgspec
+    has checked each is a non-negative int: what :func:`event_from_message` would find,
+    without its checks (``json.loads`` never makes a tuple).
+
+    The backfill's :func:`parse` does not take that dict for most records: it reads
+    the ``Record`` struct itself (:class:`_Fast` ``records``, :func:`_lines_fast`)."""
     try:
         import msgspec
     except ImportError:
