@@ -72,6 +72,7 @@ REQUEST_ROLES = frozenset({"assistant"})
 NOT_GENERATED = frozenset({"reasoning_recap"})
 #: Keys of a message's ``content`` that hold text that was in the thread.
 _TEXT_KEYS = ("text", "result", "user_profile", "user_instructions", "model_set_context", "summary")
+_TEXT_KEY_SET = frozenset(_TEXT_KEYS)
 
 #: ``isinstance(x, _MAP)`` is ``isinstance(x, Mapping)``, the dict first: a decoded JSON
 #: object is a dict, checked without the ABC machinery (a third of this adapter's own time
@@ -99,10 +100,11 @@ def _pieces(content: Any) -> tuple[list[str], list[str]]:
                 text = part.get("text")
                 if isinstance(text, str):
                     visible.append(text)
-    for key in _TEXT_KEYS:
-        value = content.get(key)
-        if isinstance(value, str):
-            visible.append(value)
+    if not _TEXT_KEY_SET.isdisjoint(content):  # most contents have none of them (a C scan of their keys)
+        for key in _TEXT_KEYS:
+            value = content.get(key)
+            if isinstance(value, str):
+                visible.append(value)
     thoughts = content.get("thoughts")
     if isinstance(thoughts, list):
         for t in thoughts:

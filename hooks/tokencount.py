@@ -81,11 +81,22 @@ _MODEL_PREFIXES: tuple[tuple[str, str], ...] = (
 def encoding_for_model(model: str) -> str:
     """The tiktoken encoding an OpenAI model id uses (``gpt-4o`` -> ``o200k_base``,
     ``gpt-4``/``gpt-3.5`` -> ``cl100k_base``, unknown -> ``o200k_base``)."""
+    got = _ENCODING_OF.get(model)
+    if got is not None:
+        return got
+    got = O200K
     low = model.strip().lower()
     for prefix, name in _MODEL_PREFIXES:
         if low.startswith(prefix):
-            return name
-    return O200K
+            got = name
+            break
+    if len(_ENCODING_OF) < 4096:  # an export names a handful of models (bounded all the same)
+        _ENCODING_OF[model] = got
+    return got
+
+
+#: Model id -> encoding, as :func:`encoding_for_model` found it (asked once per answer).
+_ENCODING_OF: dict[str, str] = {}
 
 
 @dataclass(frozen=True, slots=True)
