@@ -105,3 +105,30 @@ def test_a_torn_line_between_good_ones_is_one_skip() -> None:
         ("k2", gc.PRO, TS_MS, gc.SESSION_A, "/p/alpha", 0, 4, 2, 0),
     ]
     assert (skips, consumed) == ({"invalid-json": 1}, len(data))
+
+
+def test_well_formed_files_never_leave_the_structs() -> None:
+    """Gemini CLI's own records (a session, a migrated legacy session, a one-line
+    legacy document) are all read from the structs: a fallback to the dict decoder
+    (its ``loads``) would lose the speed without a test failing elsewhere."""
+
+    def no_dict(line: bytes) -> Any:
+        raise AssertionError(f"read as a dict: {line[:80]!r}")
+
+    assert FAST is not None
+    strict = gemini_cli._Fast(no_dict, FAST.records, FAST.unset, FAST.as_message)
+    def objects(lines: list[str]) -> bytes:  # the corpus's deliberately broken lines left out
+        return "".join(x for x in lines if isinstance(_object_or_none(x), dict)).encode()
+
+    legacy = json.dumps(gc.legacy_document(), separators=(",", ":")).encode()
+    for data in (objects(gc.session_a_lines()), objects(gc.migrated_lines()), legacy):
+        events = read(data, True, strict)
+        assert events == read(data, True, json.loads)
+        assert events[0]
+
+
+def _object_or_none(line: str) -> Any:
+    try:
+        return json.loads(line)
+    except ValueError:
+        return None
