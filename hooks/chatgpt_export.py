@@ -152,20 +152,19 @@ def prepare(conv: Mapping[str, Any], skips: dict[str, int]) -> exportfile.Pendin
     default_model = default if isinstance(default, str) and default.strip() else UNKNOWN_MODEL
     conv_ms = _seconds_ms(conv.get("create_time"))
     parents: dict[str, str | None] = {}
-    messages: dict[str, Mapping[str, Any]] = {}
-    for key, node in mapping.items():
-        if not isinstance(node, _MAP):
-            continue
-        parent = node.get("parent")
-        parents[str(key)] = parent if isinstance(parent, str) else None
-        msg = node.get("message")
-        if isinstance(msg, _MAP):
-            messages[str(key)] = msg
-    # What each message is: its texts (visible, reasoning) and model; the requests per counter.
-    info: dict[str, tuple[list[str], list[str], str]] = {}
+    # What each message is: its texts (visible, reasoning), model, itself; the requests per counter.
+    info: dict[str, tuple[list[str], list[str], str, Mapping[str, Any]]] = {}
     requests: dict[str, list[str]] = {}  # counter label -> request nodes
     counters: dict[str, tokencount.Counter] = {}
-    for key, msg in messages.items():
+    for node_key, node in mapping.items():
+        if not isinstance(node, _MAP):
+            continue
+        key = str(node_key)
+        parent = node.get("parent")
+        parents[key] = parent if isinstance(parent, str) else None
+        msg = node.get("message")
+        if not isinstance(msg, _MAP):
+            continue
         author = msg.get("author")
         role = author.get("role") if isinstance(author, _MAP) else None
         content = msg.get("content")
@@ -174,7 +173,7 @@ def prepare(conv: Mapping[str, Any], skips: dict[str, int]) -> exportfile.Pendin
         meta = msg.get("metadata")
         slug = meta.get("model_slug") if isinstance(meta, _MAP) else None
         model = slug if isinstance(slug, str) and slug.strip() else default_model
-        info[key] = (visible, reasoning, model)
+        info[key] = (visible, reasoning, model, msg)
         if role in REQUEST_ROLES and ctype not in NOT_GENERATED:
             # one counter may stand for two encodings (o200k_base missing: cl100k_base)
             counter = tokencount.counter(tokencount.encoding_for_model(model))
@@ -202,8 +201,7 @@ def prepare(conv: Mapping[str, Any], skips: dict[str, int]) -> exportfile.Pendin
                 if key in orphans:
                     skips["no-thread"] = skips.get("no-thread", 0) + 1
                     continue
-                model = info[key][2]
-                msg = messages[key]
+                _visible, _reasoning, model, msg = info[key]
                 ts = _seconds_ms(msg.get("create_time"))
                 if ts is None:
                     ts = conv_ms
