@@ -17,8 +17,8 @@ new: the rest is the same events, unchanged in the ledger.
 
 The adapters (``hooks.chatgpt_export``, ``hooks.claude_export``) give the pure
 function from one decoded conversation to its events, in two steps (``prepare``: the
-texts to count; :class:`Pending` ``finish``: the events from their counts) so that the
-counting runs on threads; :func:`read_export` does the rest.
+texts to count; :class:`Pending` ``finish``: the events from their counts) so that
+tiktoken counts many conversations' texts in one call; :func:`read_export` does the rest.
 """
 
 from __future__ import annotations
@@ -31,11 +31,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from hooks.dbsource import Batch
 from hooks.tail import Parsed, open_regular, walk
-from ledger.events import Event
+from ledger.events import Event, as_row
 
 if TYPE_CHECKING:
     from hooks.tokencount import Counter
@@ -263,7 +263,7 @@ class Pending:
     are summed (a message's visible text, its reasoning...). ``finish(sums, skips)``:
     the conversation's events, given for each entry of ``wants`` the sum of each of its
     items, in order. Split in two so that the counting (most of the work) runs on many
-    conversations at once, on another thread (:func:`read_export`)."""
+    conversations at once (:func:`count_all`)."""
 
     wants: list[tuple[Counter, list[list[str]]]]
     finish: Callable[[list[list[int]], dict[str, int]], list[Event]]
@@ -303,33 +303,31 @@ def now(pending: Pending | None, skips: dict[str, int]) -> list[Event]:
 
 
 #: Conversations are counted in groups of about this many texts (messages' parts; about
-#: 1.4 MB of text in a generated export): one call of tiktoken each, on a counting
-#: thread (tiktoken releases the GIL: the importing thread decodes the next
-#: conversations meanwhile).
+#: 1.4 MB of text in a generated export): one call of tiktoken each (``Counter.counts``).
 GROUP_TEXTS = 2048
-#: An export smaller than this is counted on the importing thread (threads cost more than they save).
-THREADS_MIN_BYTES = 4 << 20
-#: Most counting threads.
-MAX_THREADS = 4
+#: An export smaller than this is read in one process (forking costs more than it saves).
+SHARD_MIN_BYTES = 16 << 20
+#: Most processes reading one export: each holds its own decoded conversations and
+#: counters (about 60 MB), and each decodes the whole stream, so more buy less.
+MAX_SHARDS = 3
 
 
-def threads(path: str) -> int:
-    """How many threads count the tokens of the export at ``path`` (0: the importing
-    thread does): one per CPU (``hooks.backfill.worker_count``, ``$TOKENPRINT_IMPORT_WORKERS``),
-    none for a small file, none in a reader process of ``tokenprint import`` (one of
-    several files, read in parallel processes already)."""
+def shards(path: str) -> int:
+    """How many processes read the export at ``path``: one per CPU (``hooks.backfill.worker_count``,
+    ``$TOKENPRINT_IMPORT_WORKERS``), one for a small file, and one inside a process that
+    cannot have children (a reader process of ``tokenprint import``, reading one of
+    several files: those already run in parallel)."""
     import multiprocessing
 
     try:
         size = os.stat(path).st_size
     except OSError:
-        return 0
+        return 1
     if multiprocessing.current_process().daemon:
-        return 0
+        return 1
     from hooks.backfill import worker_count
 
-    n = worker_count(MAX_THREADS, size, THREADS_MIN_BYTES)
-    return n if n > 1 else 0
+    return worker_count(MAX_SHARDS, size, SHARD_MIN_BYTES)
 
 
 def read_export(path: str, prepare: Prepare) -> Iterator[Batch]:
@@ -337,87 +335,150 @@ def read_export(path: str, prepare: Prepare) -> Iterator[Batch]:
     conversations (or :data:`BATCH_BYTES` of the file). ``nbytes`` is the file's bytes
     (compressed, for a zip) read so far, so the batches add up to its size.
 
-    One process, one decoder: this thread decodes the stream (ijson's C backend, about
-    65 MB/s) and ``prepare`` runs on each conversation (its texts, its tree); the tokens
-    (tiktoken, about 15 MB of text a second on one CPU, half of the work) are counted
-    by :func:`threads` counting threads, a group of conversations (:data:`GROUP_TEXTS`)
-    at a time, while this thread decodes the next ones; their events are finished here,
-    in the file's order. At most ``threads + 1`` groups are in flight: memory holds a
-    few groups, whatever the export's size.
+    A large export is read by :func:`shards` forked processes, each decoding the whole
+    stream (:func:`_items`: the standard library's decoder, about 130 MB/s here) and
+    converting every n-th conversation: ``prepare`` (its texts, its tree), then the
+    tokens of :data:`GROUP_TEXTS` texts at once (tiktoken, about 15 MB of text a second
+    on one CPU, half of the work), then :attr:`Pending.finish`.
 
-    Before: forked processes each decoding the whole stream and converting every n-th
-    conversation (the decode paid twice, 16 to 17 MB/s on 2 CPUs at 500 MB). Threads
-    counting message by message were twice as slow (the GIL handed back and forth at
-    every message): a group is one call of tiktoken (``tokencount._batch_of``)."""
-    n = threads(path)
-    if n == 0:
-        yield from _read(path, prepare, None, 0)
-        return
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(n, thread_name_prefix="tokenprint-count") as pool:
-        yield from _read(path, prepare, pool, n + 1)
+    Measured on the 500 MB bench export, 2 CPUs, interleaved runs: these shards 25.1,
+    22.0, 21.2, 23.6 MB/s, 245 MB for all processes; one process decoding while threads
+    counted (tiktoken releases the GIL) 19.6, 22.3, 22.1, 19.4 MB/s, 150 MB: the
+    decoding and converting thread was the bottleneck (the GIL), so the decode is paid
+    twice, for half of the rest in each process. Threads counting message by message
+    were twice as slow again (the GIL handed back and forth at every message)."""
+    n = shards(path)
+    if n <= 1:
+        yield from _read(path, prepare, 0, 1)
+    else:
+        yield from _read_sharded(path, prepare, n)
 
 
-def _read(path: str, prepare: Prepare, pool: Any, inflight: int) -> Iterator[Batch]:
-    """:func:`read_export`'s loop; ``pool`` None: everything counted on this thread."""
-    from collections import deque
+def _share_process(conn: Any, path: str, prepare: Prepare, k: int, n: int) -> None:
+    """A forked reader of share ``k`` of ``n``: sends ``("batch", rows, skips, nbytes)``
+    messages, then ``("end",)``; ``("error", text)`` when the file cannot be read."""
+    import signal
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the importing process's
+    try:
+        for b in _read(path, prepare, k, n):
+            conn.send(("batch", list(map(as_row, b.events)), b.skips, b.nbytes))
+        conn.send(("end",))
+    except OSError as exc:
+        conn.send(("error", str(exc.strerror or exc)))
+    except Exception as exc:  # noqa: BLE001 - the adapter failed: said, as in one process
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+def _read_sharded(path: str, prepare: Prepare, n: int) -> Iterator[Batch]:
+    """:func:`_read` (share ``k`` of ``n``) in ``n`` forked processes, their batches yielded as they come.
+    Each share's bytes are counted once in ``n`` (every process reads the whole file)."""
+    import multiprocessing
+    from multiprocessing.connection import wait
+
+    from hooks import tokencount
+
+    for name in (tokencount.O200K, tokencount.CL100K):
+        tokencount.counter(name)  # loaded once here, shared by the forks (not once in each)
+    ctx = multiprocessing.get_context("fork")
+    procs: list[Any] = []
+    conns: list[Any] = []
+    for k in range(n):
+        ours, theirs = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_share_process, args=(theirs, path, prepare, k, n), daemon=True)
+        proc.start()
+        theirs.close()
+        procs.append(proc)
+        conns.append(ours)
+    size = os.stat(path).st_size
+    sent = 0
+    share = [0.0] * n
+    live: list[Any] = list(conns)
+    try:
+        while live:
+            for c in wait(live):
+                c = cast(Any, c)
+                try:
+                    msg: Any = c.recv()
+                except EOFError:
+                    raise OSError("a reader process stopped while reading it; what was read is kept, "
+                                  "the rest is read on the next run") from None
+                if msg[0] == "end":
+                    live.remove(c)
+                    continue
+                if msg[0] == "error":
+                    raise OSError(msg[1])
+                _kind, rows, skips, nbytes = msg
+                i = conns.index(c)
+                share[i] += nbytes / n
+                nb = max(0, min(int(sum(share)), size) - sent)
+                sent += nb
+                yield Batch([Event(*r) for r in rows], {}, skips, nb)
+        yield Batch([], {}, {}, max(0, size - sent))
+    finally:
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()
+            proc.join(timeout=1.0)
+        for c in conns:
+            c.close()
+
+
+def _read(path: str, prepare: Prepare, k: int, n: int) -> Iterator[Batch]:
+    """The batches of the conversations ``i`` with ``i % n == k`` (all of them for ``n`` 1).
+    Skips of the stream itself (a broken document) are counted by share 0 only."""
     raw, st = open_regular(path)
     with raw:
         done = 0
         events: list[Event] = []
         skips: dict[str, int] = {}
+        stream: dict[str, int] = {}  # skips of the stream itself
         count = 0
         group: list[Pending] = []
         texts = 0
-        flight: deque[tuple[Any, list[Pending]]] = deque()
 
         def batch(final: bool = False) -> Batch:
             nonlocal done, events, skips, count
+            if k == 0:
+                for key, v in stream.items():
+                    skips[key] = skips.get(key, 0) + v
+            stream.clear()
             now_at = st.st_size if final else min(raw.tell(), st.st_size)
             out = Batch(events, {}, skips, max(0, now_at - done))
             done = max(done, now_at)
             events, skips, count = [], {}, 0
             return out
 
-        def finish(pending: list[Pending], sums: list[list[list[int]]]) -> None:
-            nonlocal events
-            for p, s in zip(pending, sums, strict=True):
-                events += p.finish(s, skips)
-
-        def send() -> None:
+        def finish() -> None:
             nonlocal group, texts
-            if pool is None:
-                finish(group, count_all(group))
-            else:
-                flight.append((pool.submit(count_all, group), group))
+            for p, sums in zip(group, count_all(group), strict=True):
+                events.extend(p.finish(sums, skips))
             group, texts = [], 0
 
+        i = -1
         for member in members(raw, path):
-            for conv in _items(member, skips):
+            for conv in _items(member, stream):
+                i += 1
+                if n > 1 and i % n != k:
+                    continue
                 count += 1
                 if not isinstance(conv, dict):
                     skips["not-an-object"] = skips.get("not-an-object", 0) + 1
                     continue
                 p = prepare(conv, skips)
-                if p is None:
-                    continue
-                group.append(p)
-                for _counter, items in p.wants:
-                    texts += sum(map(len, items))
-                if texts >= GROUP_TEXTS:
-                    send()
-                while flight and (len(flight) > inflight or flight[0][0].done()):
-                    future, pending = flight.popleft()
-                    finish(pending, future.result())
+                if p is not None:
+                    group.append(p)
+                    for _counter, items in p.wants:
+                        texts += sum(map(len, items))
+                    if texts >= GROUP_TEXTS:
+                        finish()
                 # (``tell`` is a system call: asked every 32 conversations, not after each)
-                if count >= BATCH_CONVERSATIONS or (count % 32 == 0 and raw.tell() - done >= BATCH_BYTES):
+                if count >= BATCH_CONVERSATIONS or (count % 32 == 0 and raw.tell() - done >= BATCH_BYTES * n):
+                    finish()
                     yield batch()
-        send()
-        while flight:
-            future, pending = flight.popleft()
-            finish(pending, future.result())
+        finish()
         yield batch(final=True)
 
 
