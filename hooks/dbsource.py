@@ -87,7 +87,7 @@ class Source:
     #: hook (the standard library's).
     loads: Callable[[Any], Any] | None = None
     #: A process the adapter may give part of a large read (:class:`Helper`), or None
-    #: (the hook; ``hooks.backfill``'s reader processes allow one: ``syncer.helpers``).
+    #: (the hook; ``hooks.backfill``'s import allows one: ``Syncer.helpers``).
     helper: Helper | None = None
 
 
@@ -238,7 +238,7 @@ def sync_source(syncer: Any, name: str, pos: Position | None, kind: str, adapter
     t.read += 1
     try:
         if kind == SQLITE:
-            if getattr(syncer, "helpers", 0) and not focus and getattr(adapter, "SHARES_READS", False):
+            if syncer.helpers and not focus and getattr(adapter, "SHARES_READS", False):
                 helper = Helper()  # before the database is opened (see Helper)
             conn = open_readonly(path)
         source = Source(path, kind, conn, _loads_of(syncer.parse), helper)

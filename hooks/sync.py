@@ -167,6 +167,9 @@ class Syncer:
         self.max_bytes = max_bytes
         self.on_bytes = on_bytes
         self.totals = Totals()
+        #: Helper processes a database source may fork to share a large read
+        #: (``hooks.dbsource.Helper``): 0 in the hook; ``hooks.backfill`` sets it.
+        self.helpers = 0
         self._events: list[Event] = []
         self._positions: dict[str, Position] = {}
         self._pending = 0
