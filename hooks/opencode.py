@@ -837,7 +837,12 @@ def read_database(conn: Any, state: dict[str, Any], focus: Mapping[str, str],
                 nbytes += len(data) if isinstance(data, (str, bytes)) else 0
                 if ident in stepped and lookups.ok(ident):
                     continue  # its id changed since the scan (a row deleted, its rowid reused)
-                obj = lookups.decode(data)
+                if ident in lookups.messages and lookups.messages[ident] is None:
+                    # Pass 1 could not decode it and counted why: read again (it may have
+                    # been rewritten since), but a skip is counted once per read.
+                    obj = decode(data, {}, lookups.load)
+                else:
+                    obj = lookups.decode(data)
                 if obj is None:
                     continue
                 msg = Message(str(ident), obj, _text(session_id))

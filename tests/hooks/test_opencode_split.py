@@ -100,14 +100,14 @@ def test_a_shared_read_gives_exactly_the_serial_batches(tmp_path: Path) -> None:
     assert helper.started  # the read was shared
     assert shared == serial
     events = [e for b in serial for e in b[0]]
-    # The message record that is not JSON is counted once in each pass (pass 2 reads
-    # again a message pass 1 could not use), the two parts that are not JSON once
-    # each; the message's two steps have no message to take a model from.
+    # The message record that is not JSON is counted once (pass 2 reads again a message
+    # pass 1 could not use, without counting it again), the two parts that are not JSON
+    # once each; the message's two steps have no message to take a model from.
     skips: dict[str, int] = {}
     for b in serial:
         for k, v in b[2].items():
             skips[k] = skips.get(k, 0) + v
-    assert skips == {"invalid-json": 4, "no-message": 2}
+    assert skips == {"invalid-json": 3, "no-message": 2}
     nos_events = sorted((e[3], e[5]) for e in events if e[1].startswith("prt_") and e[2] == "m-x")
     # The message without a session takes its first step's (ses_split_1) for all its steps.
     assert [s for _ts, s in nos_events] == ["ses_split_1"] * 3
