@@ -30,6 +30,8 @@ COMMANDS: dict[str, str] = {
     "doctor": "tui.commands.doctor:doctor",
     "backup": "tui.commands.backup:backup",
     "restore": "tui.commands.backup:restore",
+    "mcp": "tui.commands.mcp:mcp",
+    "summary": "tui.commands.summary:summary",
 }
 
 
