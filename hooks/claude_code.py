@@ -46,7 +46,7 @@ from hooks.fields import resolve as _resolve
 from hooks.fields import skip as _skip
 from hooks.fields import text as _text
 from hooks.tail import Parsed, files_in, walk
-from hooks.targets import JsonHooks, Target
+from hooks.targets import JsonHooks, JsonMcpServer, Target
 from ledger.events import (
     ABSURD_COUNT,
     EARLIEST_MS,
@@ -479,3 +479,24 @@ def present(env: Mapping[str, str] | None = None) -> bool:
 
 #: What ``tokenprint hooks install claude-code`` edits (``hooks.targets``).
 INSTALL: tuple[Target, ...] = (JsonHooks(events=HOOK_EVENTS, timeout=10, settings_path=settings_path, scopes=SCOPES),)
+
+
+def mcp_config_path(scope: str, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:
+    """Where ``claude mcp add`` keeps MCP servers: user ``$CLAUDE_CONFIG_DIR/.claude.json``
+    when set, else ``~/.claude.json``; project ``<cwd>/.mcp.json`` (both checked with
+    ``claude mcp add -s user|project`` of Claude Code 2.1.197)."""
+    env = os.environ if env is None else env
+    if scope == "user":
+        raw = env.get("CLAUDE_CONFIG_DIR", "").strip()
+        return (Path(raw.split(",")[0].strip()).expanduser() if raw else Path.home()) / ".claude.json"
+    if scope == "project":
+        return (cwd or Path.cwd()) / ".mcp.json"
+    raise ValueError(f"unknown scope {scope!r} for MCP servers; expected user or project")
+
+
+#: What ``tokenprint mcp install claude-code`` edits: the entry ``claude mcp add -s user
+#: tokenprint -- tokenprint mcp`` writes (``type`` first, ``env`` last).
+MCP_INSTALL: tuple[Target, ...] = (
+    JsonMcpServer(settings_path=mcp_config_path, scopes=("user", "project"),
+                  extra=(("type", "stdio"),), extra_after=(("env", {}),)),
+)

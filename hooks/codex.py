@@ -71,7 +71,7 @@ from hooks.fields import skip as _skip
 from hooks.fields import text as _text
 from hooks.tail import Parsed, walk
 from hooks.targets import JsonHooks, Target
-from hooks.toml_config import NotifyTarget
+from hooks.toml_config import McpServerTable, NotifyTarget
 from ledger.events import (
     ABSURD_COUNT,
     EARLIEST_MS,
@@ -990,3 +990,8 @@ INSTALL: tuple[Target, ...] = (
     NotifyTarget(config_path=config_path, applies_fn=hooks_unavailable,
                  when="only for a Codex older than 0.124, which has no stable hooks"),
 )
+
+
+#: What ``tokenprint mcp install codex`` edits: ``[mcp_servers.tokenprint]`` in the user's
+#: config.toml, as ``codex mcp add tokenprint -- tokenprint mcp`` (0.171) writes it.
+MCP_INSTALL: tuple[Target, ...] = (McpServerTable(config_path=config_path),)

@@ -929,3 +929,14 @@ def _install() -> tuple[Any, ...]:
 #: What ``tokenprint hooks install gemini-cli`` edits: ``hooks`` in settings.json
 #: (JSON with comments, as Gemini CLI reads it with ``strip-json-comments``).
 INSTALL: tuple[Any, ...] = _install()
+
+
+def _mcp_install() -> tuple[Any, ...]:
+    from hooks.targets import JsonMcpServer
+
+    return (JsonMcpServer(settings_path=settings_path, scopes=SCOPES, dialect="jsonc"),)
+
+
+#: What ``tokenprint mcp install gemini-cli`` edits: ``mcpServers.tokenprint`` in
+#: settings.json, as ``gemini mcp add -s user tokenprint tokenprint mcp`` (0.61) writes it.
+MCP_INSTALL: tuple[Any, ...] = _mcp_install()

@@ -44,6 +44,14 @@ Standard library only. Follows pre-commit's installer, and goes further:
 
 The shape is Claude Code's (``{"hooks": {"Stop": [{"hooks": [{"type": "command",
 "command": ..., "timeout": ...}]}]}}``), which Gemini CLI and Codex's hooks.json share.
+
+MCP servers (``tokenprint mcp``) go under ``"mcpServers": {"<name>": {"command": ...,
+"args": ["mcp", ...]}}``, the key Claude Code's ``~/.claude.json`` and ``.mcp.json``
+and Gemini CLI's ``settings.json`` share (what ``claude mcp add -s user`` and ``gemini
+mcp add -s user`` write). An entry is ours when its program is ``tokenprint`` and its
+first argument ``mcp`` (:func:`is_our_server`: no marker fits in a program path), with
+the same rules: idempotent, exact uninstall through the shared snapshot, a foreign
+server of the same name refused and left untouched.
 """
 
 from __future__ import annotations
@@ -68,6 +76,9 @@ MARKER = "# tokenprint-managed"
 _MARKER_RE = re.compile(r"#\s*tokenprint-managed\b")
 _OUR_PROGRAMS = {"tokenprint-hook", "tokenprint-hook.exe"}
 STATUSLINE_KEY = "statusLine"
+#: Where JSON settings keep MCP servers (Claude Code, Gemini CLI).
+MCP_KEY = "mcpServers"
+_OUR_SERVER_PROGRAMS = {"tokenprint", "tokenprint.exe"}
 
 
 #: Deeper nesting than this is refused (no client's settings nest beyond a handful).
@@ -200,9 +211,28 @@ def statusline_is_ours(value: Any) -> bool:
     return isinstance(command, str) and bool(_MARKER_RE.search(command))
 
 
+def is_our_server(entry: Any) -> bool:
+    """An MCP server entry we installed: ``tokenprint mcp ...`` (any version, any path)."""
+    if not isinstance(entry, dict):
+        return False
+    command, args = entry.get("command"), entry.get("args")
+    return (isinstance(command, str) and os.path.basename(command) in _OUR_SERVER_PROGRAMS
+            and isinstance(args, list) and args[:1] == ["mcp"])
+
+
+def our_servers(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Name -> each MCP server entry of ours in ``data``."""
+    servers = data.get(MCP_KEY)
+    if not isinstance(servers, dict):
+        return {}
+    return {k: v for k, v in servers.items() if is_our_server(v)}
+
+
 def has_ours(data: dict[str, Any]) -> bool:
-    """Whether ``data`` holds anything we installed (a hook entry or the status line)."""
-    return bool(installed_hooks(data)) or statusline_is_ours(data.get(STATUSLINE_KEY))
+    """Whether ``data`` holds anything we installed (a hook entry, the status line, an
+    MCP server)."""
+    return (bool(installed_hooks(data)) or statusline_is_ours(data.get(STATUSLINE_KEY))
+            or bool(our_servers(data)))
 
 
 # -- reading and writing ---------------------------------------------------------------
@@ -571,6 +601,8 @@ def _canon(data: dict[str, Any]) -> dict[str, Any]:
     """``data`` without empty hook groups, empty event lists and an empty ``hooks``:
     containers that mean nothing to the client (ours, emptied, or the user's)."""
     out = copy.deepcopy(data)
+    if out.get(MCP_KEY) == {}:
+        del out[MCP_KEY]
     hooks = out.get("hooks")
     if not isinstance(hooks, dict):
         return out
@@ -610,6 +642,8 @@ def _replay(base: Loaded, target: dict[str, Any]) -> bytes | None | bool:
     if statusline_is_ours(ours):
         data = copy.deepcopy(data)
         data[STATUSLINE_KEY] = copy.deepcopy(ours)
+    for name, server in our_servers(target).items():
+        data = with_server(data, name, server)
     if _canon(data) != _canon(target):
         return False
     if data == base.data:
@@ -897,3 +931,71 @@ def _uninstall_statusline(home: Path, loaded: Loaded) -> str:
     else:
         target[STATUSLINE_KEY] = before
     return _write_without(home, loaded, target, target)
+
+
+# -- MCP servers -----------------------------------------------------------------------
+
+
+def check_servers(loaded: Loaded, name: str) -> None:
+    """Refuse a file whose ``mcpServers`` is not an object, or that holds a server
+    ``name`` that is not ours (:class:`SettingsError`)."""
+    servers = loaded.data.get(MCP_KEY)
+    if servers is None:
+        return
+    if not isinstance(servers, dict):
+        raise SettingsError(
+            f'{loaded.path}: "{MCP_KEY}" is a JSON {type(servers).__name__}, expected an object '
+            '(e.g. {"name": {"command": "..."}}); left untouched'
+        )
+    if name in servers and not is_our_server(servers[name]):
+        raise SettingsError(
+            f'{loaded.path}: an MCP server named "{name}" that tokenprint did not write is there; '
+            f'left untouched (remove or rename "{MCP_KEY}.{name}", then run this again)'
+        )
+
+
+def with_server(data: dict[str, Any], name: str, entry: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with server ``name`` set to ``entry`` (in place when it is there)."""
+    out = copy.deepcopy(data)
+    servers = out.get(MCP_KEY)
+    if not isinstance(servers, dict):
+        servers = out[MCP_KEY] = {}
+    servers[name] = copy.deepcopy(entry)
+    return out
+
+
+def install_server(home: Path, path: Path, name: str, entry: dict[str, Any], dialect: str = "json") -> str:
+    """Add (or update) our MCP server ``name`` in ``path``. Returns what was done."""
+    _check_dialect(dialect)
+    return _edit(home, path, lambda loaded: _install_server(home, loaded, name, entry), dialect)
+
+
+def _install_server(home: Path, loaded: Loaded, name: str, entry: dict[str, Any]) -> str:
+    check_servers(loaded, name)
+    new = with_server(loaded.data, name, entry)
+    if new == loaded.data and loaded.raw is not None:
+        return "already installed"
+    _install(home, loaded, dumps(loaded, new))
+    return "installed"
+
+
+def uninstall_server(home: Path, path: Path, name: str, dialect: str = "json") -> str:
+    """Remove our MCP server ``name`` from ``path``, and only it."""
+    _check_dialect(dialect)
+    return _edit(home, path, lambda loaded: _uninstall_server(home, loaded, name), dialect)
+
+
+def _uninstall_server(home: Path, loaded: Loaded, name: str) -> str:
+    if loaded.raw is None:
+        return "nothing installed (no settings file)"
+    check_servers(loaded, name)
+    if name not in our_servers(loaded.data):
+        if not has_ours(loaded.data):
+            forget_originals(home, loaded.path)
+        return "nothing installed"
+    target = copy.deepcopy(loaded.data)
+    del target[MCP_KEY][name]
+    fallback = copy.deepcopy(target)
+    if fallback[MCP_KEY] == {}:
+        del fallback[MCP_KEY]
+    return _write_without(home, loaded, target, fallback)

@@ -195,3 +195,76 @@ class JsonHooks:
     def describe(self) -> str:
         """What an install puts there, in words (``Stop, SubagentStop``)."""
         return ", ".join(self.events)
+
+
+#: The name our MCP server is registered under in every client.
+MCP_SERVER_NAME = "tokenprint"
+
+
+def server_command(argv: list[str]) -> str:
+    """An MCP server's argv as one shell line (what ``status`` shows)."""
+    return " ".join(shlex.quote(w) for w in argv)
+
+
+@dataclass(frozen=True)
+class JsonMcpServer:
+    """Our MCP server (``tokenprint mcp``) under ``"mcpServers"`` in a JSON (or JSON with
+    comments) settings file: Claude Code's ``~/.claude.json`` / ``.mcp.json``, Gemini
+    CLI's ``settings.json``; edited through :mod:`hooks.installer` (``install_server``).
+
+    ``argv`` of :meth:`install` is the server command (``[".../tokenprint", "mcp",
+    "--home", "/x"]``): the entry is ``{**extra, "command": argv[0], "args": argv[1:],
+    **extra_after}`` in the key order the client's own ``mcp add`` writes (Claude
+    Code: ``type`` first, ``env`` last)."""
+
+    settings_path: Callable[..., Path]
+    scopes: tuple[str, ...]
+    dialect: str = "json"
+    extra: tuple[tuple[str, Any], ...] = ()
+    extra_after: tuple[tuple[str, Any], ...] = ()
+    name: str = MCP_SERVER_NAME
+    kind: str = "mcp"
+
+    def path(self, scope: str, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:
+        if scope not in self.scopes:
+            raise ValueError(f"unknown scope {scope!r}; expected one of {', '.join(self.scopes)}")
+        return self.settings_path(scope, env=env, cwd=cwd)
+
+    def entry(self, argv: list[str]) -> dict[str, Any]:
+        import copy
+
+        return {**copy.deepcopy(dict(self.extra)), "command": argv[0], "args": list(argv[1:]),
+                **copy.deepcopy(dict(self.extra_after))}
+
+    def install(self, home: Path, scope: str, argv: list[str]) -> str:
+        from hooks.installer import install_server
+
+        return install_server(home, self.path(scope), self.name, self.entry(argv), self.dialect)
+
+    def uninstall(self, home: Path, scope: str) -> str:
+        from hooks.installer import uninstall_server
+
+        return uninstall_server(home, self.path(scope), self.name, self.dialect)
+
+    def status(self, home: Path, scope: str) -> TargetStatus:
+        from hooks.installer import SettingsError, check_servers, load, our_servers
+
+        path = self.path(scope)
+        if not os.path.lexists(path):
+            return TargetStatus(path, scope, self.kind, [], [], [])
+        try:
+            loaded = load(path, self.dialect)
+            check_servers(loaded, self.name)
+        except SettingsError as exc:
+            return TargetStatus(path, scope, self.kind, [], [], [], problem=str(exc))
+        ours = our_servers(loaded.data).get(self.name)
+        if ours is None:
+            return TargetStatus(path, scope, self.kind, [], [], [])
+        argv = [ours["command"], *(a for a in ours["args"] if isinstance(a, str))]
+        return TargetStatus(path, scope, self.kind, [self.name], [], [server_command(argv)])
+
+    def applies(self, env: Mapping[str, str] | None = None) -> bool:
+        return True
+
+    def describe(self) -> str:
+        return f'"mcpServers": {{"{self.name}": tokenprint mcp}}'

@@ -293,3 +293,149 @@ class NotifyTarget:
         """What an install puts there, in words."""
         return (f"{self.key} = [tokenprint-hook ...], a previous {self.key} program still called"
                 + (f"; {self.when}" if self.when else ""))
+
+
+@dataclass(frozen=True)
+class McpServerTable:
+    """Our MCP server as a TOML table, ``[mcp_servers.tokenprint]`` with ``command`` and
+    ``args`` (Codex's ``config.toml``: what ``codex mcp add tokenprint -- tokenprint mcp``
+    writes; ``codex-rs/core/src/config/types.rs``, ``McpServerConfig``).
+
+    The rules of :class:`NotifyTarget`: tomlkit keeps every other byte; the first
+    install into a file that holds nothing of ours saves its bytes, which uninstall
+    writes back when the file is still what our install made of them, else only our
+    table goes; a table of that name that is not ours (its program is not
+    ``tokenprint``, its first argument not ``mcp``), a ``mcp_servers`` that is not a
+    table, or a file tomlkit cannot keep exactly is refused and left untouched."""
+
+    config_path: Callable[..., Path]
+    scopes: tuple[str, ...] = ("user",)
+    table: str = "mcp_servers"
+    name: str = "tokenprint"
+    kind: str = "mcp"
+
+    def path(self, scope: str, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:
+        if scope not in self.scopes:
+            raise ValueError(f"unknown scope {scope!r} for [{self.table}]; expected one of {', '.join(self.scopes)}")
+        return self.config_path(scope, env=env, cwd=cwd)
+
+    def applies(self, env: Mapping[str, str] | None = None) -> bool:
+        return True
+
+    def _current(self, d: _Doc) -> dict[str, Any] | None:
+        """Our table's plain value (None: absent); refuses what is not ours."""
+        servers = d.doc.get(self.table)
+        if servers is None:
+            return None
+        if not isinstance(servers, dict):
+            raise _installer().SettingsError(
+                f"{d.path}: {self.table!r} is not a table (such as [{self.table}.{self.name}]); left untouched"
+            )
+        value = servers.get(self.name)
+        if value is None:
+            return None
+        plain = value.unwrap() if hasattr(value, "unwrap") else value
+        if not _installer().is_our_server(plain):
+            raise _installer().SettingsError(
+                f"{d.path}: an MCP server [{self.table}.{self.name}] that tokenprint did not write is there; "
+                "left untouched (remove or rename that table, then run this again)"
+            )
+        return dict(plain)
+
+    def _set(self, d: _Doc, argv: list[str] | None) -> None:
+        import tomlkit
+
+        servers = d.doc.get(self.table)
+        if argv is None:
+            if servers is not None and self.name in servers:
+                del servers[self.name]
+                if not servers:
+                    del d.doc[self.table]
+            return
+        args = tomlkit.array()
+        args.extend(argv[1:])
+        if servers is not None and self.name in servers:  # ours: updated in place, the user's keys kept
+            servers[self.name]["command"] = argv[0]
+            servers[self.name]["args"] = args
+            return
+        entry = tomlkit.table()
+        entry.add("command", argv[0])
+        entry.add("args", args)
+        if servers is None:
+            servers = tomlkit.table(is_super_table=True)
+            servers.add(self.name, entry)
+            d.doc.add(self.table, servers)
+        else:
+            servers[self.name] = entry
+
+    def install(self, home: Path, scope: str, argv: list[str]) -> str:
+        return _edit(home, self.path(scope), lambda d: self._install(home, d, argv))
+
+    def _install(self, home: Path, d: _Doc, argv: list[str]) -> str:
+        installer = _installer()
+        current = self._current(d)
+        if current is not None and current.get("command") == argv[0] and current.get("args") == argv[1:]:
+            return "already installed"
+        self._set(d, argv)
+        fresh = current is None
+        if fresh:
+            installer.save_original(home, installer.Loaded(d.path, {}, d.raw))
+        try:
+            installer.write_atomic(d.path, _dump(d), home, expected=d.raw)
+        except BaseException:
+            if fresh:
+                try:
+                    installer.forget_originals(home, d.path)
+                except OSError:
+                    pass
+            raise
+        return "installed"
+
+    def uninstall(self, home: Path, scope: str) -> str:
+        return _edit(home, self.path(scope), lambda d: self._uninstall(home, d))
+
+    def _uninstall(self, home: Path, d: _Doc) -> str:
+        installer = _installer()
+        if d.raw is None:
+            return "nothing installed (no config file)"
+        current = self._current(d)
+        if current is None:
+            installer.forget_originals(home, d.path)
+            return "nothing installed"
+        original = _original(home, d.path)
+        argv = [current["command"], *current["args"]]
+        content: bytes | None
+        if not isinstance(original, bool) and self._replayed(original, argv) == d.raw:
+            content = original
+            what = "removed the file we had created" if original is None else "restored the original content"
+        else:
+            self._set(d, None)
+            content = _dump(d)
+            what = "removed ours"
+        if content != d.raw:
+            installer.write_atomic(d.path, content, home, expected=d.raw)
+        installer.forget_originals(home, d.path)
+        return what
+
+    def _replayed(self, original: bytes | None, argv: list[str]) -> bytes | None:
+        try:
+            d = _parse(Path("original"), original)
+            self._set(d, argv)
+            return _dump(d)
+        except _installer().SettingsError:
+            return None
+
+    def status(self, home: Path, scope: str) -> TargetStatus:
+        installer = _installer()
+        path = self.path(scope)
+        try:
+            current = self._current(_load(path))
+        except installer.SettingsError as exc:
+            return TargetStatus(path, scope, self.kind, [], [], [], problem=str(exc))
+        if current is None:
+            return TargetStatus(path, scope, self.kind, [], [], [])
+        command = " ".join(shlex.quote(str(w)) for w in [current["command"], *current["args"]])
+        return TargetStatus(path, scope, self.kind, [self.name], [], [command])
+
+    def describe(self) -> str:
+        return f"[{self.table}.{self.name}] command = tokenprint, args = [mcp, ...]"
