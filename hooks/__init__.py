@@ -25,6 +25,7 @@ ADAPTERS: dict[str, str] = {
     "chatgpt-export": "hooks.chatgpt_export",
     "claude-export": "hooks.claude_export",
     "llm": "hooks.llm",
+    "copilot": "hooks.copilot",
 }
 
 

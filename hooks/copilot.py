@@ -1,0 +1,604 @@
+"""GitHub Copilot (Copilot CLI and Copilot Chat in VS Code): where an OpenTelemetry
+record becomes a ledger event.
+
+Standard library only (``tokenprint import copilot``, and the VS Code extension's
+refresh, run it; Copilot has no hook to call ``tokenprint-hook``).
+
+Where the files are. Both write OpenTelemetry as JSON lines, appended, to a file the
+user names; neither has a default file:
+
+- **Copilot CLI** (``@github/copilot``, checked with 1.0.102, ``copilot help
+  monitoring``): ``COPILOT_OTEL_FILE_EXPORTER_PATH=<file>`` turns OTel on with the
+  file exporter (``COPILOT_OTEL_ENABLED=true`` + ``COPILOT_OTEL_EXPORTER_TYPE=file``
+  too). ccusage reads ``~/.copilot/otel/*.jsonl`` and that variable's file
+  (ryoppippi/ccusage ``rust/crates/ccusage/src/adapter/copilot/paths.rs``,
+  ``docs/guide/copilot/index.md``), and so does :func:`default_roots`, with
+  ``$COPILOT_HOME`` in place of ``~/.copilot`` when set (the CLI's own home variable);
+- **Copilot Chat** (VS Code settings, ``package.json`` of microsoft/vscode-copilot-chat,
+  ``docs/monitoring/agent_monitoring.md``): ``github.copilot.chat.otel.enabled: true``
+  and ``github.copilot.chat.otel.outfile: <file>`` (which selects the ``file``
+  exporter by itself; ``github.copilot.chat.otel.exporterType: "file"`` without an
+  outfile exports nothing: ``src/platform/otel/node/otelServiceImpl.ts``,
+  ``_createExporters``); ``COPILOT_OTEL_FILE_EXPORTER_PATH`` overrides the setting
+  (``src/platform/otel/common/otelConfig.ts``). :func:`default_roots` reads the outfile
+  from the VS Code user settings (Code, Insiders, VSCodium, Cursor, Windsurf).
+
+The record shapes (one JSON object a line, spans, log records and metrics mixed):
+
+- Copilot CLI (measured: the real 1.0.102 run offline against a local model server,
+  ``tests/hooks/copilot_corpus.py``): ``{"type": "span", "traceId", "spanId",
+  "parentSpanId"?, "name", "kind", "startTime": [s, ns], "endTime", "attributes",
+  "status", "events", "resource": {"attributes"}, "instrumentationScope"}`` and
+  ``{"type": "metric", "name", "dataPoints", ...}``;
+- Copilot Chat, current (microsoft/vscode ``extensions/copilot/src/platform/otel/node/
+  fileExporters.ts``: ``readableSpanToJson``): a span is ``{"traceId", "spanId",
+  "traceFlags", "parentSpanContext", "name", "kind", "startTime": [s, ns], "endTime",
+  "attributes", "status", "events", "links", "resource": {"attributes"}, ...}``;
+- Copilot Chat, older (microsoft/vscode-copilot-chat ``src/platform/otel/node/
+  fileExporters.ts``: ``safeStringify`` of the SDK's span, whose processor state is
+  circular): every span is written as ``{}``: the spans' usage is lost and only the
+  log records carry it;
+- log records of both (``JSON.stringify`` of the SDK's ``LogRecordImpl``,
+  ``@opentelemetry/sdk-logs`` 0.212): ``{"hrTime": [s, ns], "spanContext": {...},
+  "resource": {"_rawAttributes": [[k, v], ...]}, "attributes", "_body", ...}``;
+- metrics of both: ``{"resource", "scopeMetrics"}`` (Chat) or ``"type": "metric"`` (CLI).
+
+Attributes (OTel GenAI semantic conventions; ``src/platform/otel/common/
+genAiAttributes.ts``): ``gen_ai.operation.name``, ``gen_ai.request.model``,
+``gen_ai.response.model``, ``gen_ai.response.id``, ``gen_ai.conversation.id``,
+``gen_ai.provider.name``, ``gen_ai.usage.input_tokens``, ``gen_ai.usage.output_tokens``,
+``gen_ai.usage.cache_read.input_tokens``, ``gen_ai.usage.cache_write.input_tokens``
+(CLI) or ``gen_ai.usage.cache_creation.input_tokens`` (Chat),
+``gen_ai.usage.reasoning.output_tokens`` (CLI; Chat dual-emits it with the legacy
+``gen_ai.usage.reasoning_tokens``, the same number: one is taken, never both).
+
+Counting (one event per model request):
+
+- a ``chat`` span (``gen_ai.operation.name`` ``chat``, or a name ``chat <model>``) is one
+  request; its id is ``<traceId>:<spanId>`` (random per span, the same in any copy of
+  the line: a rotated or copied file counts once through the ledger's upsert);
+- ``invoke_agent`` spans carry the sum of their chat spans (CLI: 3400 = 1200 + 2200
+  measured; Chat: ``toolCallingLoop.ts``), and even the last call's response id:
+  never counted. ``execute_tool`` and other spans have no usage;
+- the ``gen_ai.client.inference.operation.details`` log record repeats a request's
+  input and output (no cache split) and ``copilot_chat.agent.turn`` repeats them
+  again (``genAiEvents.ts``); metrics repeat them as histograms and counters: none is
+  counted where the spans are there. Where the spans were lost (the older Chat writes
+  ``{}``), the inference-details record is the request (id ``log:<gen_ai.response.id>``,
+  input all fresh and output all visible, as it gives no split). Which case a record is
+  in is told per Copilot Chat version (the record's ``service.version``), in the
+  adapter's state (``STATEFUL``): ``ok`` (a real span was seen), ``lost`` (a ``{}`` was
+  seen after a record of that version). A log record of a version not yet known is held
+  back (not consumed) until its version's next span or ``{}`` says which, the
+  BatchSpanProcessor writes them within seconds; one older than :data:`HOLD_MS` with
+  still nothing to tell, at the end of the file, is counted;
+- buckets: ``input_tokens`` includes the cache reads and writes (the CLI's own metric
+  says "including cached tokens"; measured: 9300 = 300 fresh + 2000 written + 7000 read
+  with an Anthropic provider; Chat takes OpenAI's ``prompt_tokens``, whose
+  ``prompt_tokens_details`` are parts of it: ``chatMLFetcher.ts``): fresh = input -
+  cache read - cache write. An input smaller than the two caches was counted apart from
+  them (Anthropic's own convention): then it is the fresh input. ``output_tokens``
+  includes reasoning (the CLI's metric: "including reasoning tokens"; 57 with 10
+  reasoning measured; OpenAI's ``completion_tokens``): output = output - reasoning;
+- the model is ``gen_ai.response.model``, else ``gen_ai.request.model``, else the span's
+  name after ``chat ``, else ``unknown``; the instant is the span's ``startTime`` (the
+  request), a log record's ``hrTime``; the session is ``gen_ai.conversation.id`` (the
+  CLI's session id, ``copilot --resume=<id>``), else ``copilot_chat.chat_session_id``,
+  else ``copilot_chat.session_id``; the provider ``gen_ai.provider.name`` (``github``
+  for Copilot's own models); no project (no record names a folder);
+- no text is kept: message content (which Chat may write into spans), tool arguments,
+  reasoning text stay out. A span with no usage (a failed call) makes no event.
+
+A line is decoded only when it holds ``"gen_ai.usage.`` or is ``{}`` (chat spans and
+log records with usage; metrics and the rest are passed over unread). A line that holds
+it and does not decode is a counted skip; so are wrong counts (``bad-usage``), missing
+ids (``no-id``), bad instants and the ledger's limits.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from hooks.fields import decode as _decode
+from hooks.fields import latest_ms
+from hooks.fields import resolve as _resolve
+from hooks.fields import skip as _skip
+from hooks.fields import text as _text
+from hooks.tail import Parsed, walk
+from ledger.events import (
+    ABSURD_COUNT,
+    EARLIEST_MS,
+    FAR_INSTANT,
+    LONG_TEXT,
+    MAX_TEXT_CHARS,
+    MAX_TOKENS_PER_REQUEST,
+    Event,
+)
+
+CLIENT = "copilot"
+NAME = "GitHub Copilot"
+#: What ``import`` and ``hooks status`` call its sources.
+SOURCE_NOUN = "telemetry files"
+SOURCE = "otel"
+PROVIDER = "github"
+UNKNOWN_MODEL = "unknown"
+#: Read positions carry which Copilot Chat versions' spans are in the file (see above).
+STATEFUL = True
+#: A log record whose version's spans are still unknown is held back this long (ms):
+#: VS Code's BatchSpanProcessor exports every 5 s (``scheduledDelayMillis`` default).
+HOLD_MS = 120_000
+#: The CLI's file variable (``copilot help environment``), also read by Copilot Chat.
+ENV_FILE = "COPILOT_OTEL_FILE_EXPORTER_PATH"
+#: The CLI's home (``$COPILOT_HOME``, default ``~/.copilot``).
+ENV_HOME = "COPILOT_HOME"
+#: The VS Code setting that names Copilot Chat's file (and selects the file exporter).
+OUTFILE_SETTING = "github.copilot.chat.otel.outfile"
+#: What the VS Code extension sets, with the user's consent, to switch the export on.
+VSCODE_SETTINGS: dict[str, Any] = {
+    "github.copilot.chat.otel.enabled": True,
+    "github.copilot.chat.otel.exporterType": "file",
+    # OUTFILE_SETTING: str(default_vscode_outfile())
+}
+#: Where we suggest Copilot Chat writes (inside the folder :func:`default_roots` reads).
+VSCODE_OUTFILE_NAME = "vscode-copilot-chat.jsonl"
+
+_loads = json.loads
+_USAGE = b'"gen_ai.usage.'
+_EMPTY = b"{}"
+#: Operations that are one model request (OTel GenAI ``gen_ai.operation.name``).
+_REQUEST_OPS = frozenset({"chat", "text_completion", "generate_content"})
+_INFERENCE_EVENT = "gen_ai.client.inference.operation.details"
+_SESSION_KEYS = ("gen_ai.conversation.id", "copilot_chat.chat_session_id", "copilot_chat.session_id")
+_CACHE_WRITE_KEYS = ("gen_ai.usage.cache_write.input_tokens", "gen_ai.usage.cache_creation.input_tokens")
+_REASONING_KEYS = ("gen_ai.usage.reasoning.output_tokens", "gen_ai.usage.reasoning_tokens")
+#: Versions remembered per file in each of the state's lists (a file sees a handful).
+_MAX_VERSIONS = 32
+_UNKNOWN_VERSION = "?"
+
+
+# -- the pure part --------------------------------------------------------------------
+
+
+def _n(attrs: Mapping[str, Any], key: str) -> int:
+    """A count attribute: absent or null is 0; a non-negative int or an integral float;
+    anything else raises ``ValueError`` (a ``bad-usage`` skip)."""
+    v = attrs.get(key)
+    if v is None:
+        return 0
+    if type(v) is int and v >= 0:
+        return v
+    if type(v) is float and v >= 0 and v.is_integer():
+        return int(v)
+    raise ValueError(key)
+
+
+def _first(attrs: Mapping[str, Any], keys: tuple[str, ...]) -> int:
+    """The largest of attributes that state the same count under several names."""
+    return max(_n(attrs, k) for k in keys)
+
+
+def _short(value: Any) -> str | None:
+    t = _text(value)
+    return t if t is not None and len(t) <= MAX_TEXT_CHARS else None
+
+
+def _hr_ms(value: Any) -> int | None:
+    """Milliseconds of an OTel ``HrTime`` (``[seconds, nanoseconds]``), or of a number
+    (nanoseconds, microseconds, milliseconds or seconds since the epoch, by size)."""
+    if type(value) is list and len(value) == 2 and all(type(x) is int and x >= 0 for x in value):
+        return value[0] * 1000 + value[1] // 1_000_000
+    if type(value) is int and value > 0:
+        if value >= 10**17:
+            return value // 1_000_000
+        if value >= 10**14:
+            return value // 1000
+        if value >= 10**11:
+            return value
+        return value * 1000
+    return None
+
+
+def _version(obj: Mapping[str, Any]) -> str:
+    """The record's ``service.version`` (the Copilot Chat or CLI version), else ``?``."""
+    res = obj.get("resource")
+    if type(res) is dict:
+        attrs = res.get("attributes")
+        if type(attrs) is dict:
+            v = _short(attrs.get("service.version"))
+            if v is not None:
+                return v
+        raw = res.get("_rawAttributes")  # LogRecordImpl's resource (sdk 2.x ResourceImpl)
+        if type(raw) is list:
+            for pair in raw:
+                if type(pair) is list and len(pair) == 2 and pair[0] == "service.version":
+                    v = _short(pair[1])
+                    if v is not None:
+                        return v
+    return _UNKNOWN_VERSION
+
+
+def _is_span(obj: Mapping[str, Any]) -> bool:
+    if obj.get("type") == "span":
+        return True
+    return "spanId" in obj and "name" in obj and "hrTime" not in obj
+
+
+def _is_log(obj: Mapping[str, Any]) -> bool:
+    return obj.get("type") in ("log", "event") or "hrTime" in obj or "_body" in obj
+
+
+def _buckets(attrs: Mapping[str, Any]) -> tuple[int, int, int, int, int]:
+    """``(fresh input, cache write, cache read, output, reasoning)``; raises ValueError."""
+    inp = _n(attrs, "gen_ai.usage.input_tokens")
+    out = _n(attrs, "gen_ai.usage.output_tokens")
+    read = _n(attrs, "gen_ai.usage.cache_read.input_tokens")
+    write = _first(attrs, _CACHE_WRITE_KEYS)
+    reasoning = min(_first(attrs, _REASONING_KEYS), out)
+    fresh = inp - read - write if inp >= read + write else inp
+    return fresh, write, read, out - reasoning, reasoning
+
+
+def _model(attrs: Mapping[str, Any], name: Any) -> str:
+    for key in ("gen_ai.response.model", "gen_ai.request.model"):
+        m = _short(attrs.get(key))
+        if m is not None:
+            return m
+    if type(name) is str and name.startswith("chat "):
+        m = _short(name[5:].strip())
+        if m:
+            return m
+    return UNKNOWN_MODEL
+
+
+def _session(attrs: Mapping[str, Any]) -> str | None:
+    for key in _SESSION_KEYS:
+        s = _short(attrs.get(key))
+        if s is not None:
+            return s
+    return None
+
+
+def _event(event_id: str, attrs: Mapping[str, Any], ts: int | None, name: Any, skips: dict[str, int],
+           latest: int, split: bool) -> Event | None:
+    """The event of a request's attributes, or None (``skips`` says why, unless it had no usage)."""
+    try:
+        fresh, write, read, out, reasoning = _buckets(attrs)
+    except ValueError:
+        _skip(skips, "bad-usage")
+        return None
+    if not split:  # an inference-details record: input and output as they are
+        fresh, write, read, out, reasoning = fresh + write + read, 0, 0, out + reasoning, 0
+    if not (fresh or write or read or out or reasoning):
+        return None  # a failed or empty call: nothing was used
+    if max(fresh, write, read, out, reasoning) > MAX_TOKENS_PER_REQUEST:
+        _skip(skips, ABSURD_COUNT)
+        return None
+    if ts is None:
+        _skip(skips, "bad-timestamp")
+        return None
+    if ts < EARLIEST_MS or ts > latest:
+        _skip(skips, FAR_INSTANT)
+        return None
+    if len(event_id) > MAX_TEXT_CHARS:
+        _skip(skips, LONG_TEXT)
+        return None
+    provider = _short(attrs.get("gen_ai.provider.name")) or PROVIDER
+    return Event(CLIENT, event_id, _model(attrs, name), ts, provider, _session(attrs), None,
+                 fresh, write, read, out, reasoning, 1, None, SOURCE)
+
+
+def span_event(obj: Mapping[str, Any], skips: dict[str, int], latest: int) -> Event | None:
+    """The event of a span record when it is a model request with usage, else None."""
+    attrs = obj.get("attributes")
+    if type(attrs) is not dict:
+        return None
+    name = obj.get("name")
+    op = attrs.get("gen_ai.operation.name")
+    if op is None:
+        if not (type(name) is str and name.startswith("chat ")):
+            return None
+    elif op not in _REQUEST_OPS:
+        return None  # invoke_agent (the sum of its chat spans), execute_tool, ...
+    trace, span = obj.get("traceId"), obj.get("spanId")
+    ctx = obj.get("spanContext")
+    if (trace is None or span is None) and type(ctx) is dict:
+        trace, span = ctx.get("traceId"), ctx.get("spanId")
+    trace, span = _short(trace), _short(span)
+    if trace is None or span is None:
+        _skip(skips, "no-id")
+        return None
+    ts = _hr_ms(obj.get("startTime"))
+    if ts is None:
+        ts = _hr_ms(obj.get("endTime"))
+    return _event(f"{trace}:{span}", attrs, ts, name, skips, latest, True)
+
+
+def log_event(obj: Mapping[str, Any], skips: dict[str, int], latest: int) -> Event | None:
+    """The event of an inference-details log record (where the spans were lost)."""
+    attrs = obj.get("attributes")
+    if type(attrs) is not dict or attrs.get("event.name") != _INFERENCE_EVENT:
+        return None
+    rid = _short(attrs.get("gen_ai.response.id"))
+    if rid is None:
+        _skip(skips, "no-id")
+        return None
+    ts = _hr_ms(obj.get("hrTime"))
+    if ts is None:
+        ts = _hr_ms(obj.get("timestamp"))
+    return _event(f"log:{rid}", attrs, ts, None, skips, latest, False)
+
+
+def _usage_log(obj: Mapping[str, Any]) -> bool:
+    attrs = obj.get("attributes")
+    return type(attrs) is dict and attrs.get("event.name") == _INFERENCE_EVENT
+
+
+def parse(
+    data: bytes,
+    at_eof: bool,
+    loads: Callable[[bytes], Any] = _loads,
+    state: dict[str, Any] | None = None,
+    now_ms: int | None = None,
+) -> Parsed:
+    """Events from OTel JSON-lines bytes that start at a line boundary.
+
+    ``state`` (updated in place for the lines consumed; {} at the start of a file):
+    ``ok`` and ``lost``, the Copilot versions whose spans were seen whole or as ``{}``,
+    and ``ver``, the version of the latest log record read (the one a following ``{}``
+    belongs to). ``now_ms`` (default: the clock) decides which undecided log records
+    are old enough to count (:data:`HOLD_MS`). Complete lines only; an unterminated last
+    line at EOF is consumed when it already parses. Never raises on what the bytes hold."""
+    if state is None:
+        state = {}
+    latest = latest_ms()
+    clock = now_ms if now_ms is not None else _clock_ms()
+    end = data.rfind(b"\n") + 1
+    spans: list[tuple[int, int]] = []  # (start, end) of each complete line
+    pos = 0
+    while pos < end:
+        nl = data.find(b"\n", pos, end)
+        spans.append((pos, nl))
+        pos = nl + 1
+    consumed = end
+    if at_eof and end < len(data):
+        stripped = data[end:].strip()
+        if stripped[:1] == b"{" and stripped[-1:] == b"}":
+            try:
+                loads(stripped)
+            except Exception:  # noqa: BLE001 - being written: left for the next read
+                pass
+            else:
+                spans.append((end, len(data)))
+                consumed = len(data)
+    # Pass 1: decode what may hold usage; learn (over the whole read) which versions'
+    # spans are whole and which were lost.
+    ver0 = state.get("ver")
+    ver: str | None = ver0 if isinstance(ver0, str) else None
+    ok_all = set(state.get("ok", ()))
+    lost_all = set(state.get("lost", ()))
+    items: list[tuple[int, int, str, Any]] = []  # (start, end, kind, record | version | reason)
+    for start, stop in spans:
+        line = data[start:stop]
+        if _USAGE not in line:
+            if line.strip() == _EMPTY:
+                v = ver or _UNKNOWN_VERSION
+                lost_all.add(v)
+                items.append((start, stop, "lost", v))
+            continue
+        why: dict[str, int] = {}
+        good, obj = _decode(line, loads, why)
+        if not good:
+            items.append((start, stop, "skip", next(iter(why), "invalid-json")))
+        elif type(obj) is not dict:
+            items.append((start, stop, "skip", "not-an-object"))
+        elif _is_span(obj):
+            ok_all.add(_version(obj))
+            items.append((start, stop, "span", obj))
+        elif _is_log(obj):
+            ver = _version(obj)
+            items.append((start, stop, "log", obj))
+    # Pass 2: the events in order, with the state as of each line; a log record whose
+    # version is undecided holds back itself and the rest.
+    ok = list(state.get("ok", ()))
+    lost = list(state.get("lost", ()))
+    ver = ver0 if isinstance(ver0, str) else None
+    skips: dict[str, int] = {}
+    events: list[Event] = []
+    seen: set[str] = set()
+    for start, _stop, kind, obj in items:
+        ev: Event | None = None
+        if kind == "skip":
+            _skip(skips, obj)
+            continue
+        if kind == "lost":
+            if obj not in lost:
+                lost.append(obj)
+            continue
+        if kind == "span":
+            v = _version(obj)
+            if v not in ok:
+                ok.append(v)
+            ev = span_event(obj, skips, latest)
+        else:
+            v = _version(obj)
+            if _usage_log(obj) and v not in ok_all and v not in lost_all:
+                ts = _hr_ms(obj.get("hrTime"))
+                if not at_eof or ts is None or ts > clock - HOLD_MS:
+                    # Undecided: the spans (or their ``{}``) come within seconds. Stop
+                    # before this line; the next read starts here.
+                    consumed = start
+                    break
+            ver = v
+            if not _usage_log(obj) or v in ok_all:
+                continue  # its spans are whole: the chat span is the request
+            ev = log_event(obj, skips, latest)
+        if ev is not None and ev.event_id not in seen:
+            seen.add(ev.event_id)
+            events.append(ev)
+    if consumed:
+        state["ok"] = ok[-_MAX_VERSIONS:]
+        state["lost"] = lost[-_MAX_VERSIONS:]
+        if ver is not None:
+            state["ver"] = ver
+    return Parsed(events, consumed, skips)
+
+
+def _clock_ms() -> int:
+    import time
+
+    return int(time.time() * 1000)
+
+
+# -- where the files are ---------------------------------------------------------------
+
+
+def copilot_home(env: Mapping[str, str] | None = None) -> Path:
+    """``$COPILOT_HOME`` when set, else ``~/.copilot``."""
+    env = os.environ if env is None else env
+    raw = env.get(ENV_HOME, "")
+    return Path(raw).expanduser() if raw else Path.home() / ".copilot"
+
+
+def otel_dir(env: Mapping[str, str] | None = None) -> Path:
+    """The folder ccusage (and we) read Copilot's OTel files from: ``<copilot home>/otel``."""
+    return copilot_home(env) / "otel"
+
+
+def default_vscode_outfile(env: Mapping[str, str] | None = None) -> Path:
+    """The file we suggest for ``github.copilot.chat.otel.outfile``: in :func:`otel_dir`,
+    so that ``tokenprint import copilot`` (and ccusage) read it without being told."""
+    return otel_dir(env) / VSCODE_OUTFILE_NAME
+
+
+#: VS Code and its forks: the folder of their user data under the platform's config folder.
+_VSCODE_APPS = ("Code", "Code - Insiders", "VSCodium", "Cursor", "Windsurf")
+
+
+def vscode_settings_files(env: Mapping[str, str] | None = None) -> list[Path]:
+    """The user ``settings.json`` of VS Code and its forks, where they exist."""
+    import sys
+
+    env = os.environ if env is None else env
+    bases: list[Path] = []
+    if sys.platform == "darwin":
+        bases.append(Path.home() / "Library" / "Application Support")
+    elif sys.platform == "win32":
+        if env.get("APPDATA"):
+            bases.append(Path(env["APPDATA"]))
+    else:
+        xdg = env.get("XDG_CONFIG_HOME", "")
+        bases.append(Path(xdg) if xdg else Path.home() / ".config")
+    out: list[Path] = []
+    portable = env.get("VSCODE_PORTABLE", "")
+    if portable:
+        out.append(Path(portable) / "user-data" / "User" / "settings.json")
+    out += [b / app / "User" / "settings.json" for b in bases for app in _VSCODE_APPS]
+    return [p for p in out if p.is_file()]
+
+
+def vscode_outfiles(env: Mapping[str, str] | None = None) -> list[Path]:
+    """The files Copilot Chat's ``github.copilot.chat.otel.outfile`` names in those
+    settings (read, never written; a settings file we cannot read is passed over)."""
+    from hooks import jsonc
+
+    out: list[Path] = []
+    for settings in vscode_settings_files(env):
+        try:
+            raw = settings.read_bytes()[: 4 << 20].decode("utf-8", "replace")
+            value = jsonc.parse(raw).root.value
+        except (OSError, ValueError, RecursionError):
+            continue
+        if not isinstance(value, dict):
+            continue
+        outfile = value.get(OUTFILE_SETTING)
+        if isinstance(outfile, str) and outfile.strip():
+            out.append(Path(os.path.expanduser(outfile.strip())))
+    return out
+
+
+def default_roots(env: Mapping[str, str] | None = None) -> list[Path]:
+    """``<copilot home>/otel``, ``$COPILOT_OTEL_FILE_EXPORTER_PATH`` and Copilot Chat's
+    outfile from the VS Code settings, those that exist."""
+    env = os.environ if env is None else env
+    roots: list[Path] = []
+    d = otel_dir(env)
+    if d.is_dir():
+        roots.append(d)
+    named = env.get(ENV_FILE, "").strip()
+    candidates = ([Path(os.path.expanduser(named))] if named else []) + vscode_outfiles(env)
+    roots += [p for p in candidates if p.is_file()]
+    return roots
+
+
+def present(env: Mapping[str, str] | None = None) -> bool:
+    """Copilot is on this machine: its home folder, ``copilot`` on PATH, a telemetry file
+    named by the variable, or Copilot Chat's outfile set in VS Code."""
+    import shutil
+
+    env = os.environ if env is None else env
+    if copilot_home(env).is_dir() or shutil.which("copilot", path=env.get("PATH")) is not None:
+        return True
+    return bool(default_roots(env))
+
+
+def is_telemetry_file(name: str) -> bool:
+    """An OTel JSON-lines file: ``*.jsonl``, or a rotated ``*.jsonl.<n>``."""
+    if name.endswith(".jsonl"):
+        return True
+    head, _, n = name.rpartition(".")
+    return head.endswith(".jsonl") and n.isdigit()
+
+
+def transcripts(paths: list[Path]) -> list[str]:
+    """Files to read for ``paths``: a file as it is, a folder's telemetry files (walked),
+    a Copilot home (its ``otel/``); each once, resolved."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for p in paths:
+        resolved = _resolve(str(p))
+        if resolved is None:
+            continue
+        real = Path(resolved)
+        try:
+            if real.is_file():
+                found: Iterator[str] = iter([str(real)])
+            elif (real / "otel").is_dir() and not any(is_telemetry_file(n) for n in os.listdir(real)):
+                found = iter(walk(str(real / "otel"), lambda _f, n: is_telemetry_file(n)))
+            elif real.is_dir():
+                found = iter(walk(str(real), lambda _f, n: is_telemetry_file(n)))
+            else:
+                continue
+        except OSError:
+            continue
+        for path in found:
+            if path not in seen:
+                seen.add(path)
+                out.append(path)
+    return out
+
+
+def hook_paths(payload: Mapping[str, Any]) -> list[str]:  # noqa: ARG001 - Copilot calls no hook
+    """Copilot has no hook system: ``tokenprint-hook copilot`` has nothing to read."""
+    return []
+
+
+# -- settings --------------------------------------------------------------------------------
+
+#: Copilot has no hooks: nothing to install, no scope.
+SCOPES: tuple[str, ...] = ()
+NO_HOOKS = ("GitHub Copilot has no hook system; `tokenprint import copilot` reads its OpenTelemetry "
+            "files (the VS Code extension imports them on refresh)")
+HOOK_EVENTS: tuple[str, ...] = ()
+
+
+def settings_path(scope: str, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:
+    """Copilot has no settings file of ours to edit."""
+    raise ValueError(f"unknown scope {scope!r}; GitHub Copilot has no hooks to install")
+
+
+#: What ``tokenprint hooks install copilot`` edits: nothing.
+INSTALL: tuple[Any, ...] = ()
