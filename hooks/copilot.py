@@ -381,13 +381,18 @@ def parse(
     ok_all = set(state.get("ok", ()))
     lost_all = set(state.get("lost", ()))
     items: list[tuple[int, int, str, Any]] = []  # (start, end, kind, record | version | reason)
+    # ``{}`` lines before any log record (the span processor may write first) belong to
+    # the version of the next log record: their items are patched when it comes.
+    pending: list[int] = [-1] if state.get("pend") else []
     for start, stop in spans:
         line = data[start:stop]
         if _USAGE not in line:
             if line.strip() == _EMPTY:
-                v = ver or _UNKNOWN_VERSION
-                lost_all.add(v)
-                items.append((start, stop, "lost", v))
+                if ver is None:
+                    pending.append(len(items))
+                else:
+                    lost_all.add(ver)
+                items.append((start, stop, "lost", ver))
             continue
         why: dict[str, int] = {}
         good, obj = _decode(line, loads, why)
@@ -400,12 +405,20 @@ def parse(
             items.append((start, stop, "span", obj))
         elif _is_log(obj):
             ver = _version(obj)
+            if pending:
+                lost_all.add(ver)
+                for i in pending:
+                    if i >= 0:
+                        items[i] = (*items[i][:3], ver)
+                pending = []
+                items.append((start, stop, "pend", ver))  # the previous read's ``{}`` resolved here
             items.append((start, stop, "log", obj))
     # Pass 2: the events in order, with the state as of each line; a log record whose
     # version is undecided holds back itself and the rest.
     ok = list(state.get("ok", ()))
     lost = list(state.get("lost", ()))
     ver = ver0 if isinstance(ver0, str) else None
+    pend = bool(state.get("pend"))
     skips: dict[str, int] = {}
     events: list[Event] = []
     seen: set[str] = set()
@@ -415,6 +428,13 @@ def parse(
             _skip(skips, obj)
             continue
         if kind == "lost":
+            if obj is None:
+                pend = True
+            elif obj not in lost:
+                lost.append(obj)
+            continue
+        if kind == "pend":
+            pend = False
             if obj not in lost:
                 lost.append(obj)
             continue
@@ -444,6 +464,10 @@ def parse(
         state["lost"] = lost[-_MAX_VERSIONS:]
         if ver is not None:
             state["ver"] = ver
+        if pend:
+            state["pend"] = True
+        else:
+            state.pop("pend", None)
     return Parsed(events, consumed, skips)
 
 
@@ -503,21 +527,45 @@ def vscode_settings_files(env: Mapping[str, str] | None = None) -> list[Path]:
 def vscode_outfiles(env: Mapping[str, str] | None = None) -> list[Path]:
     """The files Copilot Chat's ``github.copilot.chat.otel.outfile`` names in those
     settings (read, never written; a settings file we cannot read is passed over)."""
-    from hooks import jsonc
-
     out: list[Path] = []
     for settings in vscode_settings_files(env):
         try:
             raw = settings.read_bytes()[: 4 << 20].decode("utf-8", "replace")
-            value = jsonc.parse(raw).root.value
-        except (OSError, ValueError, RecursionError):
+        except OSError:
             continue
-        if not isinstance(value, dict):
-            continue
-        outfile = value.get(OUTFILE_SETTING)
-        if isinstance(outfile, str) and outfile.strip():
-            out.append(Path(os.path.expanduser(outfile.strip())))
+        outfile = outfile_in(raw)
+        if outfile:
+            out.append(Path(os.path.expanduser(outfile)))
     return out
+
+
+def outfile_in(text: str) -> str | None:
+    """The ``github.copilot.chat.otel.outfile`` a VS Code settings text sets, or None.
+
+    Read as JSON with comments (``hooks.jsonc``); VS Code also accepts trailing commas,
+    which that parser refuses: then the key is looked for line by line, outside ``//``
+    comments."""
+    import re
+
+    from hooks import jsonc
+
+    try:
+        value = jsonc.parse(text).root.value
+    except (ValueError, RecursionError):
+        value = None
+        pattern = re.compile(r'"' + re.escape(OUTFILE_SETTING) + r'"\s*:\s*"((?:[^"\\]|\\.)*)"')
+        for line in text.splitlines():
+            m = pattern.search(line)
+            if m is not None and "//" not in line[: m.start()] and "/*" not in line[: m.start()]:
+                try:
+                    found = json.loads(f'"{m.group(1)}"')
+                except ValueError:
+                    continue
+                value = {OUTFILE_SETTING: found}
+    if not isinstance(value, dict):
+        return None
+    outfile = value.get(OUTFILE_SETTING)
+    return outfile.strip() if isinstance(outfile, str) and outfile.strip() else None
 
 
 def default_roots(env: Mapping[str, str] | None = None) -> list[Path]:
