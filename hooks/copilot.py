@@ -131,6 +131,10 @@ STATEFUL = True
 #: A log record whose version's spans are still unknown is held back this long (ms):
 #: VS Code's BatchSpanProcessor exports every 5 s (``scheduledDelayMillis`` default).
 HOLD_MS = 120_000
+#: Before the end of what was read (a chunk of a larger file), an undecided log record
+#: this close to the chunk's end is held whatever its age: its spans may be in the next
+#: chunk. Further from it, the rest of the chunk would have shown them.
+HOLD_BYTES = 4 << 20
 #: The CLI's file variable (``copilot help environment``), also read by Copilot Chat.
 ENV_FILE = "COPILOT_OTEL_FILE_EXPORTER_PATH"
 #: The CLI's home (``$COPILOT_HOME``, default ``~/.copilot``).
@@ -301,7 +305,7 @@ def span_event(obj: Mapping[str, Any], skips: dict[str, int], latest: int) -> Ev
     if op is None:
         if not (type(name) is str and name.startswith("chat ")):
             return None
-    elif op not in _REQUEST_OPS:
+    elif type(op) is not str or op not in _REQUEST_OPS:
         return None  # invoke_agent (the sum of its chat spans), execute_tool, ...
     trace, span = obj.get("traceId"), obj.get("spanId")
     ctx = obj.get("spanContext")
@@ -447,7 +451,8 @@ def parse(
             v = _version(obj)
             if _usage_log(obj) and v not in ok_all and v not in lost_all:
                 ts = _hr_ms(obj.get("hrTime"))
-                if not at_eof or ts is None or ts > clock - HOLD_MS:
+                if ts is not None and ts <= latest and (
+                        ts > clock - HOLD_MS or (not at_eof and len(data) - start <= HOLD_BYTES)):
                     # Undecided: the spans (or their ``{}``) come within seconds. Stop
                     # before this line; the next read starts here.
                     consumed = start

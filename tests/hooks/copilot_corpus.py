@@ -240,3 +240,19 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("2026-12-01", "gpt-4.1"): (688 + 1176, 0, 512 + 1024, 47 + 87, 10 + 20, 2),
     ("2026-12-01", "claude-sonnet-4.5"): (300, 2000, 7000, 42, 0, 1),
 }
+
+
+def retimed(data: bytes, delta_s: int) -> bytes:
+    """``data`` with every instant (``startTime``, ``endTime``, ``hrTime``, ``hrTimeObserved``)
+    moved by ``delta_s`` seconds: a fixture as if written just now."""
+    out = []
+    for line in data.splitlines(keepends=True):
+        if line.strip() in (b"", b"{}"):
+            out.append(line)
+            continue
+        obj = json.loads(line)
+        for k in ("startTime", "endTime", "hrTime", "hrTimeObserved"):
+            if isinstance(obj.get(k), list):
+                obj[k] = [obj[k][0] + delta_s, obj[k][1]]
+        out.append(json.dumps(obj, separators=(",", ":")).encode() + b"\n")
+    return b"".join(out)
