@@ -366,6 +366,8 @@ class McpServerTable:
             servers.add(self.name, entry)
             d.doc.add(self.table, servers)
         else:
+            if list(d.doc.keys())[-1:] != [self.table]:
+                entry.add(tomlkit.nl())  # a blank line before the table that follows, as the file's own
             servers[self.name] = entry
 
     def install(self, home: Path, scope: str, argv: list[str]) -> str:
