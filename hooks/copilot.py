@@ -71,7 +71,10 @@ Counting (one event per model request):
   seen after a record of that version). A log record of a version not yet known is held
   back (not consumed) until its version's next span or ``{}`` says which, the
   BatchSpanProcessor writes them within seconds; one older than :data:`HOLD_MS` with
-  still nothing to tell, at the end of the file, is counted;
+  still nothing to tell, at the end of the file, is counted (before the end of a chunk
+  of a larger file, one in its last :data:`HOLD_BYTES` waits for the next chunk). A
+  ``{}`` written before any log record (the span processor may flush first) belongs to
+  the version of the next log record (``pend`` in the state until it comes);
 - buckets: ``input_tokens`` includes the cache reads and writes (the CLI's own metric
   says "including cached tokens"; measured: 9300 = 300 fresh + 2000 written + 7000 read
   with an Anthropic provider; Chat takes OpenAI's ``prompt_tokens``, whose
