@@ -354,15 +354,25 @@ def read_export(path: str, prepare: Prepare) -> Iterator[Batch]:
         yield from _read_sharded(path, prepare, n)
 
 
-def _share_process(conn: Any, path: str, prepare: Prepare, k: int, n: int) -> None:
-    """A forked reader of share ``k`` of ``n``: sends ``("batch", rows, skips, nbytes)``
-    messages, then ``("end",)``; ``("error", text)`` when the file cannot be read."""
+def _share_process(conn: Any, path: str, prepare: Prepare, k: int, n: int, after: list[int] | None) -> None:
+    """A forked reader of share ``k`` of ``n``: sends ``("batch", rows, skips, nbytes, last)``
+    messages, then ``("end",)``; ``("error", text)`` when the file cannot be read.
+    ``after`` None: :func:`_read_own` (``("odd",)`` where it cannot vouch for the rest);
+    else :func:`_read`, its own conversations up to ``after[k]`` passed over."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the importing process's
     try:
-        for b in _read(path, prepare, k, n):
-            conn.send(("batch", list(map(as_row, b.events)), b.skips, b.nbytes))
+        if after is None:
+            try:
+                for b, last in _read_own(path, prepare, k, n):
+                    conn.send(("batch", list(map(as_row, b.events)), b.skips, b.nbytes, last))
+            except _Odd:
+                conn.send(("odd",))
+                return
+        else:
+            for b in _read(path, prepare, k, n, after[k]):
+                conn.send(("batch", list(map(as_row, b.events)), b.skips, b.nbytes, -1))
         conn.send(("end",))
     except OSError as exc:
         conn.send(("error", str(exc.strerror or exc)))
@@ -372,63 +382,327 @@ def _share_process(conn: Any, path: str, prepare: Prepare, k: int, n: int) -> No
         conn.close()
 
 
+def _fast_shards(path: str) -> bool:
+    """Whether the shards may find their conversations themselves (:func:`_read_own`):
+    msgspec is there, and the file is a JSON document (not a zip: its members are read
+    through :func:`_read`)."""
+    try:
+        import msgspec  # noqa: F401
+    except ImportError:
+        return False
+    try:
+        with open(path, "rb") as f:
+            return f.read(2) != b"PK"
+    except OSError:
+        return False
+
+
 def _read_sharded(path: str, prepare: Prepare, n: int) -> Iterator[Batch]:
-    """:func:`_read` (share ``k`` of ``n``) in ``n`` forked processes, their batches yielded as they come.
-    Each share's bytes are counted once in ``n`` (every process reads the whole file)."""
+    """:func:`_read_own` (share ``k`` of ``n``) in ``n`` forked processes, their batches
+    yielded as they come, a batch only once every other share has vouched for the
+    conversations before its last (``last``: a share stopped by one it cannot vouch for,
+    the conversations after it are not counted, as ijson ends the stream there).
+    When a share cannot vouch for what comes next (``("odd",)``), all shares read again
+    through :func:`_read` (each decoding the whole stream: exact, slower), the
+    conversations already yielded passed over. Each share's bytes are counted once in ``n``."""
     import multiprocessing
-    from multiprocessing.connection import wait
 
     from hooks import tokencount
 
     for name in (tokencount.O200K, tokencount.CL100K):
         tokencount.counter(name)  # loaded once here, shared by the forks (not once in each)
     ctx = multiprocessing.get_context("fork")
-    procs: list[Any] = []
-    conns: list[Any] = []
-    for k in range(n):
-        ours, theirs = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_share_process, args=(theirs, path, prepare, k, n), daemon=True)
-        proc.start()
-        theirs.close()
-        procs.append(proc)
-        conns.append(ours)
     size = os.stat(path).st_size
     sent = 0
-    share = [0.0] * n
+    yielded = [-1] * n  # per share: the last conversation whose events were yielded
+    after: list[int] | None = None if _fast_shards(path) else list(yielded)
+    while True:
+        procs: list[Any] = []
+        conns: list[Any] = []
+        try:
+            for k in range(n):
+                ours, theirs = ctx.Pipe(duplex=False)
+                proc = ctx.Process(target=_share_process, args=(theirs, path, prepare, k, n, after), daemon=True)
+                proc.start()
+                theirs.close()
+                procs.append(proc)
+                conns.append(ours)
+            odd = False
+            for i, batch, last in _gather(conns, n):
+                if batch is None:
+                    odd = True
+                    break
+                batch.nbytes = max(0, min(int(sent + batch.nbytes), size) - sent)  # (``_gather``: share/n)
+                sent += batch.nbytes
+                if after is None:
+                    yielded[i] = last
+                yield batch
+        finally:
+            for proc in procs:
+                if proc.is_alive():
+                    proc.terminate()
+                proc.join(timeout=1.0)
+            for c in conns:
+                c.close()
+        if not odd:
+            break
+        after = list(yielded)  # read again, exactly, what was not yielded
+    yield Batch([], {}, {}, max(0, size - sent))
+
+
+_DONE = 1 << 62
+
+
+def _gather(conns: list[Any], n: int) -> Iterator[tuple[int, Batch | None, int]]:
+    """The shares' batches ``(share, batch, last)``, ``nbytes`` already divided by ``n``; a
+    batch is held until every other share has passed its ``last`` (a batch of :func:`_read`
+    has ``last`` -1: yielded at once). ``(share, None, -1)``: a share said ``("odd",)``."""
+    from collections import deque
+    from multiprocessing.connection import wait
+
+    progress = [-1] * len(conns)
+    held: list[deque[tuple[int, Batch]]] = [deque() for _ in conns]
     live: list[Any] = list(conns)
-    try:
-        while live:
-            for c in wait(live):
-                c = cast(Any, c)
+    frac = [0.0] * len(conns)
+    while live:
+        for c in wait(live):
+            c = cast(Any, c)
+            i = conns.index(c)
+            try:
+                msg: Any = c.recv()
+            except EOFError:
+                raise OSError("a reader process stopped while reading it; what was read is kept, "
+                              "the rest is read on the next run") from None
+            if msg[0] == "odd":
+                yield i, None, -1
+                return
+            if msg[0] == "error":
+                raise OSError(msg[1])
+            if msg[0] == "end":
+                live.remove(c)
+                progress[i] = _DONE
+            else:
+                _kind, rows, skips, nbytes, last = msg
+                frac[i] += nbytes / n
+                whole = int(frac[i])
+                frac[i] -= whole
+                progress[i] = max(progress[i], last)
+                held[i].append((last, Batch([Event(*r) for r in rows], {}, skips, whole)))
+            for j, queue in enumerate(held):
+                others = min((p for q, p in enumerate(progress) if q != j), default=_DONE)
+                while queue and queue[0][0] <= others:
+                    last, b = queue.popleft()
+                    yield j, b, last
+    for j, queue in enumerate(held):  # every share ended: nothing left to vouch for
+        while queue:
+            last, b = queue.popleft()
+            yield j, b, last
+
+
+_WS = b" \t\n\r"
+#: Digits as "0", anything else as "x": a run of 19 zeros is a number :func:`_int` refuses
+#: (or digits in a text: that conversation is decoded by the standard library's decoder).
+_DIGITS = bytes(ord("0") if 48 <= c <= 57 else ord("x") for c in range(256))
+_LONG = b"0" * 19
+#: Where msgspec says a value is followed by more: "trailing characters (byte N)", N the
+#: offending byte's index plus one (checked on a probe before it is relied on: :func:`_ends`).
+_TRAILING = re.compile(r"trailing characters \(byte (\d+)\)")
+
+
+def _ends(skip: Callable[[Any], Any], decode_error: type[Exception]) -> Callable[[memoryview], int | None]:
+    """``end(view)``: where the JSON value at the start of ``view`` ends, when something
+    follows it; None when ``view`` ends inside it (or right after it: a number may go
+    on). :class:`_Odd` when it is not JSON, or this msgspec words its errors otherwise."""
+
+    def end(view: memoryview) -> int | None:
+        try:
+            skip(view)
+        except decode_error as exc:
+            text = str(exc)
+            m = _TRAILING.search(text)
+            if m is not None:
+                return int(m.group(1)) - 1
+            if "truncated" in text:
+                return None
+            raise _Odd from None
+        return None
+
+    probe = memoryview(b'{"a": [1, "]"]} \n,{')
+    if end(probe) != 17 or end(probe[:12]) is not None:
+        raise _Odd
+    return end
+
+
+def _own_items(f: BinaryIO, k: int, n: int) -> Iterator[tuple[int, Any]]:
+    """``(i, element)`` for the elements ``i`` of the JSON array in ``f`` with
+    ``i % n == k``, the others passed over without decoding them; ``(i, _OTHER)`` every
+    32 of those, so that the reader knows how far it is. Raises :class:`_Odd` where it
+    cannot vouch that the elements are those of :func:`_items`.
+
+    Where an element ends is msgspec's to say: skipping one JSON value builds nothing
+    (about 1 GB/s here) and its error names the byte after the value. Ours are decoded
+    by msgspec (twice as fast as the standard library's decoder; it refuses NaN,
+    Infinity, a float overflow, a lone surrogate and bytes that are not UTF-8, and those
+    go to the standard library's decoder, :func:`_exact`, as does an element with a run
+    of 19 digits: an integer over 64 bits is :func:`_int`'s). The other shares'
+    elements are only skipped: their owner checks the rest, and ``_read_sharded`` holds
+    a batch back until every share has passed its last element."""
+    import msgspec
+
+    end_of = _ends(msgspec.json.Decoder(msgspec.Raw).decode, msgspec.DecodeError)
+    decode = msgspec.json.Decoder().decode
+    decode_error = msgspec.DecodeError
+    buf = b""
+    pos = 0
+    eof = False
+
+    def more() -> None:
+        nonlocal buf, pos, eof
+        data = f.read(max(CHUNK_BYTES, len(buf) - pos))  # the window doubles for a large element
+        eof = not data
+        buf, pos = buf[pos:] + data, 0
+
+    def skip_space() -> int:
+        """The next byte that is not white space (-1 at the end of the document)."""
+        nonlocal pos
+        while True:
+            pos = _lstrip(buf, pos)
+            if pos < len(buf) or eof:
+                return buf[pos] if pos < len(buf) else -1
+            more()
+
+    if skip_space() != ord("["):
+        raise _Odd
+    pos += 1
+    if skip_space() == ord("]"):
+        raise _Odd  # an empty array: :func:`_read` reads it
+    i = -1
+    while True:
+        i += 1
+        while True:
+            end = end_of(memoryview(buf)[pos:])
+            if end is not None:
+                end += pos
+                break
+            if eof or len(buf) - pos > MAX_ITEM_BYTES:
+                raise _Odd  # cut short, or too big to hold: ijson says what it is
+            more()
+        after = buf[end]  # "," or "]" (what trails the value: not white space)
+        value = _rstrip(buf, end, pos)
+        if i % n == k:
+            piece = buf[pos:value]
+            if piece.translate(_DIGITS).find(_LONG) >= 0:
+                item = _exact(piece)
+            else:
                 try:
-                    msg: Any = c.recv()
-                except EOFError:
-                    raise OSError("a reader process stopped while reading it; what was read is kept, "
-                                  "the rest is read on the next run") from None
-                if msg[0] == "end":
-                    live.remove(c)
-                    continue
-                if msg[0] == "error":
-                    raise OSError(msg[1])
-                _kind, rows, skips, nbytes = msg
-                i = conns.index(c)
-                share[i] += nbytes / n
-                nb = max(0, min(int(sum(share)), size) - sent)
-                sent += nb
-                yield Batch([Event(*r) for r in rows], {}, skips, nb)
-        yield Batch([], {}, {}, max(0, size - sent))
-    finally:
-        for proc in procs:
-            if proc.is_alive():
-                proc.terminate()
-            proc.join(timeout=1.0)
-        for c in conns:
-            c.close()
+                    item = decode(piece)
+                except decode_error:
+                    item = _exact(piece)  # NaN, 1e400, not UTF-8...: as the standard library's decoder
+            yield i, item
+        elif i % 32 == 0:
+            yield i, _OTHER
+        pos = end + 1
+        if after == ord("]"):
+            if skip_space() != -1:
+                raise _Odd  # something after the array: ijson's error
+            return
+        if after != ord(","):
+            raise _Odd
 
 
-def _read(path: str, prepare: Prepare, k: int, n: int) -> Iterator[Batch]:
-    """The batches of the conversations ``i`` with ``i % n == k`` (all of them for ``n`` 1).
-    Skips of the stream itself (a broken document) are counted by share 0 only."""
+def _lstrip(buf: bytes, pos: int) -> int:
+    while pos < len(buf) and buf[pos] in _WS_BYTES:
+        pos += 1
+    return pos
+
+
+_WS_BYTES = frozenset(_WS)
+
+
+def _rstrip(buf: bytes, end: int, lo: int) -> int:
+    """``end`` moved back over white space (not below ``lo``)."""
+    while end > lo and buf[end - 1] in _WS_BYTES:
+        end -= 1
+    return end
+
+
+_OTHER = object()
+
+
+def _exact(data: bytes) -> Any:
+    """One element decoded as :func:`_fast_items` decodes it (:class:`_Odd` where it does)."""
+    import json
+
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _Odd from None
+    decoder = json.JSONDecoder(parse_int=_int, parse_float=_float, parse_constant=_constant)
+    try:
+        item, end = decoder.raw_decode(text)
+    except json.JSONDecodeError:
+        raise _Odd from None
+    if end != len(text) or _lone_surrogate(text, 0, end):
+        raise _Odd
+    return item
+
+
+def _read_own(path: str, prepare: Prepare, k: int, n: int) -> Iterator[tuple[Batch, int]]:
+    """:func:`_read` of share ``k`` of ``n`` through :func:`_own_items` (the other shares'
+    conversations not decoded), each batch with the last element it has passed."""
+    raw, st = open_regular(path)
+    with raw:
+        done = 0
+        events: list[Event] = []
+        skips: dict[str, int] = {}
+        count = 0
+        group: list[Pending] = []
+        texts = 0
+        last = -1
+
+        def batch(final: bool = False) -> tuple[Batch, int]:
+            nonlocal done, events, skips, count
+            now_at = st.st_size if final else min(raw.tell(), st.st_size)
+            out = Batch(events, {}, skips, max(0, now_at - done))
+            done = max(done, now_at)
+            events, skips, count = [], {}, 0
+            return out, (_DONE if final else last)
+
+        def finish() -> None:
+            nonlocal group, texts
+            for p, sums in zip(group, count_all(group), strict=True):
+                events.extend(p.finish(sums, skips))
+            group, texts = [], 0
+
+        for i, conv in _own_items(raw, k, n):
+            last = i
+            if conv is _OTHER:
+                if raw.tell() - done >= BATCH_BYTES * n:
+                    finish()
+                    yield batch()
+                continue
+            count += 1
+            if not isinstance(conv, dict):
+                skips["not-an-object"] = skips.get("not-an-object", 0) + 1
+                continue
+            p = prepare(conv, skips)
+            if p is not None:
+                group.append(p)
+                for _counter, items in p.wants:
+                    texts += sum(map(len, items))
+                if texts >= GROUP_TEXTS:
+                    finish()
+            if count >= BATCH_CONVERSATIONS or (count % 32 == 0 and raw.tell() - done >= BATCH_BYTES * n):
+                finish()
+                yield batch()
+        finish()
+        yield batch(final=True)
+
+
+def _read(path: str, prepare: Prepare, k: int, n: int, after: int = -1) -> Iterator[Batch]:
+    """The batches of the conversations ``i`` with ``i % n == k`` (all of them for ``n`` 1),
+    but those up to ``after`` (already read). Skips of the stream itself (a broken
+    document) are counted by share 0 only."""
     raw, st = open_regular(path)
     with raw:
         done = 0
@@ -461,7 +735,7 @@ def _read(path: str, prepare: Prepare, k: int, n: int) -> Iterator[Batch]:
         for member in members(raw, path):
             for conv in _items(member, stream):
                 i += 1
-                if n > 1 and i % n != k:
+                if n > 1 and i % n != k or i <= after:
                     continue
                 count += 1
                 if not isinstance(conv, dict):

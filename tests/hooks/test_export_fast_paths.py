@@ -176,3 +176,79 @@ def test_the_grouped_read_is_the_plain_one(tmp_path: Path, shards: int, monkeypa
             assert list(map(as_row, got)) == list(map(as_row, want))  # one process: in the file's order
         assert skips == want_skips and nbytes == path.stat().st_size
     assert len(convs) > 40 and len(want) > 0
+
+
+def _small_generated(tmp_path: Path, mb: float = 0.3) -> Path:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    try:
+        from gen_chatgpt_export import generate
+    finally:
+        sys.path.pop(0)
+    return generate(tmp_path / "conversations.json", mb, seed=5)
+
+
+@pytest.mark.parametrize("window", [700, 1 << 20])
+def test_a_share_finds_its_conversations_without_decoding_the_others(
+        tmp_path: Path, window: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``_own_items``: share k of n gets exactly the elements i % n == k of the array,
+    through windows smaller than a conversation too, the others passed over."""
+    monkeypatch.setattr(exportfile, "CHUNK_BYTES", window)
+    path = _small_generated(tmp_path)
+    convs = json.loads(path.read_bytes())
+    for n in (1, 2, 3):
+        for k in range(n):
+            with path.open("rb") as f:
+                got = [(i, c) for i, c in exportfile._own_items(f, k, n) if c is not exportfile._OTHER]
+            assert got == [(i, c) for i, c in enumerate(convs) if i % n == k]
+    claude = write_json(tmp_path / "claude.json", claude_fixture(extra=True))
+    with claude.open("rb") as f:
+        assert [c for _i, c in exportfile._own_items(f, 0, 1)] == json.loads(claude.read_bytes())
+
+
+#: Odd bytes put into one conversation: each where a share cannot vouch for the rest
+#: (the shares read again, decoding everything) or where the standard library's decoder
+#: decodes that one conversation, and the nested objects that open as a conversation does.
+SPLICES = [
+    (b'"weight": 1.0', b'"weight": 123456789012345678901'),  # over 64 bits: ijson ends the stream there
+    (b'"weight": 1.0', b'"weight": -1e400'),  # a float overflow: ijson ends the stream
+    (b'"weight": 1.0', b'"weight": 12345678901234567890.5'),  # 19 digits, a float ijson reads
+    (b'"parts": ["', b'"parts": ["1234567890123456789012 '),  # digits in a text
+    (b'"parts": ["', b'"parts": ["\\ud800 '),  # a lone surrogate: ijson makes it "?"
+    (b'"parts": ["', b'"parts": ["\xff '),  # not UTF-8
+    (b'"weight": 1.0', b'"weight": NaN'),
+    (b'"weight": 1.0', b'"weight": 1.0, "x": [{"title": 1}, {"title": "t"} ,{"title": 2}]'),
+    (b'{"title"', b'{"id": "x", "title"'),  # a conversation that opens with another key
+]
+
+
+@pytest.mark.parametrize("shards", [2, 3])
+def test_shards_on_odd_conversations_read_what_one_process_reads(
+        tmp_path: Path, shards: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shares read again, decoding everything, wherever one of them cannot vouch for
+    what comes next; what was yielded is not yielded twice, nothing after an element
+    ijson stops at is yielded (a batch waits for the other shares)."""
+    monkeypatch.setattr(exportfile, "shards", lambda _path: shards)
+    base = _small_generated(tmp_path, 0.15).read_bytes()
+    starts = [i for i in range(len(base)) if base.startswith(b'{"title"', i)]
+    assert len(starts) >= 6
+    docs = [base[:-60], base + b" x", base.replace(b"}, {", b"},\n  {")]
+    for old, new in SPLICES:
+        for at in ((starts[1], starts[-1]) if shards == 2 else (starts[len(starts) // 2],)):
+            j = base.index(old, at)
+            docs.append(base[:j] + new + base[j + len(old):])
+    for n, doc in enumerate(docs):
+        path = tmp_path / f"odd-{n}.json"
+        path.write_bytes(doc)
+        want = [(b.events, b.skips) for b in exportfile._read(str(path), chatgpt_export.prepare, 0, 1)]
+        got = list(exportfile.read_export(str(path), chatgpt_export.prepare))
+        assert sorted(as_row(e) for b in got for e in b.events) == sorted(as_row(e) for events, _s in want for e in events)
+        skips: dict[str, int] = {}
+        for b in got:
+            for key, v in b.skips.items():
+                skips[key] = skips.get(key, 0) + v
+        want_skips: dict[str, int] = {}
+        for _e, s in want:
+            for key, v in s.items():
+                want_skips[key] = want_skips.get(key, 0) + v
+        assert skips == want_skips, n
+        assert sum(b.nbytes for b in got) == len(doc)
