@@ -8,7 +8,7 @@ import * as vscode from "vscode";
 import { Cli, CliError, Summary } from "./cli";
 import { statusText, tooltipText } from "./format";
 import { defaultEnv, locate, LocateEnv, notFoundMessage } from "./locate";
-import { Coalescer, FilesWatcher, msToMidnight } from "./watch";
+import { Coalescer, FilesWatcher, msToMidnight, signature } from "./watch";
 
 export const SECTION = "tokenprint";
 
@@ -48,8 +48,12 @@ export class Footprint implements vscode.Disposable {
   summary: Summary | undefined;
   lastError: string | undefined;
   settings: Settings;
-  /** How many summaries were read (the tests count them). */
+  /** How many summaries were read, and watcher events ignored as no write (the tests count them). */
   reads = 0;
+  touches = 0;
+  /** The watched files' signature when the last summary was read. */
+  private readSignature = "";
+  private watchedFiles: string[] = [];
   private readonly refresher: Coalescer;
   private readonly watcher: FilesWatcher;
   private midnight: NodeJS.Timeout | undefined;
@@ -66,7 +70,7 @@ export class Footprint implements vscode.Disposable {
     this.item.command = "tokenprint.showFootprint";
     this.item.text = "$(globe) tokenprint";
     this.refresher = new Coalescer(() => this.refreshNow(), this.settings.refreshSeconds * 1000);
-    this.watcher = new FilesWatcher(() => this.refresher.trigger());
+    this.watcher = new FilesWatcher(() => this.onFilesEvent());
     this.disposables.push(
       this.item,
       this.output,
@@ -138,6 +142,7 @@ export class Footprint implements vscode.Disposable {
     const cli = this.cli;
     try {
       await this.importCopilot(cli);
+      const before = signature(this.watchedFiles);
       const s = await cli.summary();
       this.reads += 1;
       if (s.version !== 1) throw new CliError(`tokenprint summary: unknown JSON version ${s.version} (update the extension)`, null, "");
@@ -145,7 +150,11 @@ export class Footprint implements vscode.Disposable {
       this.lastError = undefined;
       this.item.text = statusText(s);
       this.item.tooltip = tooltipText(s);
-      this.watcher.watch(this.copilotFile ? [...s.watch, this.copilotFile] : s.watch);
+      const files = this.copilotFile ? [...s.watch, this.copilotFile] : s.watch;
+      // taken before the read: a write during the read still differs, and is read next
+      this.readSignature = files.join("\n") === this.watchedFiles.join("\n") ? before : signature(files);
+      this.watchedFiles = files;
+      this.watcher.watch(files);
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       this.output.appendLine(message);
@@ -178,6 +187,15 @@ export class Footprint implements vscode.Disposable {
     } catch (e) {
       this.output.appendLine(e instanceof Error ? e.message : String(e));
     }
+  }
+
+  /** A watcher event: a refresh when a file was written since the last read (not just touched). */
+  private onFilesEvent(): void {
+    if (signature(this.watchedFiles) === this.readSignature) {
+      this.touches += 1;
+      return;
+    }
+    this.refresher.trigger();
   }
 
   /** One refresh past local midnight ("today" changes without a write). */

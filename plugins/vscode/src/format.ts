@@ -95,7 +95,7 @@ export function tooltipText(s: Summary): string {
   } else {
     lines.push(`Today${demo}: no impact figures (no methodology)`);
   }
-  lines.push(`  ${tokens(day.tokens)} tokens in ${day.requests.toLocaleString("en-US")} requests`);
+  lines.push(`  ${tokens(day.tokens)} tokens in ${day.requests.toLocaleString("en-US")} request${day.requests === 1 ? "" : "s"}`);
   if (day.equivalent) lines.push(`  ≈ ${oneLine(day.equivalent.label, 100)}`);
   if (s.has_impacts && month.co2e_g) {
     let line = `This month: ${grams(month.co2e_g.central)} CO2e`;

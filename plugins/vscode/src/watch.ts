@@ -3,6 +3,7 @@
 // is one read. Nothing runs while the files do not change (no polling), except one refresh
 // at local midnight, when "today" turns over.
 
+import * as fs from "fs";
 import * as path from "path";
 import * as vscode from "vscode";
 
@@ -115,6 +116,25 @@ export class FilesWatcher implements vscode.Disposable {
   dispose(): void {
     this.clear();
   }
+}
+
+/**
+ * What a write changes in a set of files: size, modification time and inode of each. A
+ * reader of the ledger (our own `summary`) touches only attributes (the -wal's ctime:
+ * SQLite opens it, the ledger keeps it 0600), which the watcher reports as a change too;
+ * comparing signatures tells a write from such a touch, so reading never triggers a read.
+ */
+export function signature(files: string[]): string {
+  return files
+    .map((f) => {
+      try {
+        const st = fs.statSync(f);
+        return `${st.size}:${st.mtimeMs}:${st.ino}`;
+      } catch {
+        return "-";
+      }
+    })
+    .join("|");
 }
 
 /** Milliseconds from `now` to the next local midnight (plus a second, past the turn). */
