@@ -23,6 +23,8 @@ from ledger import fastpath
 from ledger.events import Event, problem
 from tests.hooks import copilot_corpus as cc
 
+FAST = copilot.fast_loads()
+DECODERS = [json.loads] + ([FAST] if FAST is not None else [])
 SETTINGS = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
@@ -62,6 +64,14 @@ def read_in_pieces(data: bytes, cuts: list[int], now_ms: int) -> tuple[list[Even
             if p.consumed == 0 or offset >= end:
                 break
     return events, skips, state
+
+
+def test_the_fast_decoder_reads_every_file_as_json_does() -> None:
+    assert FAST is not None  # msgspec is a dependency of the backfill
+    for data in FILES:
+        a = copilot.parse(data, True, state={}, now_ms=NOW_S * 1000)
+        b = copilot.parse(data, True, state={}, now_ms=NOW_S * 1000, loads=FAST)
+        assert ([key(e) for e in a.events], a.skips, a.consumed) == ([key(e) for e in b.events], b.skips, b.consumed)
 
 
 def test_the_upgraded_chat_file_read_whole() -> None:
@@ -161,8 +171,12 @@ GOOD = cc.jsonl(cc.s1_chats())
 @given(lines=st.lists(hostile_line(), max_size=12), eof=st.booleans())
 def test_garbage_never_raises_and_good_lines_still_count(lines: list[bytes], eof: bool) -> None:
     data = GOOD + b"".join(lines) + GOOD
-    state: dict[str, Any] = {}
-    p = copilot.parse(data, eof, state=state)
+    results = []
+    for loads in DECODERS:  # the backfill's msgspec decoder gives what json gives
+        state: dict[str, Any] = {}
+        p = copilot.parse(data, eof, state=state, loads=loads)
+        results.append(([key(e) for e in p.events], p.skips, state, p.consumed))
+    assert all(r == results[0] for r in results)
     assert p.consumed == len(data)
     for ev in p.events:
         assert problem(ev) is None, ev
