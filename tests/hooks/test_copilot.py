@@ -348,3 +348,31 @@ def test_the_adapter_imports_the_standard_library_only() -> None:
             "'yaml', 'pydantic') if m in sys.modules]; print(heavy)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "[]"
+
+
+def test_the_bench_corpus_imports_to_its_expected_totals(tmp_path: Path, home: Path) -> None:
+    """``bench/gen_copilot_corpus.py`` (every trap at realistic rates, batch order, prompt
+    text in the spans): the ledger equals the totals it knows by construction, read in
+    512-byte chunks too (log records and their spans across chunk ends)."""
+    bench = Path(__file__).resolve().parents[2] / "bench"
+    gen = subprocess.run([sys.executable, str(bench / "gen_copilot_corpus.py"), str(tmp_path / "c"), "--mb", "1.5",
+                          "--seed", "3"], capture_output=True, text=True, check=True)
+    assert gen.stdout == f"{tmp_path / 'c'}: 1.6 MB in 17 files, 47 (day, model) buckets\n"  # deterministic
+    exp = json.loads((tmp_path / "c" / "expected.json").read_text())
+    assert all(exp["trap_counts"].get(t, 0) > 0 for t in ("invoke_agent_sum", "chat_log_records", "lost_span"))
+    tp_import(str(tmp_path / "c" / ".copilot"))
+    want = {tuple(k.split("|")): v for k, v in exp["days"].items()}
+    assert buckets(home / "ledger.db") == want
+    from hooks.sync import FastBackend, Syncer
+    from ledger import fastpath
+
+    conn = fastpath.open_ledger(tmp_path / "chunked.db")
+    try:
+        backend = FastBackend(conn)
+        syncer = Syncer(backend, "copilot", copilot.parse, chunk_bytes=512)
+        for f in copilot.transcripts([tmp_path / "c" / ".copilot"]):
+            syncer.sync(f, None)
+        syncer.flush()
+    finally:
+        conn.close()
+    assert buckets(tmp_path / "chunked.db") == want
