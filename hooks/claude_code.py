@@ -495,8 +495,11 @@ def mcp_config_path(scope: str, env: Mapping[str, str] | None = None, cwd: Path 
 
 
 #: What ``tokenprint mcp install claude-code`` edits: the entry ``claude mcp add -s user
-#: tokenprint -- tokenprint mcp`` writes (``type`` first, ``env`` last).
+#: tokenprint -- tokenprint mcp`` writes (``type`` first, ``env`` last). Never copied into
+#: backups: ``~/.claude.json`` keeps ``primaryApiKey`` after a Console login (and
+#: ``.mcp.json`` servers' ``env`` may hold tokens); Claude Code writes it as
+#: ``JSON.stringify(config, null, 2)``, which the uninstall gives back byte for byte.
 MCP_INSTALL: tuple[Target, ...] = (
     JsonMcpServer(settings_path=mcp_config_path, scopes=("user", "project"),
-                  extra=(("type", "stdio"),), extra_after=(("env", {}),)),
+                  extra=(("type", "stdio"),), extra_after=(("env", {}),), copies=False),
 )

@@ -448,9 +448,11 @@ _before_replace_hook: Callable[[Path], None] | None = None
 NEW_FILE_MODE = 0o644
 
 
-def write_atomic(path: Path, content: bytes | None, home: Path, expected: Any = ...) -> Path | None:
+def write_atomic(path: Path, content: bytes | None, home: Path, expected: Any = ...,
+                 backup: bool = True) -> Path | None:
     """Replace the file ``path`` names (through symbolic links) by ``content`` (None:
-    delete it) atomically, keeping its mode; returns the backup of its previous bytes.
+    delete it) atomically, keeping its mode; returns the backup of its previous bytes
+    (none with ``backup=False``: for a file that may hold a credential).
 
     With ``expected`` (the bytes we read, None for no file), nothing is written when
     the file no longer holds them right before the rename (raises ``_Changed``).
@@ -463,11 +465,11 @@ def write_atomic(path: Path, content: bytes | None, home: Path, expected: Any = 
         mode = os.stat(real).st_mode & 0o7777
     except FileNotFoundError:
         mode = NEW_FILE_MODE & ~_umask()
-    backup: Path | None = None
-    if old is not None:
+    copy_path: Path | None = None
+    if old is not None and backup:
         stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{time.time_ns() % 1_000_000_000:09d}"
-        backup = backup_dir(home) / f"{_key(path)}.{stamp}.bak"
-        _write_private(backup, old)
+        copy_path = backup_dir(home) / f"{_key(path)}.{stamp}.bak"
+        _write_private(copy_path, old)
 
     def still_ours(_tmp: Path | None = None) -> None:
         if _before_replace_hook is not None:
@@ -483,10 +485,10 @@ def write_atomic(path: Path, content: bytes | None, home: Path, expected: Any = 
             real.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(real, content, mode, before_replace=still_ours)
     except BaseException:
-        if backup is not None:
-            backup.unlink(missing_ok=True)  # the file is as it was: its copy is not a backup
+        if copy_path is not None:
+            copy_path.unlink(missing_ok=True)  # the file is as it was: its copy is not a backup
         raise
-    return backup
+    return copy_path
 
 
 def _umask() -> int:
@@ -964,38 +966,83 @@ def with_server(data: dict[str, Any], name: str, entry: dict[str, Any]) -> dict[
     return out
 
 
-def install_server(home: Path, path: Path, name: str, entry: dict[str, Any], dialect: str = "json") -> str:
-    """Add (or update) our MCP server ``name`` in ``path``. Returns what was done."""
+#: Without copies: what our first install created (``file``, or the ``mcpServers`` key),
+#: so that uninstall removes it again; a name, never the file's content.
+_CREATED = "created"
+
+
+def install_server(home: Path, path: Path, name: str, entry: dict[str, Any], dialect: str = "json",
+                   copies: bool = True) -> str:
+    """Add (or update) our MCP server ``name`` in ``path``. Returns what was done.
+
+    ``copies=False``, for a file that may hold a credential (Claude Code's
+    ``~/.claude.json`` keeps ``primaryApiKey`` after a Console login): no backup and
+    no saved original; only what our install created is remembered (the file, or the
+    ``mcpServers`` key), and uninstall removes our entry in the file's own style
+    (byte for byte the original for a file written as ``JSON.stringify(data, null, 2)``)."""
     _check_dialect(dialect)
-    return _edit(home, path, lambda loaded: _install_server(home, loaded, name, entry), dialect)
+    return _edit(home, path, lambda loaded: _install_server(home, loaded, name, entry, copies), dialect)
 
 
-def _install_server(home: Path, loaded: Loaded, name: str, entry: dict[str, Any]) -> str:
+def _install_server(home: Path, loaded: Loaded, name: str, entry: dict[str, Any], copies: bool) -> str:
     check_servers(loaded, name)
     new = with_server(loaded.data, name, entry)
     if new == loaded.data and loaded.raw is not None:
         return "already installed"
-    _install(home, loaded, dumps(loaded, new))
+    content = dumps(loaded, new)
+    if copies:
+        _install(home, loaded, content)
+        return "installed"
+    created = _snapshot_path(home, loaded.path, _CREATED)
+    fresh = not has_ours(loaded.data)
+    if fresh:
+        what = b"file" if loaded.raw is None else (b"key" if MCP_KEY not in loaded.data else b"")
+        _write_private(created, what)
+    try:
+        write_atomic(loaded.path, content, home, expected=loaded.raw, backup=False)
+    except BaseException:
+        if fresh:
+            created.unlink(missing_ok=True)
+        raise
     return "installed"
 
 
-def uninstall_server(home: Path, path: Path, name: str, dialect: str = "json") -> str:
-    """Remove our MCP server ``name`` from ``path``, and only it."""
+def uninstall_server(home: Path, path: Path, name: str, dialect: str = "json", copies: bool = True) -> str:
+    """Remove our MCP server ``name`` from ``path``, and only it (``copies``: as for
+    :func:`install_server`)."""
     _check_dialect(dialect)
-    return _edit(home, path, lambda loaded: _uninstall_server(home, loaded, name), dialect)
+    return _edit(home, path, lambda loaded: _uninstall_server(home, loaded, name, copies), dialect)
 
 
-def _uninstall_server(home: Path, loaded: Loaded, name: str) -> str:
+def _uninstall_server(home: Path, loaded: Loaded, name: str, copies: bool) -> str:
+    created = _snapshot_path(home, loaded.path, _CREATED)
     if loaded.raw is None:
         return "nothing installed (no settings file)"
     check_servers(loaded, name)
     if name not in our_servers(loaded.data):
         if not has_ours(loaded.data):
             forget_originals(home, loaded.path)
+            created.unlink(missing_ok=True)
         return "nothing installed"
     target = copy.deepcopy(loaded.data)
     del target[MCP_KEY][name]
     fallback = copy.deepcopy(target)
     if fallback[MCP_KEY] == {}:
         del fallback[MCP_KEY]
-    return _write_without(home, loaded, target, fallback)
+    if copies:
+        return _write_without(home, loaded, target, fallback)
+    try:
+        made = created.read_bytes()
+    except OSError:
+        made = b""
+    left = has_ours(target)
+    if not left and made in (b"file", b"key") and target[MCP_KEY] == {}:
+        target = fallback
+    content: bytes | None = dumps(loaded, target)
+    what = "removed our entries"
+    if not left and made == b"file" and target == {}:
+        content, what = None, "removed the file we had created"
+    write_atomic(loaded.path, content, home, expected=loaded.raw, backup=False)
+    if not left:
+        created.unlink(missing_ok=True)
+    return what

@@ -215,7 +215,8 @@ class JsonMcpServer:
     ``argv`` of :meth:`install` is the server command (``[".../tokenprint", "mcp",
     "--home", "/x"]``): the entry is ``{**extra, "command": argv[0], "args": argv[1:],
     **extra_after}`` in the key order the client's own ``mcp add`` writes (Claude
-    Code: ``type`` first, ``env`` last)."""
+    Code: ``type`` first, ``env`` last). ``copies=False``: the file is never copied
+    into ``$TOKENPRINT_HOME/backups`` (it may hold a credential)."""
 
     settings_path: Callable[..., Path]
     scopes: tuple[str, ...]
@@ -224,6 +225,9 @@ class JsonMcpServer:
     extra_after: tuple[tuple[str, Any], ...] = ()
     name: str = MCP_SERVER_NAME
     kind: str = "mcp"
+    #: False for a file that may hold a credential: no backup, no saved original
+    #: (``hooks.installer.install_server``).
+    copies: bool = True
 
     def path(self, scope: str, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:
         if scope not in self.scopes:
@@ -239,12 +243,12 @@ class JsonMcpServer:
     def install(self, home: Path, scope: str, argv: list[str]) -> str:
         from hooks.installer import install_server
 
-        return install_server(home, self.path(scope), self.name, self.entry(argv), self.dialect)
+        return install_server(home, self.path(scope), self.name, self.entry(argv), self.dialect, self.copies)
 
     def uninstall(self, home: Path, scope: str) -> str:
         from hooks.installer import uninstall_server
 
-        return uninstall_server(home, self.path(scope), self.name, self.dialect)
+        return uninstall_server(home, self.path(scope), self.name, self.dialect, self.copies)
 
     def status(self, home: Path, scope: str) -> TargetStatus:
         from hooks.installer import SettingsError, check_servers, load, our_servers

@@ -27,20 +27,15 @@ def paths() -> dict[str, Path]:
             "gemini-cli": u / ".gemini" / "settings.json"}
 
 
-CLAUDE_JSON = """{
-  "numStartups": 7,
-  "tipsHistory": {"mcp": 1},
-  "mcpServers": {
-    "github": {
-      "type": "stdio",
-      "command": "npx",
-      "args": ["-y", "@modelcontextprotocol/server-github"],
-      "env": {}
-    }
-  },
-  "projects": {}
-}
-"""
+#: As Claude Code writes it: ``JSON.stringify(config, null, 2)``, no final newline; with
+#: the API key a Console login leaves there (never to be copied into our backups).
+CLAUDE_KEY = "sk-ant-api03-not-a-real-key"
+CLAUDE_JSON = json.dumps({
+    "numStartups": 7, "primaryApiKey": CLAUDE_KEY, "tipsHistory": {"mcp": 1},
+    "mcpServers": {"github": {"type": "stdio", "command": "npx",
+                              "args": ["-y", "@modelcontextprotocol/server-github"], "env": {}}},
+    "projects": {},
+}, indent=2)
 CODEX_TOML = """\
 # my Codex settings (kept by hand)
 model = "gpt-5"   # the default
@@ -116,10 +111,27 @@ def test_install_twice_is_byte_idempotent_and_uninstall_exact(home: Path) -> Non
     assert {c: status[c]["user"]["installed"] for c in CLIENTS} == dict.fromkeys(CLIENTS, True)
     assert status["codex"]["user"]["commands"] == [" ".join(ours)]
     out = tp("mcp", "uninstall")
-    assert out.count("restored the original content") == 3
+    assert out.count("restored the original content") == 2  # codex, gemini-cli: from the saved original
+    assert "claude-code: removed our entries in ~/.claude.json" in out  # no copy kept: re-serialised
     assert {c: p.read_bytes() for c, p in paths().items()} == before
+    # ~/.claude.json (and its API key) was never copied into our folder
+    assert not any(CLAUDE_KEY.encode() in f.read_bytes() for f in home.rglob("*") if f.is_file())
     assert tp("mcp", "uninstall").count("nothing installed") == 3
     assert not any(json.loads(tp("mcp", "status", "--json"))[c]["user"]["installed"] for c in CLIENTS)
+
+
+@pytest.mark.parametrize("text", ['{\n  "numStartups": 1\n}', '{\n  "numStartups": 1,\n  "mcpServers": {}\n}'])
+def test_claude_json_without_copies_comes_back_exactly(home: Path, text: str) -> None:
+    """No saved original for ~/.claude.json: what our install created (the mcpServers key)
+    is remembered by name, and the uninstall gives the bytes back."""
+    p = paths()["claude-code"]
+    p.write_text(text)
+    tp("mcp", "install", "claude-code")
+    assert json.loads(p.read_text())["mcpServers"]["tokenprint"]["args"][0] == "mcp"
+    assert "removed our entries" in tp("mcp", "uninstall", "claude-code")
+    assert p.read_text() == text
+    assert not (home / "backups").exists() or not any(
+        f.name.endswith((".bak", ".original")) for f in (home / "backups").iterdir())
 
 
 def test_install_into_no_file_and_uninstall_removes_it(home: Path) -> None:
@@ -141,7 +153,7 @@ def test_a_later_edit_by_the_client_is_kept_on_uninstall(home: Path) -> None:
     c.write_text(c.read_text().replace('model = "gpt-5"', 'model = "o3"'))
     out = tp("mcp", "uninstall", "claude-code", "codex")
     assert "removed our entries" in out and "removed ours" in out
-    assert json.loads(p.read_text()) == {**json.loads(CLAUDE_JSON), "numStartups": 8}
+    assert p.read_text() == json.dumps({**json.loads(CLAUDE_JSON), "numStartups": 8}, indent=2) + "\n"
     assert c.read_text() == CODEX_TOML.replace('model = "gpt-5"', 'model = "o3"')
 
 
