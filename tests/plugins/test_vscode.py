@@ -60,8 +60,8 @@ def test_npm_test(built: Path, home: Path) -> None:
     proc = npm("test", env={"TOKENPRINT_BIN": TOKENPRINT, "TOKENPRINT_HOOK_BIN": TOKENPRINT_HOOK})
     out = proc.stdout
     assert "# fail 0" in out and "# skipped 0" in out, out[-3000:]
-    # unit (15) + end to end (8) + refresh after a real hook (1)
-    assert "# pass 24" in out, out[-3000:]
+    # unit (16) + end to end (8) + refresh after a real hook (1) + Copilot Chat opt-in (2)
+    assert "# pass 27" in out, out[-3000:]
     assert "# refresh latency after the hook: " in out
 
 

@@ -6,6 +6,7 @@
 //   "console" | "file"), .outfile (the JSON-lines file), .captureContent (prompt and response
 //   text: kept false, tokenprint records counts only).
 
+import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as vscode from "vscode";
@@ -14,9 +15,12 @@ import type { Footprint } from "./footprint";
 
 export const OTEL_SECTION = "github.copilot.chat.otel";
 
-/** Where we ask Copilot Chat to write: beside Copilot CLI's own OTel JSONL (~/.copilot/otel). */
-export function defaultOutfile(home: string = os.homedir()): string {
-  return path.join(home, ".copilot", "otel", "vscode-copilot-chat.jsonl");
+/** Where we ask Copilot Chat to write: beside Copilot CLI's own OTel JSONL, in the folder
+ * `tokenprint import copilot` reads without being told (hooks/copilot.py
+ * default_vscode_outfile: `$COPILOT_HOME/otel`, default ~/.copilot/otel). */
+export function defaultOutfile(home: string = os.homedir(), env: NodeJS.ProcessEnv = process.env): string {
+  const copilotHome = env.COPILOT_HOME ? env.COPILOT_HOME : path.join(home, ".copilot");
+  return path.join(copilotHome, "otel", "vscode-copilot-chat.jsonl");
 }
 
 /** The settings written, in order, as [key under OTEL_SECTION, value]. */
@@ -47,6 +51,7 @@ export async function enableCopilot(fp: Footprint): Promise<boolean> {
     yes,
   );
   if (answer !== yes) return false;
+  fs.mkdirSync(path.dirname(outfile), { recursive: true, mode: 0o700 }); // watched from now on
   for (const [key, value] of otelSettings(outfile)) {
     await c.update(key, value, vscode.ConfigurationTarget.Global);
   }

@@ -59,6 +59,8 @@ export class Footprint implements vscode.Disposable {
   private midnight: NodeJS.Timeout | undefined;
   private disposables: vscode.Disposable[] = [];
   private copilotSeen = "";
+  /** How many times `import copilot` ran (the tests count them). */
+  copilotImports = 0;
   private copilotFile: string | undefined;
   private readonly listeners = new Set<(s: Summary | undefined) => void>();
 
@@ -183,6 +185,7 @@ export class Footprint implements vscode.Disposable {
     if (seen === this.copilotSeen) return;
     try {
       await cli.run(["import", "copilot", file], 120_000);
+      this.copilotImports += 1;
       this.copilotSeen = seen;
     } catch (e) {
       this.output.appendLine(e instanceof Error ? e.message : String(e));
@@ -222,10 +225,13 @@ export function workspaceFolders(): string[] {
   return (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
 }
 
-/** Copilot Chat's OTel file as set in its settings (github.copilot.chat.otel.outfile), if it writes one. */
-export function copilotOutfile(): string | undefined {
+/** Copilot Chat's OTel file, if it writes one: $COPILOT_OTEL_FILE_EXPORTER_PATH (which overrides
+ * the setting), else github.copilot.chat.otel.outfile when the export is enabled (an outfile
+ * selects the file exporter by itself: hooks/copilot.py, from Copilot Chat's otelConfig.ts). */
+export function copilotOutfile(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const c = vscode.workspace.getConfiguration("github.copilot.chat.otel");
-  if (c.get<boolean>("enabled") !== true || c.get<string>("exporterType") !== "file") return undefined;
+  if (c.get<boolean>("enabled") !== true) return undefined;
+  if (env.COPILOT_OTEL_FILE_EXPORTER_PATH) return env.COPILOT_OTEL_FILE_EXPORTER_PATH;
   const f = c.get<string>("outfile");
   return f ? f : undefined;
 }

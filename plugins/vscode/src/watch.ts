@@ -121,17 +121,19 @@ export class FilesWatcher implements vscode.Disposable {
 /**
  * What a write changes in a set of files: size, modification time and inode of each. A
  * reader of the ledger (our own `summary`) touches only attributes (the -wal's ctime:
- * SQLite opens it, the ledger keeps it 0600), which the watcher reports as a change too;
- * comparing signatures tells a write from such a touch, so reading never triggers a read.
+ * SQLite opens it, the ledger keeps it 0600), which the watcher reports as a change too,
+ * and may create an empty -wal where the last writer had removed it; comparing signatures
+ * tells a write from such a touch, so reading never triggers a read. An empty file and a
+ * missing one hold the same data (none): both are "0".
  */
 export function signature(files: string[]): string {
   return files
     .map((f) => {
       try {
         const st = fs.statSync(f);
-        return `${st.size}:${st.mtimeMs}:${st.ino}`;
+        return st.size === 0 ? "0" : `${st.size}:${st.mtimeMs}:${st.ino}`;
       } catch {
-        return "-";
+        return "0";
       }
     })
     .join("|");

@@ -104,6 +104,8 @@ test("Show footprint: the month's export in a webview, then the period keys", { 
   fake.state.panels[0]!.webview.post({ type: "period", key: "<script>" });
   fake.state.panels[0]!.webview.post("nonsense");
   assert.equal(panel.period, "today");
+  fake.state.panels[0]!.dispose(); // closed by the user: no more renders
+  assert.equal(FootprintPanel.current, undefined);
 });
 
 test("Set the budget: config set through the CLI; the tooltip then says the share", { skip: NO_CLI }, async () => {

@@ -114,10 +114,17 @@ test("a real hook write refreshes the status item within 5 s", { skip: NO_CLI ||
   assert.ok(Math.abs(fp.summary!.today.co2e_g!.central - both) <= 1e-9 * both);
   assert.ok(fp.reads > readsBefore);
 
-  // reading is not writing: no refresh loop once the ledger is still
-  await sleep(1500);
+  // reading is not writing: once the ledger is still (the hooks' last writes read), a read
+  // of our own makes the watcher report the -wal (its ctime), and no read follows
+  let last = fp.reads;
+  let since = Date.now();
+  await waitFor("the ledger still", () => {
+    if (fp.reads !== last) [last, since] = [fp.reads, Date.now()];
+    return Date.now() - since > 2500;
+  }, 30_000, 100);
+  await fp.refreshAndWait();
   const settled = fp.reads;
-  await sleep(2000);
+  await sleep(2500);
   assert.equal(fp.reads, settled, "a summary must not make the watcher fire again");
   assert.ok(fp.touches >= 1, "the reads touched the -wal (its ctime), and the touches were told from writes");
 });

@@ -16,7 +16,7 @@ import { months } from "../src/extension";
 import { grams, millilitres, oneLine, shortModel, sig, statusText, tokens, tooltipText, wattHours } from "../src/format";
 import { INSTALL_COMMAND, LocateEnv, locate, notFoundMessage, searchDirs } from "../src/locate";
 import { exportArgs } from "../src/panel";
-import { Coalescer, globOf, msToMidnight } from "../src/watch";
+import { Coalescer, globOf, msToMidnight, signature } from "../src/watch";
 import { ExportDoc, bars, contentSecurityPolicy, esc, escWithCode, renderPage } from "../src/webview";
 import { globMatch } from "./fake/vscode";
 
@@ -203,6 +203,26 @@ test("a burst of changes is one refresh; a change during a refresh is one more",
   assert.equal(runs, 2);
 });
 
+test("a file's signature: a write changes it, a touch or an empty -wal appearing does not", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tp-sig-"));
+  const db = path.join(dir, "ledger.db");
+  const wal = `${db}-wal`;
+  fs.writeFileSync(db, "x".repeat(10));
+  const a = signature([db, wal]);
+  fs.writeFileSync(wal, ""); // created empty by a reader
+  assert.equal(signature([db, wal]), a);
+  fs.chmodSync(wal, 0o600); // a touch: ctime only
+  fs.chmodSync(db, 0o600);
+  assert.equal(signature([db, wal]), a);
+  fs.appendFileSync(wal, "frame"); // a write
+  const b = signature([db, wal]);
+  assert.notEqual(b, a);
+  fs.rmSync(wal); // a checkpoint: the .db written, the -wal gone
+  fs.appendFileSync(db, "y");
+  assert.notEqual(signature([db, wal]), b);
+  assert.equal(signature([path.join(dir, "none")]), "0");
+});
+
 test("midnight is the next local one", () => {
   const now = new Date(2026, 11, 1, 23, 59, 0);
   assert.equal(msToMidnight(now), 61_000);
@@ -218,7 +238,8 @@ test("export arguments for a period, months for the export command", () => {
 
 test("Copilot Chat's OTel settings: a file, never content", () => {
   assert.deepEqual(otelSettings("/f.jsonl"), [["enabled", true], ["exporterType", "file"], ["outfile", "/f.jsonl"], ["captureContent", false]]);
-  assert.equal(defaultOutfile("/home/u"), "/home/u/.copilot/otel/vscode-copilot-chat.jsonl");
+  assert.equal(defaultOutfile("/home/u", {}), "/home/u/.copilot/otel/vscode-copilot-chat.jsonl");
+  assert.equal(defaultOutfile("/home/u", { COPILOT_HOME: "/c" }), "/c/otel/vscode-copilot-chat.jsonl");
 });
 
 const HOSTILE = `<script>alert("x")</script><img src=x onerror=alert(1)>'&"`;
