@@ -6,7 +6,8 @@ export). An export is what the app hands out: the ``.zip`` as downloaded, or the
 newer exports. Each of them is a JSON array of conversations, hundreds of megabytes
 for a long-time user: it is never loaded whole (``json.load``) but streamed, a
 window of it at a time (:func:`_items`: the standard library's decoder on one
-conversation after another, ``ijson`` wherever the two could differ), a zip member
+conversation after another, ``ijson`` wherever the two could differ; in forked shares,
+msgspec, each decoding only its own conversations: :func:`_own_items`), a zip member
 straight from the zip, so memory holds a few conversations, whatever the export's size.
 
 An export is not appendable: a source of kind ``file`` (``hooks.dbsource``), skipped
@@ -308,7 +309,7 @@ GROUP_TEXTS = 2048
 #: An export smaller than this is read in one process (forking costs more than it saves).
 SHARD_MIN_BYTES = 16 << 20
 #: Most processes reading one export: each holds its own decoded conversations and
-#: counters (about 60 MB), and each decodes the whole stream, so more buy less.
+#: counters (about 60 MB), and each skips over the whole stream, so more buy less.
 MAX_SHARDS = 3
 
 
@@ -335,18 +336,23 @@ def read_export(path: str, prepare: Prepare) -> Iterator[Batch]:
     conversations (or :data:`BATCH_BYTES` of the file). ``nbytes`` is the file's bytes
     (compressed, for a zip) read so far, so the batches add up to its size.
 
-    A large export is read by :func:`shards` forked processes, each decoding the whole
-    stream (:func:`_items`: the standard library's decoder, about 130 MB/s here) and
-    converting every n-th conversation: ``prepare`` (its texts, its tree), then the
-    tokens of :data:`GROUP_TEXTS` texts at once (tiktoken, about 15 MB of text a second
-    on one CPU, half of the work), then :attr:`Pending.finish`.
+    A large export is read by :func:`shards` forked processes, each converting every
+    n-th conversation: ``prepare`` (its texts, its tree), then the tokens of
+    :data:`GROUP_TEXTS` texts at once (tiktoken, about 15 MB of text a second on one
+    CPU, half of the work), then :attr:`Pending.finish`. Each share finds where every
+    conversation ends and decodes only its own (:func:`_own_items`, msgspec); where it
+    cannot vouch for what comes next (an odd document, a zip, no msgspec), each share
+    decodes the whole stream (:func:`_items`: exact, the standard library's decoder and
+    ijson), the conversations already read passed over (``_read_sharded``).
 
-    Measured on the 500 MB bench export, 2 CPUs, interleaved runs: these shards 25.1,
-    22.0, 21.2, 23.6 MB/s, 245 MB for all processes; one process decoding while threads
-    counted (tiktoken releases the GIL) 19.6, 22.3, 22.1, 19.4 MB/s, 150 MB: the
-    decoding and converting thread was the bottleneck (the GIL), so the decode is paid
-    twice, for half of the rest in each process. Threads counting message by message
-    were twice as slow again (the GIL handed back and forth at every message)."""
+    Measured on the 500 MB bench export, 2 CPUs, interleaved runs: shards each decoding
+    the whole stream 25.1, 22.0, 21.2, 23.6 MB/s, 245 MB for all processes; one process
+    decoding while threads counted (tiktoken releases the GIL) 19.6, 22.3, 22.1, 19.4
+    MB/s, 150 MB: the decoding and converting thread was the bottleneck (the GIL).
+    Threads counting message by message were twice as slow again (the GIL handed back
+    and forth at every message). Shares decoding only their own conversations: the
+    shares' CPU on the 100 MB export 9.5, 9.7, 9.9 s -> 7.5, 7.5, 7.9 s (interleaved, a
+    loaded machine)."""
     n = shards(path)
     if n <= 1:
         yield from _read(path, prepare, 0, 1)
@@ -359,9 +365,16 @@ def _share_process(conn: Any, path: str, prepare: Prepare, k: int, n: int, after
     messages, then ``("end",)``; ``("error", text)`` when the file cannot be read.
     ``after`` None: :func:`_read_own` (``("odd",)`` where it cannot vouch for the rest);
     else :func:`_read`, its own conversations up to ``after[k]`` passed over."""
+    import gc
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the importing process's
+    # The collector, in this process of its own: what was there at the fork (the importer's
+    # modules, tiktoken's tables) is never looked at again, and a decoded conversation's
+    # thousands of dicts and lists (no cycles) do not start a collection every 700: CPU of a
+    # share of a 30 MB export 1.05/1.12 s -> 0.79/1.08 s, peak memory the same (66 MB).
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
     try:
         if after is None:
             try:
@@ -451,6 +464,8 @@ def _read_sharded(path: str, prepare: Prepare, n: int) -> Iterator[Batch]:
 
 
 _DONE = 1 << 62
+#: Batches of one share held at most (``_gather``); then it waits for the others.
+HOLD = 2
 
 
 def _gather(conns: list[Any], n: int) -> Iterator[tuple[int, Batch | None, int]]:
@@ -465,7 +480,11 @@ def _gather(conns: list[Any], n: int) -> Iterator[tuple[int, Batch | None, int]]
     live: list[Any] = list(conns)
     frac = [0.0] * len(conns)
     while live:
-        for c in wait(live):
+        # a share whose batches wait is not read from until they go (its pipe fills, and it
+        # waits): memory holds a few batches, however far one share would run ahead. The
+        # share that is furthest behind has none waiting: there is always one to read.
+        ready = [c for c in live if len(held[conns.index(c)]) < HOLD] or live
+        for c in wait(ready):
             c = cast(Any, c)
             i = conns.index(c)
             try:
