@@ -13,6 +13,7 @@ import { after, before, test } from "node:test";
 
 import * as ext from "../src/extension";
 import { grams } from "../src/format";
+import { FootprintPanel } from "../src/panel";
 import { NO_CLI, TOKENPRINT, TOKENPRINT_HOOK, cli, isolate, run, sleep, waitFor } from "./helpers";
 
 const SESSION = "dddddddd-0000-4000-8000-000000000004";
@@ -127,4 +128,24 @@ test("a real hook write refreshes the status item within 5 s", { skip: NO_CLI ||
   await sleep(2500);
   assert.equal(fp.reads, settled, "a summary must not make the watcher fire again");
   assert.ok(fp.touches >= 1, "the reads touched the -wal (its ctime), and the touches were told from writes");
+});
+
+test("hostile names from the real ledger are escaped in the webview and kept on one line in the tooltip", { skip: NO_CLI || (!TOKENPRINT_HOOK && "no tokenprint-hook") }, async () => {
+  const fp = ext.current()!;
+  const evil = `<img src=x onerror=alert(1)>"'&\nTop model: x`;
+  await cli(["log", "--json", "-"], JSON.stringify([{ client: "manual", model: evil, project: "</td><script>alert(2)</script>",
+    input_tokens: 5_000_000, output_tokens: 1_000_000, id: "hostile-1" }]));
+  // the ledger stores names with controls replaced by "?" (ledger/events.py neutralise); the rest is ours to escape
+  await waitFor("the hostile event read", () => fp.summary?.top_model?.model === evil.replace("\n", "?"), 10_000);
+  const lines = String(item().tooltip).split("\n");
+  assert.equal(lines.length, 6);
+  assert.ok(lines[4]!.startsWith(`Top model: <img src=x onerror=alert(1)>"'&?Top model: x (`), lines[4]);
+  const panel = (await fake.commands.executeCommand("tokenprint.showFootprint")) as FootprintPanel;
+  await waitFor("the page", () => panel.html.includes("<h1>"), 10_000);
+  assert.ok(panel.html.includes("&lt;img src=x onerror=alert(1)&gt;&quot;&#39;&amp;"), "the model name, escaped");
+  assert.ok(panel.html.includes("&lt;/td&gt;&lt;script&gt;alert(2)&lt;/script&gt;"), "the project, escaped");
+  assert.ok(!panel.html.includes("<img"));
+  assert.equal((panel.html.match(/<script/g) ?? []).length, 1);
+  fake.state.panels.at(-1)!.dispose();
+  assert.equal(FootprintPanel.current, undefined);
 });
