@@ -1,11 +1,29 @@
 """GitHub Copilot (Copilot CLI and Copilot Chat in VS Code): where an OpenTelemetry
-record becomes a ledger event.
+record, or a Copilot CLI session event, becomes a ledger event.
 
 Standard library only (``tokenprint import copilot``, and the VS Code extension's
-refresh, run it; Copilot has no hook to call ``tokenprint-hook``).
+refresh, run it; no ``tokenprint-hook`` is installed for Copilot).
 
-Where the files are. Both write OpenTelemetry as JSON lines, appended, to a file the
-user names; neither has a default file:
+**The Copilot CLI's session events** (measured with 1.0.102; not in ccusage, which reads
+OTel only): every session writes ``<copilot home>/session-state/<session id>/events.jsonl``,
+OpenTelemetry or not, one ``{"type", "data", "id", "timestamp", "parentId"}`` a line
+(``--resume`` appends to the same file, after a ``session.resume``). Read:
+``session.start`` (``data.sessionId``, ``data.context.cwd``: the project),
+``assistant.turn_start`` (``data.interactionId``, ``data.turnId``) and
+``session.usage_record``, one per model call: ``data.usage`` ``{model, inputTokens,
+outputTokens, cacheReadTokens, cacheWriteTokens, reasoningTokens (null when none),
+apiCallId, accounting: {sourceSessionId, sequence, usageId}, ...}``, with the same
+meanings as the OTel attributes below (9300 = 300 + 2000 + 7000 in both). Not read:
+``session.shutdown`` (the session's totals per model: a sum), messages and tool events
+(their text). Only the ``events.jsonl`` of each session folder is read, never the files a
+session keeps beside it. Both sources name a CLI call ``call:<interaction>:<turn>:<response
+id>`` (the span's ``github.copilot.interaction_id``, ``github.copilot.turn_id`` and
+``gen_ai.response.id``; the record's turn start, found by its ``parentId``, and
+``apiCallId``): with OTel on as well, each call counts once, with the span's instant (the
+earlier) and the session events' folder.
+
+**OpenTelemetry.** Both clients write it as JSON lines, appended, to a file the user
+names; neither has a default file:
 
 - **Copilot CLI** (``@github/copilot``, checked with 1.0.102, ``copilot help
   monitoring``): ``COPILOT_OTEL_FILE_EXPORTER_PATH=<file>`` turns OTel on with the
@@ -55,8 +73,9 @@ genAiAttributes.ts``): ``gen_ai.operation.name``, ``gen_ai.request.model``,
 Counting (one event per model request):
 
 - a ``chat`` span (``gen_ai.operation.name`` ``chat``, or a name ``chat <model>``) is one
-  request; its id is ``<traceId>:<spanId>`` (random per span, the same in any copy of
-  the line: a rotated or copied file counts once through the ledger's upsert);
+  request; its id is the call's (above) where the CLI wrote it, else ``<traceId>:<spanId>``
+  (random per span); either is the same in any copy of the line: a rotated or copied file
+  counts once through the ledger's upsert;
 - ``invoke_agent`` spans carry the sum of their chat spans (CLI: 3400 = 1200 + 2200
   measured; Chat: ``toolCallingLoop.ts``), and even the last call's response id:
   never counted. ``execute_tool`` and other spans have no usage;
@@ -102,7 +121,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +148,8 @@ NAME = "GitHub Copilot"
 #: What ``import`` and ``hooks status`` call its sources.
 SOURCE_NOUN = "telemetry files"
 SOURCE = "otel"
+#: The source of an event read from the Copilot CLI's session events.
+SOURCE_EVENTS = "session-events"
 PROVIDER = "github"
 UNKNOWN_MODEL = "unknown"
 #: Read positions carry which Copilot Chat versions' spans are in the file (see above).
@@ -155,6 +178,11 @@ VSCODE_OUTFILE_NAME = "vscode-copilot-chat.jsonl"
 
 _loads = json.loads
 _USAGE = b'"gen_ai.usage.'
+#: The Copilot CLI's session events read (``~/.copilot/session-state/<id>/events.jsonl``).
+_CLI_EVENTS = re.compile(rb'"(?:session\.usage_record|session\.start|assistant\.turn_start)"')
+_CLI_TYPES = frozenset({"session.usage_record", "session.start", "assistant.turn_start"})
+#: Turn starts remembered per file (a usage record names its turn by ``parentId``).
+_MAX_TURNS = 16
 _EMPTY = b"{}"
 #: Operations that are one model request (OTel GenAI ``gen_ai.operation.name``).
 _REQUEST_OPS = frozenset({"chat", "text_completion", "generate_content"})
@@ -321,7 +349,73 @@ def span_event(obj: Mapping[str, Any], skips: dict[str, int], latest: int) -> Ev
     ts = _hr_ms(obj.get("startTime"))
     if ts is None:
         ts = _hr_ms(obj.get("endTime"))
-    return _event(f"{trace}:{span}", attrs, ts, name, skips, latest, True)
+    call = _call_key(attrs.get("github.copilot.interaction_id"), attrs.get("github.copilot.turn_id"),
+                     attrs.get("gen_ai.response.id"))
+    return _event(call or f"{trace}:{span}", attrs, ts, name, skips, latest, True)
+
+
+def _call_key(interaction: Any, turn: Any, response: Any) -> str | None:
+    """``call:<interaction>:<turn>:<response id>``: one model call of the Copilot CLI as
+    both its OTel span and its session events name it (so the two count once)."""
+    parts = [_short(v) for v in (interaction, turn, response)]
+    if any(v is None for v in parts):
+        return None
+    return "call:" + ":".join(parts)  # type: ignore[arg-type]
+
+
+def _iso_ms(value: Any) -> int | None:
+    if type(value) is not str:
+        return None
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return round(dt.timestamp() * 1000)
+
+
+#: ``session.usage_record`` ``usage`` keys -> the OTel attributes :func:`_buckets` reads
+#: (the same meaning: measured, 9300 = 300 + 2000 + 7000 in both).
+_RECORD_KEYS = (("inputTokens", "gen_ai.usage.input_tokens"), ("outputTokens", "gen_ai.usage.output_tokens"),
+                ("cacheReadTokens", "gen_ai.usage.cache_read.input_tokens"),
+                ("cacheWriteTokens", "gen_ai.usage.cache_write.input_tokens"),
+                ("reasoningTokens", "gen_ai.usage.reasoning.output_tokens"))
+
+
+def record_event(obj: Mapping[str, Any], state: Mapping[str, Any], skips: dict[str, int],
+                 latest: int) -> Event | None:
+    """The event of a Copilot CLI ``session.usage_record`` (its session events file)."""
+    data = obj.get("data")
+    usage = data.get("usage") if type(data) is dict else None
+    if type(usage) is not dict:
+        _skip(skips, "bad-usage")
+        return None
+    attrs: dict[str, Any] = {a: usage.get(k) for k, a in _RECORD_KEYS}
+    model = _short(usage.get("model"))
+    if model is not None:
+        attrs["gen_ai.response.model"] = model
+    accounting = usage.get("accounting")
+    accounting = accounting if type(accounting) is dict else {}
+    turns = state.get("turns") or {}
+    turn = turns.get(obj.get("parentId")) if isinstance(obj.get("parentId"), str) else None
+    turn = turn or state.get("turn") or [None, None]
+    api = usage.get("apiCallId") or accounting.get("usageId")
+    event_id = _call_key(turn[0], turn[1], api)
+    if event_id is None:
+        rid = _short(obj.get("id"))
+        if rid is None:
+            _skip(skips, "no-id")
+            return None
+        event_id = f"rec:{rid}"
+    session = _short(accounting.get("sourceSessionId")) or state.get("sid")
+    if session is not None:
+        attrs["gen_ai.conversation.id"] = session
+    ev = _event(event_id, attrs, _iso_ms(obj.get("timestamp")), None, skips, latest, True)
+    if ev is not None:
+        ev.project = state.get("cwd")
+        ev.source = SOURCE_EVENTS
+    return ev
 
 
 def log_event(obj: Mapping[str, Any], skips: dict[str, int], latest: int) -> Event | None:
@@ -392,8 +486,9 @@ def parse(
     # the version of the next log record: their items are patched when it comes.
     pending: list[int] = [-1] if state.get("pend") else []
     find = data.find
+    events_at = _CLI_EVENTS.search
     for start, stop in spans:
-        if find(_USAGE, start, stop) < 0:
+        if find(_USAGE, start, stop) < 0 and events_at(data, start, stop) is None:
             if stop - start < 8 and data[start:stop].strip() == _EMPTY:
                 if ver is None:
                     pending.append(len(items))
@@ -407,6 +502,8 @@ def parse(
             items.append((start, stop, "skip", next(iter(why), "invalid-json")))
         elif type(obj) is not dict:
             items.append((start, stop, "skip", "not-an-object"))
+        elif obj.get("type") in _CLI_TYPES and "data" in obj:
+            items.append((start, stop, "cli", obj))
         elif _is_span(obj):
             ok_all.add(_version(obj))
             items.append((start, stop, "span", obj))
@@ -424,6 +521,8 @@ def parse(
     # version is undecided holds back itself and the rest.
     ok = list(state.get("ok", ()))
     lost = list(state.get("lost", ()))
+    cli: dict[str, Any] = {k: state[k] for k in ("sid", "cwd", "turn") if k in state}
+    cli["turns"] = dict(state.get("turns") or {})
     ver = ver0 if isinstance(ver0, str) else None
     pend = bool(state.get("pend"))
     skips: dict[str, int] = {}
@@ -445,7 +544,9 @@ def parse(
             if obj not in lost:
                 lost.append(obj)
             continue
-        if kind == "span":
+        if kind == "cli":
+            ev = _cli_record(obj, cli, skips, latest)
+        elif kind == "span":
             v = _version(obj)
             if v not in ok:
                 ok.append(v)
@@ -476,7 +577,39 @@ def parse(
             state["pend"] = True
         else:
             state.pop("pend", None)
+        for k in ("sid", "cwd", "turn", "turns"):
+            if cli.get(k):
+                state[k] = cli[k]
     return Parsed(events, consumed, skips)
+
+
+def _cli_record(obj: Mapping[str, Any], cli: dict[str, Any], skips: dict[str, int], latest: int) -> Event | None:
+    """One Copilot CLI session event: the session's id and folder, a turn, or a usage record."""
+    kind = obj.get("type")
+    data = obj.get("data")
+    if kind == "session.usage_record":
+        return record_event(obj, cli, skips, latest)
+    if type(data) is not dict:
+        return None
+    if kind == "session.start":
+        sid = _short(data.get("sessionId"))
+        if sid is not None:
+            cli["sid"] = sid
+        context = data.get("context")
+        cwd = _short(context.get("cwd")) if type(context) is dict else None
+        if cwd is not None:
+            cli["cwd"] = cwd
+    else:  # assistant.turn_start
+        turn = [_short(data.get("interactionId")), _short(data.get("turnId"))]
+        rid = _short(obj.get("id"))
+        if None not in turn:
+            cli["turn"] = turn
+            if rid is not None:
+                turns = cli["turns"]
+                turns[rid] = turn
+                while len(turns) > _MAX_TURNS:
+                    del turns[next(iter(turns))]
+    return None
 
 
 #: Every attribute the functions above read (the rest of ``attributes``, prompt text
@@ -484,10 +617,10 @@ def parse(
 _ATTR_KEYS = ("gen_ai.operation.name", "gen_ai.request.model", "gen_ai.response.model", "gen_ai.response.id",
               "gen_ai.provider.name", "event.name", *_SESSION_KEYS, "gen_ai.usage.input_tokens",
               "gen_ai.usage.output_tokens", "gen_ai.usage.cache_read.input_tokens", *_CACHE_WRITE_KEYS,
-              *_REASONING_KEYS)
+              *_REASONING_KEYS, "github.copilot.interaction_id", "github.copilot.turn_id")
 #: Every top-level key they read or test the presence of.
 _TOP_KEYS = ("type", "traceId", "spanId", "spanContext", "name", "startTime", "endTime", "hrTime", "timestamp",
-             "_body", "resource")
+             "_body", "resource", "data", "id", "parentId")
 
 
 def fast_loads() -> Callable[[bytes], Any] | None:
@@ -547,6 +680,12 @@ def copilot_home(env: Mapping[str, str] | None = None) -> Path:
 def otel_dir(env: Mapping[str, str] | None = None) -> Path:
     """The folder ccusage (and we) read Copilot's OTel files from: ``<copilot home>/otel``."""
     return copilot_home(env) / "otel"
+
+
+def session_state_dir(env: Mapping[str, str] | None = None) -> Path:
+    """Where the Copilot CLI keeps each session's events: ``<copilot home>/session-state``
+    (``<session id>/events.jsonl``, written whether or not OpenTelemetry is on)."""
+    return copilot_home(env) / "session-state"
 
 
 def default_vscode_outfile(env: Mapping[str, str] | None = None) -> Path:
@@ -629,10 +768,7 @@ def default_roots(env: Mapping[str, str] | None = None) -> list[Path]:
     """``<copilot home>/otel``, ``$COPILOT_OTEL_FILE_EXPORTER_PATH`` and Copilot Chat's
     outfile from the VS Code settings, those that exist."""
     env = os.environ if env is None else env
-    roots: list[Path] = []
-    d = otel_dir(env)
-    if d.is_dir():
-        roots.append(d)
+    roots: list[Path] = [d for d in (otel_dir(env), session_state_dir(env)) if d.is_dir()]
     named = env.get(ENV_FILE, "").strip()
     candidates = ([Path(os.path.expanduser(named))] if named else []) + vscode_outfiles(env)
     roots += [p for p in candidates if p.is_file()]
@@ -671,8 +807,11 @@ def transcripts(paths: list[Path]) -> list[str]:
         try:
             if real.is_file():
                 found: Iterator[str] = iter([str(real)])
-            elif (real / "otel").is_dir() and not any(is_telemetry_file(n) for n in os.listdir(real)):
-                found = iter(walk(str(real / "otel"), lambda _f, n: is_telemetry_file(n)))
+            elif (real / "otel").is_dir() or (real / "session-state").is_dir():  # a Copilot home
+                found = iter([*walk(str(real / "otel"), lambda _f, n: is_telemetry_file(n)),
+                              *_session_files(real / "session-state")])
+            elif real.name == "session-state" or (real / "events.jsonl").is_file():
+                found = iter(_session_files(real))
             elif real.is_dir():
                 found = iter(walk(str(real), lambda _f, n: is_telemetry_file(n)))
             else:
@@ -684,6 +823,14 @@ def transcripts(paths: list[Path]) -> list[str]:
                 seen.add(path)
                 out.append(path)
     return out
+
+
+def _session_files(folder: Path) -> list[str]:
+    """The ``events.jsonl`` of each session under a ``session-state`` folder (or of one
+    session's folder): never the files the sessions keep beside them."""
+    if not folder.is_dir():
+        return []
+    return walk(str(folder), lambda _f, n: n == "events.jsonl")
 
 
 def hook_paths(payload: Mapping[str, Any]) -> list[str]:  # noqa: ARG001 - Copilot calls no hook

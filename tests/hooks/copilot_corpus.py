@@ -41,6 +41,11 @@ S1 = "5b7f3c2e-1d4a-4e8b-9c0f-a1b2c3d4e5f6"  # a CLI session (``copilot --resume
 S2 = "0e9d8c7b-6a5f-4e3d-8c2b-1a0f9e8d7c6b"
 TRACE1 = "aa" * 16
 TRACE2 = "bb" * 16
+S3 = "3c3c3c3c-0000-4000-8000-333333333333"  # a CLI session with no OpenTelemetry (its session events only)
+I1 = "11111111-aaaa-4bbb-8ccc-000000000001"  # interactions (one per user prompt)
+I2 = "22222222-aaaa-4bbb-8ccc-000000000002"
+I3 = "33333333-aaaa-4bbb-8ccc-000000000003"
+I4 = "44444444-aaaa-4bbb-8ccc-000000000004"
 
 
 def hr(iso: str) -> list[int]:
@@ -65,7 +70,8 @@ def cli_span(name: str, trace: str, span: str, parent: str | None, start: str, e
 
 
 def chat_attrs(model: str, session: str, inp: int, out: int, read: int = 0, write: int = 0, reasoning: int = 0,
-               rid: str = "chatcmpl-x", turn: str = "0", provider: str = "github") -> dict[str, Any]:
+               rid: str = "chatcmpl-x", turn: str = "0", provider: str = "github",
+               interaction: str = "b8b8e936-4718-4e00-b730-d0f1aa0702a0") -> dict[str, Any]:
     """A ``chat`` span's attributes as Copilot CLI 1.0.102 writes them (zero counts left out)."""
     a: dict[str, Any] = {"gen_ai.operation.name": "chat", "gen_ai.provider.name": provider,
                          "gen_ai.request.model": model, "gen_ai.conversation.id": session,
@@ -80,7 +86,7 @@ def chat_attrs(model: str, session: str, inp: int, out: int, read: int = 0, writ
         a["gen_ai.usage.reasoning.output_tokens"] = reasoning
     a.update({"gen_ai.response.model": model, "gen_ai.response.id": rid, "github.copilot.cost": 0.0,
               "github.copilot.server_duration": 157.0, "github.copilot.initiator": "user",
-              "github.copilot.turn_id": turn, "github.copilot.interaction_id": "b8b8e936-4718-4e00-b730-d0f1aa0702a0",
+              "github.copilot.turn_id": turn, "github.copilot.interaction_id": interaction,
               "gen_ai.response.time_to_first_chunk": 0.09609946})
     return a
 
@@ -116,12 +122,17 @@ def s1_chats() -> list[dict[str, Any]]:
     return [
         cli_span("chat gpt-4.1", TRACE1, "1111111111111111", "0000000000000001", "2026-11-30T09:00:01.000Z",
                  "2026-11-30T09:00:02.500Z", chat_attrs("gpt-4.1", S1, 1200, 57, read=512, reasoning=10,
-                                                        rid="chatcmpl-s1a")),
+                                                        rid="chatcmpl-s1a", interaction=I1)),
         cli_span("chat gpt-4.1", TRACE1, "2222222222222222", "0000000000000001", "2026-11-30T09:00:04.000Z",
                  "2026-11-30T09:00:06.000Z", {**chat_attrs("gpt-4.1", S1, 2200, 107, read=1024, reasoning=20,
-                                                           rid="chatcmpl-s1b", turn="1"),
+                                                           rid="chatcmpl-s1b", turn="1", interaction=I1),
                                               "gen_ai.input.messages": SECRET}),
     ]
+
+
+def torn_attrs() -> dict[str, Any]:
+    """The request whose line is being written at the end of :func:`cli_main`."""
+    return chat_attrs("gpt-4.1", S2, 10, 3, rid="chatcmpl-torn", interaction=I2, turn="1")
 
 
 def cli_main() -> bytes:
@@ -140,7 +151,7 @@ def cli_main() -> bytes:
         cli_span("chat claude-sonnet-4.5", TRACE2, "4444444444444444", "0000000000000002",
                  "2026-11-28T21:30:00.000Z", "2026-11-28T21:30:03.000Z",
                  chat_attrs("claude-sonnet-4.5", S2, 9300, 42, read=7000, write=2000, rid="msg_s2",
-                            provider="anthropic")),
+                            provider="anthropic", interaction=I2)),
         cli_span("invoke_agent", TRACE2, "0000000000000002", None, "2026-11-28T21:29:59.000Z",
                  "2026-11-28T21:30:03.100Z", agent_attrs(S2, 9300, 42, 1)),
         # a failed call: no usage, no event, no skip
@@ -150,22 +161,99 @@ def cli_main() -> bytes:
                                               "error.type": "TimeoutError"}),
     ]
     bad_count = cli_span("chat gpt-4.1", TRACE2, "6666666666666666", None, "2026-11-28T21:32:00.000Z",
-                         "2026-11-28T21:32:01.000Z", chat_attrs("gpt-4.1", S2, -5, 3))
+                         "2026-11-28T21:32:01.000Z", chat_attrs("gpt-4.1", S2, -5, 3, rid="chatcmpl-bad"))
     text_count = cli_span("chat gpt-4.1", TRACE2, "7777777777777777", None, "2026-11-28T21:33:00.000Z",
-                          "2026-11-28T21:33:01.000Z", chat_attrs("gpt-4.1", S2, 10, 3))
+                          "2026-11-28T21:33:01.000Z", chat_attrs("gpt-4.1", S2, 10, 3, rid="chatcmpl-text"))
     text_count["attributes"]["gen_ai.usage.output_tokens"] = "3"
     no_id = cli_span("chat gpt-4.1", TRACE2, "8888888888888888", None, "2026-11-28T21:34:00.000Z",
-                     "2026-11-28T21:34:01.000Z", chat_attrs("gpt-4.1", S2, 10, 3))
-    del no_id["spanId"]
+                     "2026-11-28T21:34:01.000Z", chat_attrs("gpt-4.1", S2, 10, 3, rid="chatcmpl-noid"))
+    del no_id["spanId"], no_id["attributes"]["github.copilot.interaction_id"]
     future = cli_span("chat gpt-4.1", TRACE2, "9999999999999999", None, "2100-01-01T00:00:00.000Z",
-                      "2100-01-01T00:00:01.000Z", chat_attrs("gpt-4.1", S2, 10, 3))
+                      "2100-01-01T00:00:01.000Z", chat_attrs("gpt-4.1", S2, 10, 3, rid="chatcmpl-future"))
     half = jsonl([cli_span("chat gpt-4.1", TRACE2, "abababababababab", None, "2026-11-28T21:35:00.000Z",
-                           "2026-11-28T21:35:01.000Z", chat_attrs("gpt-4.1", S2, 10, 3))])
+                           "2026-11-28T21:35:01.000Z", torn_attrs())])
     cut = half.index(b'"gen_ai.usage.output_tokens"') + 20
     return (jsonl(good[:3]) + half[:cut] + b"\n"  # a line cut short: invalid-json
             + jsonl(good[3:]) + b"not json at all\n" + b'["gen_ai.usage.input_tokens", 1]\n'
             + jsonl([bad_count, text_count, no_id, future])
             + half[:-40])  # being written: no newline, does not parse yet
+
+
+def event(kind: str, data: dict[str, Any], n: int, at: str, parent: int | None) -> dict[str, Any]:
+    """A session event line as Copilot CLI 1.0.102 writes it (``id`` and ``parentId`` are UUIDs)."""
+    return {"type": kind, "data": data, "id": f"e0000000-0000-4000-8000-{n:012d}", "timestamp": at,
+            "parentId": None if parent is None else f"e0000000-0000-4000-8000-{parent:012d}"}
+
+
+def usage_record(model: str, inp: int, out: int, read: int, write: int, reasoning: int | None, api: str,
+                 session: str, seq: int, initiator: str = "user") -> dict[str, Any]:
+    """``session.usage_record``'s ``data`` (keys as measured; ``reasoningTokens`` null when none)."""
+    return {"usage": {"model": model, "modelDisplayName": model, "inputTokens": inp, "outputTokens": out,
+                      "cacheReadTokens": read, "cacheWriteTokens": write, "reasoningTokens": reasoning, "cost": 1.0,
+                      "duration": 900, "timeToFirstTokenMs": 81.3, "initiator": initiator,
+                      "interactionType": "conversation-agent", "isByok": False, "isAuto": False,
+                      "maxPromptTokens": 128000, "transport": "http", "requestBodyBytes": 48399, "apiCallId": api,
+                      "rte": False, "apiEndpoint": "/chat/completions",
+                      "accounting": {"sourceSessionId": session, "sequence": seq, "usageId": api},
+                      "numToolCalls": 0, "toolCounts": {}, "finishReason": "stop"}}
+
+
+def shutdown(model: str, inp: int, out: int, read: int, write: int, reasoning: int, count: int) -> dict[str, Any]:
+    """``session.shutdown``'s summary: the session's totals per model (never counted)."""
+    usage = {"inputTokens": inp, "outputTokens": out, "cacheReadTokens": read, "cacheWriteTokens": write,
+             "reasoningTokens": reasoning}
+    return {"shutdownType": "routine", "totalPremiumRequests": count,
+            "modelMetrics": {model: {"requests": {"count": count, "cost": 1.0}, "usage": usage}},
+            "currentModel": model, "lastCallInputTokens": inp}
+
+
+def start(session: str, cwd: str, at: str, model: str) -> dict[str, Any]:
+    return {"sessionId": session, "version": 1, "producer": "copilot-agent", "copilotVersion": "1.0.102",
+            "startTime": at, "selectedModel": model, "contextTier": None, "context": {"cwd": cwd},
+            "alreadyInUse": False, "remoteSteerable": False}
+
+
+def s1_events() -> bytes:
+    """S1's session events: the same two calls as its spans (:func:`s1_chats`), so counted once."""
+    return jsonl([
+        event("session.start", start(S1, "/home/u/alpha", "2026-11-30T08:59:59.000Z", "gpt-4.1"), 1,
+              "2026-11-30T08:59:59.100Z", None),
+        # a prompt that names the record type: decoded, passed over (and no text kept)
+        event("user.message", {"content": 'count the "session.usage_record" lines', "interactionId": I1,
+                               "turnId": "0"}, 2, "2026-11-30T09:00:00.500Z", 1),
+        event("assistant.turn_start", {"turnId": "0", "interactionId": I1}, 3, "2026-11-30T09:00:00.900Z", 2),
+        event("session.usage_record", usage_record("gpt-4.1", 1200, 57, 512, 0, 10, "chatcmpl-s1a", S1, 1), 4,
+              "2026-11-30T09:00:02.500Z", 3),
+        event("assistant.turn_end", {"turnId": "0"}, 5, "2026-11-30T09:00:03.950Z", 4),
+        event("assistant.turn_start", {"turnId": "1", "interactionId": I1}, 6, "2026-11-30T09:00:03.990Z", 5),
+        event("session.usage_record", usage_record("gpt-4.1", 2200, 107, 1024, 0, 20, "chatcmpl-s1b", S1, 2,
+                                                   "agent"), 7, "2026-11-30T09:00:06.000Z", 6),
+        event("assistant.turn_end", {"turnId": "1"}, 8, "2026-11-30T09:00:06.050Z", 7),
+        event("session.shutdown", shutdown("gpt-4.1", 3400, 164, 1536, 0, 30, 2), 9, "2026-11-30T09:00:06.200Z", 8),
+    ])
+
+
+def s3_events() -> bytes:
+    """S3: the CLI without OpenTelemetry, resumed once (``--resume``: the same file goes on)."""
+    return jsonl([
+        event("session.start", start(S3, "/home/u/gamma", "2026-11-27T14:00:00.000Z", "claude-opus-4.5"), 1,
+              "2026-11-27T14:00:00.100Z", None),
+        event("assistant.turn_start", {"turnId": "0", "interactionId": I3}, 2, "2026-11-27T14:00:01.000Z", 1),
+        # 20000 in: 1000 fresh + 4000 written + 15000 read
+        event("session.usage_record", usage_record("claude-opus-4.5", 20000, 600, 15000, 4000, None, "msg_s3a",
+                                                   S3, 1), 3, "2026-11-27T14:00:09.000Z", 2),
+        event("assistant.turn_end", {"turnId": "0"}, 4, "2026-11-27T14:00:09.100Z", 3),
+        event("session.shutdown", shutdown("claude-opus-4.5", 20000, 600, 15000, 4000, 0, 1), 5,
+              "2026-11-27T14:00:10.000Z", 4),
+        event("session.resume", {"resumeTime": "2026-11-27T16:00:00.000Z"}, 6, "2026-11-27T16:00:00.000Z", 5),
+        event("assistant.turn_start", {"turnId": "0", "interactionId": I4}, 7, "2026-11-27T16:00:01.000Z", 6),
+        # 900 out of which 700 reasoning
+        event("session.usage_record", usage_record("gpt-5-mini", 3000, 900, 0, 0, 700, "chatcmpl-s3b", S3, 2), 8,
+              "2026-11-27T16:00:05.000Z", 7),
+        event("assistant.turn_end", {"turnId": "0"}, 9, "2026-11-27T16:00:05.100Z", 8),
+        event("session.shutdown", shutdown("gpt-5-mini", 23000, 1500, 15000, 4000, 700, 2), 10,
+              "2026-11-27T16:00:06.000Z", 9),
+    ])
 
 
 #: The skips of :func:`cli_main` (the unterminated last line is left, not skipped).
@@ -193,6 +281,8 @@ def vscode_settings(outfile: Path) -> str:
 def build(user: Path, config: Path | None = None) -> dict[str, Path]:
     """The machine: ``<user>/.copilot/otel/`` with the CLI's files (the corpus's, a rotated
     copy repeating S1's requests, the two real captures) and Copilot Chat 0.45.0's file;
+    ``<user>/.copilot/session-state/`` with S1's events (the same calls as its spans) and
+    S3's (no OpenTelemetry);
     Copilot Chat 0.30.0's file elsewhere, named by ``github.copilot.chat.otel.outfile`` in
     ``<config>/Code/User/settings.json`` (config: ``$XDG_CONFIG_HOME``, default
     ``<user>/.config``)."""
@@ -206,6 +296,17 @@ def build(user: Path, config: Path | None = None) -> dict[str, Path]:
         "vscode_new": otel / "vscode-copilot-chat.jsonl",
         "vscode_old": user / "telemetry" / "copilot-chat-old.jsonl",
     }
+    state = user / ".copilot" / "session-state"
+    files["s1_events"] = state / S1 / "events.jsonl"
+    files["s3_events"] = state / S3 / "events.jsonl"
+    for key, data in (("s1_events", s1_events()), ("s3_events", s3_events())):
+        files[key].parent.mkdir(parents=True, exist_ok=True)
+        files[key].write_bytes(data)
+    # a file a session keeps beside its events (never read, whatever it holds)
+    (state / S3 / "files").mkdir()
+    (state / S3 / "files" / "notes.jsonl").write_bytes(jsonl([
+        event("session.usage_record", usage_record("gpt-4.1", 999, 9, 0, 0, 0, "chatcmpl-notes", S3, 9), 99,
+              "2026-11-27T17:00:00.000Z", None)]))
     files["main"].write_bytes(cli_main())
     files["rotated"].write_bytes(jsonl(s1_chats()))
     files["tools"].write_bytes(CLI_TOOLS.read_bytes())
@@ -224,11 +325,15 @@ def build(user: Path, config: Path | None = None) -> dict[str, Path]:
 #: hand: (day, model) -> (input, cache_write, cache_read, output, reasoning, requests).
 #: fresh = input - cache read - cache write; output = output - reasoning.
 EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
+    # S3, from its session events alone: 20000 - 15000 - 4000; 900 - 700
+    ("2026-11-27", "claude-opus-4.5"): (1000, 4000, 15000, 600, 0, 1),
+    ("2026-11-27", "gpt-5-mini"): (3000, 0, 0, 200, 700, 1),
     # S2: 9300 - 7000 - 2000 = 300
     ("2026-11-28", "claude-sonnet-4.5"): (300, 2000, 7000, 42, 0, 1),
     # Copilot Chat 0.30.0 (spans lost): the inference-details records, no split given
     ("2026-11-29", "gpt-4.1-2025-04-14"): (2000 + 2600, 0, 0, 100 + 80, 0, 2),
-    # S1: (1200 - 512) + (2200 - 1024); outputs (57 - 10) + (107 - 20); the rotated copy adds nothing
+    # S1: (1200 - 512) + (2200 - 1024); outputs (57 - 10) + (107 - 20); the rotated copy and its
+    # session events (the same calls) add nothing
     ("2026-11-30", "gpt-4.1"): (688 + 1176, 0, 512 + 1024, 47 + 87, 10 + 20, 2),
     # Copilot Chat 0.45.0: 1500 - 1024; 250 - 64 (reasoning dual-emitted: once)
     ("2026-11-30", "gpt-4o-2024-11-20"): (476, 0, 1024, 186, 64, 1),

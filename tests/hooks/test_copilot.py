@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -43,13 +44,13 @@ def test_the_real_copilot_cli_run_with_a_tool_call() -> None:
     events, skips, state, consumed = parse_all(cc.CLI_TOOLS.read_bytes())
     assert consumed == cc.CLI_TOOLS.stat().st_size and skips == {}
     session = "46469b63-e434-4b06-bfad-d9b0ddbf30d7"
-    trace = "3f0da9953e83a2fb48f27a1e3347eee0"
+    call = "call:e32eed92-2a12-474e-90a4-5196c0f28a85"  # the interaction, then the turn and the response id
     # two chat spans (1200 in, 512 cached, 57 out with 10 reasoning; 2200, 1024, 107, 20); the
     # invoke_agent span (3400, 164), the execute_tool span and the 16 metric lines add nothing
     assert [key(e) for e in events] == [
-        (f"{trace}:be001a7f28b2f6bb", "gpt-4.1", 1796150189585, "github", session, None, 688, 0, 512, 47, 10, 1,
+        (f"{call}:0:chatcmpl-tool1", "gpt-4.1", 1796150189585, "github", session, None, 688, 0, 512, 47, 10, 1,
          None, "otel"),
-        (f"{trace}:de135da111a18064", "gpt-4.1", 1796150189841, "github", session, None, 1176, 0, 1024, 87, 20, 1,
+        (f"{call}:1:chatcmpl-tool2", "gpt-4.1", 1796150189841, "github", session, None, 1176, 0, 1024, 87, 20, 1,
          None, "otel"),
     ]
     assert state == {"ok": ["1.0.102"], "lost": []}
@@ -135,13 +136,33 @@ def test_the_corpus_file_every_trap_and_bad_line() -> None:
     assert skips == cc.CLI_MAIN_SKIPS
     assert consumed == data.rfind(b"\n") + 1  # the line being written is left
     assert [key(e) for e in events] == [
-        (f"{cc.TRACE1}:1111111111111111", "gpt-4.1", 1796029201000, "github", cc.S1, None, 688, 0, 512, 47, 10, 1,
+        (f"call:{cc.I1}:0:chatcmpl-s1a", "gpt-4.1", 1796029201000, "github", cc.S1, None, 688, 0, 512, 47, 10, 1,
          None, "otel"),
-        (f"{cc.TRACE1}:2222222222222222", "gpt-4.1", 1796029204000, "github", cc.S1, None, 1176, 0, 1024, 87, 20, 1,
+        (f"call:{cc.I1}:1:chatcmpl-s1b", "gpt-4.1", 1796029204000, "github", cc.S1, None, 1176, 0, 1024, 87, 20, 1,
          None, "otel"),
-        (f"{cc.TRACE2}:4444444444444444", "claude-sonnet-4.5", 1795901400000, "anthropic", cc.S2, None,
+        (f"call:{cc.I2}:0:msg_s2", "claude-sonnet-4.5", 1795901400000, "anthropic", cc.S2, None,
          300, 2000, 7000, 42, 0, 1, None, "otel"),
     ]
+
+
+def test_the_cli_session_events_without_opentelemetry() -> None:
+    """``~/.copilot/session-state/<id>/events.jsonl``: one ``session.usage_record`` per call
+    (the same counts as its span), the session's folder as the project; the turn's
+    interaction names the call; the shutdown summary and a resume add nothing of their own."""
+    events, skips, state, consumed = parse_all(cc.s3_events())
+    assert skips == {} and consumed == len(cc.s3_events())
+    assert [key(e) for e in events] == [
+        (f"call:{cc.I3}:0:msg_s3a", "claude-opus-4.5", 1795788009000, "github", cc.S3, "/home/u/gamma",
+         1000, 4000, 15000, 600, 0, 1, None, "session-events"),
+        (f"call:{cc.I4}:0:chatcmpl-s3b", "gpt-5-mini", 1795795205000, "github", cc.S3, "/home/u/gamma",
+         3000, 0, 0, 200, 700, 1, None, "session-events"),
+    ]
+    assert state["sid"] == cc.S3 and state["turn"] == [cc.I4, "0"]
+    # S1's events and its spans name the same two calls with the same counts: one event each
+    spans = {e.event_id: key(e)[6:11] for e in parse_all(cc.jsonl(cc.s1_chats()))[0]}
+    records = {e.event_id: key(e)[6:11] for e in parse_all(cc.s1_events())[0]}
+    assert spans == records and len(spans) == 2
+    assert "usage_record" not in json.dumps([key(e) for e in events]) + json.dumps(state)  # the prompt's words
 
 
 def test_buckets_rules() -> None:
@@ -232,7 +253,8 @@ def test_import_equals_the_hand_computed_table(machine: dict[str, Path], home: P
     proc = tp_import()
     assert proc.stderr == ""
     # 3 + 0 (the rotated copy) + 2 + 1 (the real CLI runs) + 3 (Chat 0.45.0) + 2 (Chat 0.30.0)
-    assert proc.stdout == ("copilot: 6 files (6 read, 0 unchanged), 11 new events, 0 updated, 6 lines skipped "
+    # + 0 (S1's session events: its spans' calls) + 2 (S3's)
+    assert proc.stdout == ("copilot: 8 files (8 read, 0 unchanged), 13 new events, 0 updated, 6 lines skipped "
                            "(2 bad usage counts, 1 invalid JSON, 1 not a JSON object, 1 no id, 1 instant outside "
                            "the accepted window), 0.5 MB read\n")
     assert buckets(home / "ledger.db") == expected()
@@ -240,7 +262,14 @@ def test_import_equals_the_hand_computed_table(machine: dict[str, Path], home: P
     assert src[str(machine["main"])]["reasons"] == cc.CLI_MAIN_SKIPS
     assert src[str(machine["main"])]["offset"] == cc.cli_main().rfind(b"\n") + 1
     assert {p: s["reasons"] for p, s in src.items() if p != str(machine["main"])} == \
-        {str(machine[k]): {} for k in ("rotated", "tools", "anthropic", "vscode_new", "vscode_old")}
+        {str(machine[k]): {} for k in ("rotated", "tools", "anthropic", "vscode_new", "vscode_old", "s1_events",
+                                       "s3_events")}
+    conn = sqlite3.connect(home / "ledger.db")
+    try:  # S1's calls: the instant of the span (the earlier), the folder of the session events
+        s1 = conn.execute("SELECT ts, project, source FROM events WHERE session = ? ORDER BY ts", (cc.S1,)).fetchall()
+    finally:
+        conn.close()
+    assert s1 == [(1796029201000, "/home/u/alpha", "otel"), (1796029204000, "/home/u/alpha", "otel")]
     stored = " ".join(text_columns(home / "ledger.db"))
     assert "PROMPT-TEXT" not in stored
     report = json.loads(run("report", "daily", "--json", "--tz", "UTC").stdout)
@@ -252,7 +281,7 @@ def test_import_twice_changes_nothing(machine: dict[str, Path], home: Path) -> N
     tp_import()
     before = buckets(home / "ledger.db")
     proc = tp_import()
-    assert proc.stdout.startswith("copilot: 6 files (0 read, 6 unchanged), 0 new events, 0 updated")
+    assert proc.stdout.startswith("copilot: 8 files (0 read, 8 unchanged), 0 new events, 0 updated")
     assert buckets(home / "ledger.db") == before
     # a file named on the command line, and a folder: already in the ledger
     again = tp_import(str(machine["rotated"]), str(machine["user"] / ".copilot"))
@@ -268,7 +297,7 @@ def test_a_copied_file_and_an_appended_line_count_once(machine: dict[str, Path],
     assert ", 0 new events, 0 updated" in proc.stdout
     # the line being written is completed: one more request
     tail = cc.jsonl([cc.cli_span("chat gpt-4.1", cc.TRACE2, "abababababababab", None, "2026-11-28T21:35:00.000Z",
-                                 "2026-11-28T21:35:01.000Z", cc.chat_attrs("gpt-4.1", cc.S2, 10, 3))])
+                                 "2026-11-28T21:35:01.000Z", cc.torn_attrs())])
     data = machine["main"].read_bytes()
     machine["main"].write_bytes(data[: data.rfind(b"\n") + 1] + tail)
     assert ", 1 new event, 0 updated" in tp_import().stdout
@@ -279,17 +308,20 @@ def test_a_copied_file_and_an_appended_line_count_once(machine: dict[str, Path],
 def test_default_locations(machine: dict[str, Path], tmp_path: Path) -> None:
     user = machine["user"]
     env = {"HOME": str(user), "XDG_CONFIG_HOME": os.environ["XDG_CONFIG_HOME"], "PATH": ""}
-    assert copilot.default_roots(env) == [user / ".copilot" / "otel", machine["vscode_old"]]
+    cop = user / ".copilot"
+    assert copilot.default_roots(env) == [cop / "otel", cop / "session-state", machine["vscode_old"]]
     named = tmp_path / "cli.jsonl"
     named.write_text("")
-    assert copilot.default_roots({**env, copilot.ENV_FILE: str(named)})[1] == named
+    assert copilot.default_roots({**env, copilot.ENV_FILE: str(named)})[2] == named
     moved = tmp_path / "copilot-home"
     (moved / "otel").mkdir(parents=True)
     assert copilot.default_roots({**env, copilot.ENV_HOME: str(moved)}) == [moved / "otel", machine["vscode_old"]]
     files = copilot.transcripts(copilot.default_roots(env))
-    assert sorted(files) == sorted(str(machine[k]) for k in ("main", "rotated", "tools", "anthropic", "vscode_new",
-                                                            "vscode_old"))
-    assert copilot.transcripts([user / ".copilot"]) == copilot.transcripts([user / ".copilot" / "otel"])
+    everything = sorted(str(machine[k]) for k in ("main", "rotated", "tools", "anthropic", "vscode_new", "vscode_old",
+                                                  "s1_events", "s3_events"))
+    assert sorted(files) == everything  # not the session's own files/notes.jsonl
+    assert sorted(copilot.transcripts([cop, machine["vscode_old"]])) == everything
+    assert copilot.transcripts([cop / "session-state" / cc.S3]) == [str(machine["s3_events"])]
     assert copilot.default_vscode_outfile(env) == user / ".copilot" / "otel" / "vscode-copilot-chat.jsonl"
     assert [copilot.is_telemetry_file(n) for n in ("a.jsonl", "a.jsonl.3", "a.json", "a.jsonl.old", "jsonl")] == \
         [True, True, False, False, False]
@@ -332,7 +364,7 @@ def test_hooks_status_and_the_hook_entry(machine: dict[str, Path], home: Path) -
 def test_import_all_and_doctor_see_copilot(machine: dict[str, Path], home: Path) -> None:
     proc = run("import", "--all", "--no-progress")
     assert proc.returncode == 0, proc.stderr
-    assert any(line.startswith("copilot: 6 files (6 read") for line in proc.stdout.splitlines()), proc.stdout
+    assert any(line.startswith("copilot: 8 files (8 read") for line in proc.stdout.splitlines()), proc.stdout
     assert buckets(home / "ledger.db") == expected()
     doc = run("doctor", "--json")
     checks = {c["check"]: c for c in json.loads(doc.stdout)["checks"]}

@@ -39,7 +39,8 @@ def _recent(path: Path, ago_s: int) -> bytes:
 
 
 CHAT = _recent(cc.VSCODE_OLD, 100) + _recent(cc.VSCODE_NEW, 90)
-FILES = [cc.cli_main(), cc.CLI_TOOLS.read_bytes(), cc.CLI_ANTHROPIC.read_bytes(), CHAT]
+FILES = [cc.cli_main(), cc.CLI_TOOLS.read_bytes(), cc.CLI_ANTHROPIC.read_bytes(), CHAT, cc.s1_events(),
+         cc.s3_events()]
 
 
 def key(ev: Event) -> tuple[Any, ...]:
@@ -146,7 +147,17 @@ _attrs = st.dictionaries(st.sampled_from(["gen_ai.operation.name", "gen_ai.usage
 
 @st.composite
 def hostile_line(draw: Any) -> bytes:
-    kind = draw(st.sampled_from(["span", "log", "bytes", "any", "empty"]))
+    kind = draw(st.sampled_from(["span", "log", "bytes", "any", "empty", "cli"]))
+    if kind == "cli":
+        rec_cli = {"type": draw(st.sampled_from(["session.usage_record", "session.start", "assistant.turn_start"])),
+                   "data": draw(st.one_of(_value, st.fixed_dictionaries({}, optional={
+                       "usage": st.one_of(_value, st.dictionaries(st.sampled_from(
+                           ["inputTokens", "outputTokens", "cacheReadTokens", "cacheWriteTokens", "reasoningTokens",
+                            "model", "apiCallId", "accounting"]), _value, max_size=6)),
+                       "sessionId": _value, "context": _value, "turnId": _value, "interactionId": _value}))),
+                   "id": draw(_value), "timestamp": draw(st.one_of(_value, st.just("2026-11-27T14:00:09.000Z"))),
+                   "parentId": draw(_value)}
+        return json.dumps(rec_cli, ensure_ascii=True).encode() + b"\n"
     if kind == "bytes":
         return draw(st.binary(max_size=60)).replace(b"\n", b" ") + b' "gen_ai.usage.x"\n'
     if kind == "empty":
@@ -164,7 +175,7 @@ def hostile_line(draw: Any) -> bytes:
     return (line if "gen_ai.usage." in line else line[:-1] + ', "gen_ai.usage.x": 1}').encode() + b"\n"
 
 
-GOOD = cc.jsonl(cc.s1_chats())
+GOOD = cc.jsonl(cc.s1_chats()) + cc.s3_events()
 
 
 @SETTINGS
@@ -182,8 +193,9 @@ def test_garbage_never_raises_and_good_lines_still_count(lines: list[bytes], eof
         assert problem(ev) is None, ev
     json.dumps(state)  # the state stays JSON (it is stored with the position)
     ids = [e.event_id for e in p.events]
-    assert f"{cc.TRACE1}:1111111111111111" in ids and f"{cc.TRACE1}:2222222222222222" in ids
+    assert f"call:{cc.I1}:0:chatcmpl-s1a" in ids and f"call:{cc.I1}:1:chatcmpl-s1b" in ids
     assert len(ids) == len(set(ids))
+    assert f"call:{cc.I4}:0:chatcmpl-s3b" in ids  # the last session record, after the garbage
 
 
 @SETTINGS
