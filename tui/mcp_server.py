@@ -219,6 +219,12 @@ def _change(cur: float, prev: float) -> float | None:
     return round((cur - prev) / prev * 100.0, 2)
 
 
+def _central(row: dict[str, Any], metric: str) -> float:
+    """The central value of an impact range (an empty report's totals have none: 0)."""
+    r = row.get(metric)
+    return float(r.get("central") or 0.0) if isinstance(r, dict) else 0.0
+
+
 def _tokens(row: dict[str, Any]) -> int:
     from ledger.vocab import TOKEN_BUCKETS
 
@@ -243,7 +249,7 @@ def _window_rows(source: Any, q: Any, key: str) -> list[dict[str, Any]]:
 def footprint(ledger: Ledger, args: dict[str, Any], today: date | None = None) -> dict[str, Any]:
     """The footprint of a dashboard period, its previous period, and the change."""
     from ledger.export.insight import equivalents
-    from ledger.report import ReportQuery
+    from ledger.report import ReportQuery, build_report
     from ledger.timeutil import get_zone, today_in
     from tui.data import period_bounds
 
@@ -257,7 +263,6 @@ def footprint(ledger: Ledger, args: dict[str, Any], today: date | None = None) -
     window = period_bounds(key, day)
     settings = ledger.settings()
     q = ReportQuery(period="daily", since=window.since, until=window.until, tz=zone_name, by=by, settings=settings)
-    from ledger.report import build_report
 
     def current(source: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         return build_report(source, q, demo=ledger.demo), _window_rows(source, q, key)
@@ -280,7 +285,7 @@ def footprint(ledger: Ledger, args: dict[str, Any], today: date | None = None) -
         pq = replace(q, since=window.prev_since, until=window.prev_until, by=None)
         prev = ledger.read(lambda source: build_report(source, pq, demo=ledger.demo))
         ptot = prev["totals"]
-        change: dict[str, float | None] = {m: _change(tot[m]["central"], ptot[m]["central"]) for m in CHANGE_METRICS}
+        change: dict[str, float | None] = {m: _change(_central(tot, m), _central(ptot, m)) for m in CHANGE_METRICS}
         change["tokens"] = _change(_tokens(tot), _tokens(ptot))
         change["requests"] = _change(tot["requests"], ptot["requests"])
         out["previous"] = {"since": prev["since"], "until": prev["until"], "totals": dict(ptot, key="previous")}
@@ -412,6 +417,11 @@ def build_server(ledger: Ledger) -> Any:
             payload = await anyio.to_thread.run_sync(call, ledger, name, params.arguments)
         except ToolError as exc:
             return types.CallToolResult(content=[types.TextContent(text=str(exc))], is_error=True)
+        except Exception as exc:  # noqa: BLE001 - a bug is one failed call, never a dead server
+            from ledger.redact import redact_text
+
+            text = redact_text(f"{name} failed: {type(exc).__name__}: {exc} (please report this bug)")
+            return types.CallToolResult(content=[types.TextContent(text=text)], is_error=True)
         text = json.dumps(payload, indent=1)
         return types.CallToolResult(content=[types.TextContent(text=text)], structured_content=payload)
 

@@ -244,3 +244,25 @@ def test_demo_ledger(home: Path) -> None:
     assert got["demo"] is True
     assert got["totals"] == {**rep["totals"], "key": "all"}
     assert got["totals"]["requests"] == 300
+
+
+def test_empty_and_damaged_ledgers(home: Path, tmp_path: Path) -> None:
+    async def body(s: ClientSession) -> Any:
+        return await s.call_tool("footprint", {"period": "week", "tz": "UTC"})
+
+    got = structured(talk(body, "--home", str(home)))
+    assert got["rows"] == [] and got["equivalents"] == []
+    assert got["totals"]["requests"] == 0
+    assert got["totals"] == {**_report(home, TODAY - timedelta(days=6), TODAY)["totals"], "key": "week"}
+    assert got["change_pct"] == {"energy_wh": None, "co2e_g": None, "water_ml": None, "tokens": None,
+                                 "requests": None}
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    (damaged / "ledger.db").write_bytes(b"SQLite format 3\x00" + b"\xff" * 4080)
+
+    async def two(s: ClientSession) -> Any:
+        return await s.call_tool("footprint", {}), await s.call_tool("estimate", {"model": "gpt-5"})
+
+    bad, fine = talk(two, "--home", str(damaged))
+    assert bad.is_error and "ledger" in bad.content[0].text, bad.content[0].text
+    assert not fine.is_error  # an estimate needs no ledger: the server still serves
