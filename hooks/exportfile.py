@@ -530,20 +530,18 @@ _TRAILING = re.compile(r"trailing characters \(byte (\d+)\)")
 
 def _ends(skip: Callable[[Any], Any], decode_error: type[Exception]) -> Callable[[memoryview], int | None]:
     """``end(view)``: where the JSON value at the start of ``view`` ends, when something
-    follows it; None when ``view`` ends inside it (or right after it: a number may go
-    on). :class:`_Odd` when it is not JSON, or this msgspec words its errors otherwise."""
+    follows it; else None: ``view`` ends inside it or right after it (a number may go
+    on), or it is not JSON (a value cut at the window's end is not JSON either: ``nu``,
+    ``1.``; more is read, up to the end of the document). :class:`_Odd` when this
+    msgspec words its errors otherwise."""
 
     def end(view: memoryview) -> int | None:
         try:
             skip(view)
         except decode_error as exc:
-            text = str(exc)
-            m = _TRAILING.search(text)
+            m = _TRAILING.search(str(exc))
             if m is not None:
                 return int(m.group(1)) - 1
-            if "truncated" in text:
-                return None
-            raise _Odd from None
         return None
 
     probe = memoryview(b'{"a": [1, "]"]} \n,{')
@@ -604,7 +602,7 @@ def _own_items(f: BinaryIO, k: int, n: int) -> Iterator[tuple[int, Any]]:
                 end += pos
                 break
             if eof or len(buf) - pos > MAX_ITEM_BYTES:
-                raise _Odd  # cut short, or too big to hold: ijson says what it is
+                raise _Odd  # not JSON, cut short, or too big to hold: ijson says what it is
             more()
         after = buf[end]  # "," or "]" (what trails the value: not white space)
         value = _rstrip(buf, end, pos)

@@ -187,11 +187,12 @@ def _small_generated(tmp_path: Path, mb: float = 0.3) -> Path:
     return generate(tmp_path / "conversations.json", mb, seed=5)
 
 
-@pytest.mark.parametrize("window", [700, 1 << 20])
+@pytest.mark.parametrize("window", [1, 5, 700, 1 << 20])
 def test_a_share_finds_its_conversations_without_decoding_the_others(
         tmp_path: Path, window: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """``_own_items``: share k of n gets exactly the elements i % n == k of the array,
-    through windows smaller than a conversation too, the others passed over."""
+    through windows smaller than a conversation too (a literal, a number, a string cut
+    at the window's end), the others passed over."""
     monkeypatch.setattr(exportfile, "CHUNK_BYTES", window)
     path = _small_generated(tmp_path)
     convs = json.loads(path.read_bytes())
