@@ -241,3 +241,25 @@ def test_report_does_not_import_the_sdk(home: Path) -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("order", [("notify", "mcp", "notify", "mcp"), ("notify", "mcp", "mcp", "notify"),
+                                   ("mcp", "notify", "notify", "mcp"), ("mcp", "notify", "mcp", "notify")])
+def test_codex_notify_and_mcp_share_config_toml(home: Path, order: tuple[str, ...]) -> None:
+    """An old Codex gets ``notify`` in the same config.toml: both come and go in any order,
+    and the user's bytes come back."""
+    from hooks import codex
+
+    notify = next(t for t in codex.INSTALL if t.kind == "notify")
+    (server,) = codex.MCP_INSTALL
+    path = paths()["codex"]
+    path.parent.mkdir(parents=True)
+    path.write_text(CODEX_TOML)
+    targets = {"notify": (notify, ["/bin/tokenprint-hook", "codex"]), "mcp": (server, ["/bin/tokenprint", "mcp"])}
+    for i, what in enumerate(order):
+        t, argv = targets[what]
+        if i < 2:
+            assert t.install(home, "user", argv) == "installed"
+        else:
+            assert t.uninstall(home, "user") != "nothing installed"
+    assert path.read_text() == CODEX_TOML
