@@ -33,12 +33,17 @@ SETTINGS = settings(max_examples=60, deadline=None,
 NOW_S = int(time.time())
 
 
-def _recent(path: Path, ago_s: int) -> bytes:
+def _recent(path: Path, ago_s: int, now_s: int = NOW_S) -> bytes:
     data = cc.batched(path)
-    return cc.retimed(data, NOW_S - ago_s - json.loads(data.splitlines()[0])["hrTime"][0])
+    return cc.retimed(data, now_s - ago_s - json.loads(data.splitlines()[0])["hrTime"][0])
 
 
-CHAT = _recent(cc.VSCODE_OLD, 100) + _recent(cc.VSCODE_NEW, 90)
+def chat_file(now_s: int = NOW_S) -> bytes:
+    """The upgraded Copilot Chat file, written a minute and a half before ``now_s``."""
+    return _recent(cc.VSCODE_OLD, 100, now_s) + _recent(cc.VSCODE_NEW, 90, now_s)
+
+
+CHAT = chat_file()
 FILES = [cc.cli_main(), cc.CLI_TOOLS.read_bytes(), cc.CLI_ANTHROPIC.read_bytes(), CHAT, cc.s1_events(),
          cc.s3_events()]
 
@@ -97,7 +102,8 @@ def test_any_split_gives_what_one_read_gives(which: int, cuts: list[int]) -> Non
 @given(cuts=st.lists(st.integers(1, 40_000), min_size=1, max_size=6))
 def test_any_split_through_the_reader_gives_the_same_ledger(tmp_path_factory: Any, cuts: list[int]) -> None:
     tmp = tmp_path_factory.mktemp("split")
-    data = CHAT + cc.CLI_TOOLS.read_bytes()
+    # the reader asks the clock: the file as if written just before this example
+    data = chat_file(int(time.time())) + cc.CLI_TOOLS.read_bytes()
     path = tmp / "copilot.jsonl"
     db = tmp / "ledger.db"
     offset = 0
