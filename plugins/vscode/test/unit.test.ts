@@ -301,6 +301,15 @@ test("the page escapes every ledger string, and has a strict CSP with one nonce"
   assert.ok(html.includes("<h2>Drivers</h2>"));
 });
 
+test("the page follows the editor's theme: every colour is a VS Code theme variable", () => {
+  const html = renderPage(doc(), { nonce: "N", period: "month", periods: [] });
+  const css = /<style nonce="N">([\s\S]*?)<\/style>/.exec(html)![1]!;
+  const decls = css.match(/(?:^|[;{\s])(color|background|fill|stroke|border|outline)\s*:[^;}]*/g) ?? [];
+  assert.ok(decls.length >= 20, String(decls.length));
+  for (const d of decls) assert.match(d, /var\(--vscode-[A-Za-z0-9-]+/, d);
+  assert.ok(!/style="/.test(html), "no inline style attribute (the CSP would block it)");
+});
+
 test("the chart stacks clients per day, monthly past 62 days", () => {
   const d = doc();
   const b = bars(d);
