@@ -9,12 +9,15 @@ buckets per (UTC day, model), known by construction, and the tokens behind each 
 
 The line shapes are those measured for ``hooks/copilot.py`` (``tests/hooks/copilot_corpus.py``):
 Copilot CLI 1.0.102's ``{"type": "span", ...}`` and ``{"type": "metric", ...}`` lines, one
-file per day; Copilot Chat's current spans (``readableSpanToJson``) and its SDK log records
+file per day, and each session's events (``session-state/<id>/events.jsonl``: the same calls
+as ``session.usage_record``; 40% of the sessions ran without OTel, their events alone); Copilot Chat's current spans (``readableSpanToJson``) and its SDK log records
 (``hrTime``, ``_rawAttributes``) in ``vscode-copilot-chat.jsonl``, in batch order (log records
 before their spans); an older Copilot Chat's file whose spans are ``{}``. Traps at realistic
 rates:
 
 - the ``invoke_agent`` span (the sum of its chat spans) after every agent turn;
+- a CLI call in both its span and its session events (counted once), the session's
+  shutdown summary;
 - ``gen_ai.client.inference.operation.details`` and ``copilot_chat.agent.turn`` log records
   for every Copilot Chat request (the same usage again), and token metrics;
 - ``{}`` spans in the older Chat's file (its log records are then the requests);
@@ -67,6 +70,7 @@ class Gen:
         self.files: set[Path] = set()
 
     def put(self, path: Path, data: bytes) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "ab") as f:
             f.write(data)
         self.bytes += len(data)
@@ -104,12 +108,21 @@ class Gen:
                    attributes=attrs, status={"code": 0}, events=[], resource=CLI_RES, instrumentationScope=CLI_SCOPE)
         return dumps(rec)
 
-    def cli_turn(self, t: datetime, session: str, model: str) -> tuple[bytes, datetime]:
+    def event(self, kind: str, data: dict[str, Any], at: datetime, parent: str | None) -> tuple[bytes, str]:
+        """A session event line (Copilot CLI 1.0.102's shape) and its id."""
+        eid = uuid4(self.r)
+        stamp = at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
+        return dumps({"type": kind, "data": data, "id": eid, "timestamp": stamp, "parentId": parent}), eid
+
+    def cli_turn(self, t: datetime, session: str, model: str, events: list[bytes]) -> tuple[bytes, datetime]:
+        """One interaction: its spans (returned) and its session events (appended to ``events``)."""
         r = self.r
         trace, agent = self.hexid(32), self.hexid(16)
+        interaction = uuid4(r)
         start = t
         out = b""
         total_in = total_out = 0
+        parent: str | None = None
         n = r.choice([1, 1, 2, 3, 4, 6, 9])
         for i in range(n):
             t += timedelta(milliseconds=r.randrange(200, 900))
@@ -125,11 +138,21 @@ class Gen:
                 attrs["gen_ai.usage.cache_write.input_tokens"] = u[2]
             if u[4]:
                 attrs["gen_ai.usage.reasoning.output_tokens"] = u[4]
-            attrs.update({"gen_ai.response.model": model, "gen_ai.response.id": f"chatcmpl-{self.hexid(24)}",
+            api = f"chatcmpl-{self.hexid(24)}"
+            attrs.update({"gen_ai.response.model": model, "gen_ai.response.id": api,
                           "github.copilot.cost": 1.0, "github.copilot.turn_id": str(i),
-                          "github.copilot.interaction_id": uuid4(r)})
+                          "github.copilot.interaction_id": interaction})
+            # the turn starts just before its request's span (measured: 0.1 s)
+            line, parent = self.event("assistant.turn_start", {"turnId": str(i), "interactionId": interaction},
+                                      t - timedelta(milliseconds=100), parent)
+            events.append(line)
+            line, parent = self.event("session.usage_record", {"usage": {
+                "model": model, "inputTokens": u[0], "outputTokens": u[3], "cacheReadTokens": u[1],
+                "cacheWriteTokens": u[2], "reasoningTokens": u[4] or None, "cost": 1.0, "apiCallId": api,
+                "accounting": {"sourceSessionId": session, "sequence": i + 1, "usageId": api}}}, t1, parent)
+            events.append(line)
             out += self.cli_span(f"chat {model}", trace, self.hexid(16), agent, t, t1, attrs)
-            self.expect(t, model, u)
+            self.expect(t - timedelta(milliseconds=100), model, u)  # the turn's start, the earlier
             total_in += u[0]
             total_out += u[3]
             t = t1
@@ -163,11 +186,20 @@ class Gen:
         t = day + timedelta(hours=r.randrange(7, 20), minutes=r.randrange(60))
         for _ in range(r.randrange(1, 5)):
             session, model = uuid4(r), pick(r, CLI_MODELS)
+            otel = r.random() < 0.6  # the others ran without COPILOT_OTEL_FILE_EXPORTER_PATH
+            line, _ = self.event("session.start", {"sessionId": session, "copilotVersion": "1.0.102",
+                                                   "context": {"cwd": f"/home/u/p{r.randrange(8)}"}}, t, None)
+            events = [line]
             for _ in range(r.randrange(1, 8)):
-                data, t = self.cli_turn(t, session, model)
-                self.put(path, data)
+                before = len(events)
+                data, t = self.cli_turn(t, session, model, events)
+                if otel:
+                    self.put(path, data)
+                    self.led.trap("cli_call_in_both_sources", n=(len(events) - before) // 2)
                 t += timedelta(seconds=r.randrange(5, 600))
-        if r.random() < 0.05:  # rotated: the same day's lines again in <file>.1
+            events.append(self.event("session.shutdown", {"modelMetrics": {model: {"usage": {}}}}, t, None)[0])
+            self.put(self.otel.parent / "session-state" / session / "events.jsonl", b"".join(events))
+        if r.random() < 0.05 and path.exists():  # rotated: the same day's lines again in <file>.1
             self.put(path.with_name(path.name + ".1"), path.read_bytes())
             self.led.trap("rotated_copy", n=1)
 
@@ -253,7 +285,7 @@ class Gen:
 
 def generate(root: Path, mb: float, seed: int = 1) -> dict[str, Any]:
     """A home with ``.copilot/otel`` of about ``mb`` MB and its ``expected.json``."""
-    shutil.rmtree(root / ".copilot", ignore_errors=True)
+    shutil.rmtree(root / ".copilot", ignore_errors=True)  # a corpus made again from scratch
     g = Gen(root, seed)
     target = int(mb * 1e6)
     d = 0

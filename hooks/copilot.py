@@ -399,7 +399,7 @@ def record_event(obj: Mapping[str, Any], state: Mapping[str, Any], skips: dict[s
     accounting = accounting if type(accounting) is dict else {}
     turns = state.get("turns") or {}
     turn = turns.get(obj.get("parentId")) if isinstance(obj.get("parentId"), str) else None
-    turn = turn or state.get("turn") or [None, None]
+    turn = turn or state.get("turn") or [None, None, None]
     api = usage.get("apiCallId") or accounting.get("usageId")
     event_id = _call_key(turn[0], turn[1], api)
     if event_id is None:
@@ -411,7 +411,12 @@ def record_event(obj: Mapping[str, Any], state: Mapping[str, Any], skips: dict[s
     session = _short(accounting.get("sourceSessionId")) or state.get("sid")
     if session is not None:
         attrs["gen_ai.conversation.id"] = session
-    ev = _event(event_id, attrs, _iso_ms(obj.get("timestamp")), None, skips, latest, True)
+    # The request's instant: its turn's start (the record is written when the answer is in;
+    # the turn starts just before the request, so before the call's span starts too: with
+    # both sources the earlier one, the turn's, is kept and the record, being earlier, is
+    # written over the span, bringing the session's folder).
+    when = turn[2] if len(turn) > 2 and type(turn[2]) is int else _iso_ms(obj.get("timestamp"))
+    ev = _event(event_id, attrs, when, None, skips, latest, True)
     if ev is not None:
         ev.project = state.get("cwd")
         ev.source = SOURCE_EVENTS
@@ -600,9 +605,10 @@ def _cli_record(obj: Mapping[str, Any], cli: dict[str, Any], skips: dict[str, in
         if cwd is not None:
             cli["cwd"] = cwd
     else:  # assistant.turn_start
-        turn = [_short(data.get("interactionId")), _short(data.get("turnId"))]
+        ids = [_short(data.get("interactionId")), _short(data.get("turnId"))]
         rid = _short(obj.get("id"))
-        if None not in turn:
+        if None not in ids:
+            turn = [*ids, _iso_ms(obj.get("timestamp"))]
             cli["turn"] = turn
             if rid is not None:
                 turns = cli["turns"]

@@ -152,12 +152,13 @@ def test_the_cli_session_events_without_opentelemetry() -> None:
     events, skips, state, consumed = parse_all(cc.s3_events())
     assert skips == {} and consumed == len(cc.s3_events())
     assert [key(e) for e in events] == [
-        (f"call:{cc.I3}:0:msg_s3a", "claude-opus-4.5", 1795788009000, "github", cc.S3, "/home/u/gamma",
+        # the instants of the turns' starts (14:00:01, 16:00:01), not of the records (written at the answer)
+        (f"call:{cc.I3}:0:msg_s3a", "claude-opus-4.5", 1795788001000, "github", cc.S3, "/home/u/gamma",
          1000, 4000, 15000, 600, 0, 1, None, "session-events"),
-        (f"call:{cc.I4}:0:chatcmpl-s3b", "gpt-5-mini", 1795795205000, "github", cc.S3, "/home/u/gamma",
+        (f"call:{cc.I4}:0:chatcmpl-s3b", "gpt-5-mini", 1795795201000, "github", cc.S3, "/home/u/gamma",
          3000, 0, 0, 200, 700, 1, None, "session-events"),
     ]
-    assert state["sid"] == cc.S3 and state["turn"] == [cc.I4, "0"]
+    assert state["sid"] == cc.S3 and state["turn"] == [cc.I4, "0", 1795795201000]
     # S1's events and its spans name the same two calls with the same counts: one event each
     spans = {e.event_id: key(e)[6:11] for e in parse_all(cc.jsonl(cc.s1_chats()))[0]}
     records = {e.event_id: key(e)[6:11] for e in parse_all(cc.s1_events())[0]}
@@ -265,11 +266,11 @@ def test_import_equals_the_hand_computed_table(machine: dict[str, Path], home: P
         {str(machine[k]): {} for k in ("rotated", "tools", "anthropic", "vscode_new", "vscode_old", "s1_events",
                                        "s3_events")}
     conn = sqlite3.connect(home / "ledger.db")
-    try:  # S1's calls: the instant of the span (the earlier), the folder of the session events
-        s1 = conn.execute("SELECT ts, project, source FROM events WHERE session = ? ORDER BY ts", (cc.S1,)).fetchall()
+    try:  # S1's calls: the instant of the turn's start (before the span's), the session's folder
+        s1 = conn.execute("SELECT ts, project FROM events WHERE session = ? ORDER BY ts", (cc.S1,)).fetchall()
     finally:
         conn.close()
-    assert s1 == [(1796029201000, "/home/u/alpha", "otel"), (1796029204000, "/home/u/alpha", "otel")]
+    assert s1 == [(1796029200900, "/home/u/alpha"), (1796029203990, "/home/u/alpha")]
     stored = " ".join(text_columns(home / "ledger.db"))
     assert "PROMPT-TEXT" not in stored
     report = json.loads(run("report", "daily", "--json", "--tz", "UTC").stdout)
@@ -389,7 +390,7 @@ def test_the_bench_corpus_imports_to_its_expected_totals(tmp_path: Path, home: P
     bench = Path(__file__).resolve().parents[2] / "bench"
     gen = subprocess.run([sys.executable, str(bench / "gen_copilot_corpus.py"), str(tmp_path / "c"), "--mb", "1.5",
                           "--seed", "3"], capture_output=True, text=True, check=True)
-    assert gen.stdout == f"{tmp_path / 'c'}: 1.6 MB in 17 files, 47 (day, model) buckets\n"  # deterministic
+    assert gen.stdout == f"{tmp_path / 'c'}: 1.6 MB in 67 files, 68 (day, model) buckets\n"  # deterministic
     exp = json.loads((tmp_path / "c" / "expected.json").read_text())
     assert all(exp["trap_counts"].get(t, 0) > 0 for t in ("invoke_agent_sum", "chat_log_records", "lost_span"))
     tp_import(str(tmp_path / "c" / ".copilot"))
