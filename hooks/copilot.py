@@ -19,8 +19,9 @@ meanings as the OTel attributes below (9300 = 300 + 2000 + 7000 in both). Not re
 session keeps beside it. Both sources name a CLI call ``call:<interaction>:<turn>:<response
 id>`` (the span's ``github.copilot.interaction_id``, ``github.copilot.turn_id`` and
 ``gen_ai.response.id``; the record's turn start, found by its ``parentId``, and
-``apiCallId``): with OTel on as well, each call counts once, with the span's instant (the
-earlier) and the session events' folder.
+``apiCallId``): with OTel on as well, each call counts once. A record's instant is its turn's
+start, just before the call's span starts (0.13 s measured): the earlier of the two, so the
+record merges over the span whichever is read first, and brings the session's folder.
 
 **OpenTelemetry.** Both clients write it as JSON lines, appended, to a file the user
 names; neither has a default file:
@@ -104,7 +105,7 @@ Counting (one event per model request):
   reasoning measured; OpenAI's ``completion_tokens``): output = output - reasoning;
 - the model is ``gen_ai.response.model``, else ``gen_ai.request.model``, else the span's
   name after ``chat ``, else ``unknown``; the instant is the span's ``startTime`` (the
-  request), a log record's ``hrTime``; the session is ``gen_ai.conversation.id`` (the
+  request), a log record's ``hrTime``, a session record's turn start; the session is ``gen_ai.conversation.id`` (the
   CLI's session id, ``copilot --resume=<id>``), else ``copilot_chat.chat_session_id``,
   else ``copilot_chat.session_id``; the provider ``gen_ai.provider.name`` (``github``
   for Copilot's own models); no project (no record names a folder);
