@@ -108,7 +108,8 @@ Counting (one event per model request):
   request), a log record's ``hrTime``, a session record's turn start; the session is ``gen_ai.conversation.id`` (the
   CLI's session id, ``copilot --resume=<id>``), else ``copilot_chat.chat_session_id``,
   else ``copilot_chat.session_id``; the provider ``gen_ai.provider.name`` (``github``
-  for Copilot's own models); the project a CLI session's ``cwd`` (``session.start``), none for Copilot Chat (its records name no folder);
+  for Copilot's own models); the project a CLI session's ``cwd`` (``session.start``),
+  none for Copilot Chat (its records name no folder);
 - no text is kept: message content (which Chat may write into spans), tool arguments,
   reasoning text stay out. A span with no usage (a failed call) makes no event.
 
