@@ -841,23 +841,24 @@ def _session_files(folder: Path) -> list[str]:
     return walk(str(folder), lambda _f, n: n == "events.jsonl")
 
 
-def hook_paths(payload: Mapping[str, Any]) -> list[str]:  # noqa: ARG001 - Copilot calls no hook
-    """Copilot has no hook system: ``tokenprint-hook copilot`` has nothing to read."""
+def hook_paths(payload: Mapping[str, Any]) -> list[str]:  # noqa: ARG001 - no hook of ours is installed
+    """No hook of ours is installed for Copilot: ``tokenprint-hook copilot`` has nothing to read."""
     return []
 
 
 # -- settings --------------------------------------------------------------------------------
 
-#: Copilot has no hooks: nothing to install, no scope.
+#: No hook installed (the Copilot CLI has hooks, ``hooks`` in its settings.json: a possible
+#: follow-up; its session events are read without one): nothing to install, no scope.
 SCOPES: tuple[str, ...] = ()
-NO_HOOKS = ("GitHub Copilot has no hook system; `tokenprint import copilot` reads its OpenTelemetry "
-            "files (the VS Code extension imports them on refresh)")
+NO_HOOKS = ("tokenprint installs no hook for GitHub Copilot; `tokenprint import copilot` reads the Copilot "
+            "CLI's session events and Copilot's OpenTelemetry files (the VS Code extension imports them on refresh)")
 HOOK_EVENTS: tuple[str, ...] = ()
 
 
 def settings_path(scope: str, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:
-    """Copilot has no settings file of ours to edit."""
-    raise ValueError(f"unknown scope {scope!r}; GitHub Copilot has no hooks to install")
+    """No settings file of Copilot's is edited."""
+    raise ValueError(f"unknown scope {scope!r}; tokenprint installs no hook for GitHub Copilot")
 
 
 #: What ``tokenprint hooks install copilot`` edits: nothing.
