@@ -341,7 +341,7 @@ def read_export(path: str, prepare: Prepare) -> Iterator[Batch]:
     :data:`GROUP_TEXTS` texts at once (tiktoken, about 15 MB of text a second on one
     CPU, half of the work), then :attr:`Pending.finish`. Each share finds where every
     conversation ends and decodes only its own (:func:`_own_items`, msgspec); where it
-    cannot vouch for what comes next (an odd document, a zip, no msgspec), each share
+    cannot vouch for what comes next (an odd document; no msgspec), each share
     decodes the whole stream (:func:`_items`: exact, the standard library's decoder and
     ijson), the conversations already read passed over (``_read_sharded``).
 
@@ -397,17 +397,12 @@ def _share_process(conn: Any, path: str, prepare: Prepare, k: int, n: int, after
 
 def _fast_shards(path: str) -> bool:
     """Whether the shards may find their conversations themselves (:func:`_read_own`):
-    msgspec is there, and the file is a JSON document (not a zip: its members are read
-    through :func:`_read`)."""
+    msgspec is there (else the standard library and ijson read it: :func:`_read`)."""
     try:
         import msgspec  # noqa: F401
     except ImportError:
         return False
-    try:
-        with open(path, "rb") as f:
-            return f.read(2) != b"PK"
-    except OSError:
-        return False
+    return True
 
 
 def _read_sharded(path: str, prepare: Prepare, n: int) -> Iterator[Batch]:
@@ -550,11 +545,12 @@ def _ends(skip: Callable[[Any], Any], decode_error: type[Exception]) -> Callable
     return end
 
 
-def _own_items(f: BinaryIO, k: int, n: int) -> Iterator[tuple[int, Any]]:
-    """``(i, element)`` for the elements ``i`` of the JSON array in ``f`` with
-    ``i % n == k``, the others passed over without decoding them; ``(i, _OTHER)`` every
-    32 of those, so that the reader knows how far it is. Raises :class:`_Odd` where it
-    cannot vouch that the elements are those of :func:`_items`.
+def _own_items(f: BinaryIO, k: int, n: int, first: int = 0) -> Iterator[tuple[int, Any]]:
+    """``(i, element)`` for the elements of the JSON array in ``f``, numbered from
+    ``first``, with ``i % n == k``, the others passed over without decoding them;
+    ``(i, _OTHER)`` every 32 of those, so that the reader knows how far it is; last,
+    ``(first + the number of elements, _END)``. Raises :class:`_Odd` where it cannot
+    vouch that the elements are those of :func:`_items`.
 
     Where an element ends is msgspec's to say: skipping one JSON value builds nothing
     (about 1 GB/s here) and its error names the byte after the value. Ours are decoded
@@ -593,7 +589,7 @@ def _own_items(f: BinaryIO, k: int, n: int) -> Iterator[tuple[int, Any]]:
     pos += 1
     if skip_space() == ord("]"):
         raise _Odd  # an empty array: :func:`_read` reads it
-    i = -1
+    i = first - 1
     while True:
         i += 1
         while True:
@@ -622,6 +618,7 @@ def _own_items(f: BinaryIO, k: int, n: int) -> Iterator[tuple[int, Any]]:
         if after == ord("]"):
             if skip_space() != -1:
                 raise _Odd  # something after the array: ijson's error
+            yield i + 1, _END
             return
         if after != ord(","):
             raise _Odd
@@ -644,6 +641,7 @@ def _rstrip(buf: bytes, end: int, lo: int) -> int:
 
 
 _OTHER = object()
+_END = object()
 
 
 def _exact(data: bytes) -> Any:
@@ -691,27 +689,32 @@ def _read_own(path: str, prepare: Prepare, k: int, n: int) -> Iterator[tuple[Bat
                 events.extend(p.finish(sums, skips))
             group, texts = [], 0
 
-        for i, conv in _own_items(raw, k, n):
-            last = i
-            if conv is _OTHER:
-                if raw.tell() - done >= BATCH_BYTES * n:
+        first = 0
+        for member in members(raw, path):
+            for i, conv in _own_items(member, k, n, first):
+                if conv is _END:
+                    first = i
+                    continue
+                last = i
+                if conv is _OTHER:
+                    if raw.tell() - done >= BATCH_BYTES * n:
+                        finish()
+                        yield batch()
+                    continue
+                count += 1
+                if not isinstance(conv, dict):
+                    skips["not-an-object"] = skips.get("not-an-object", 0) + 1
+                    continue
+                p = prepare(conv, skips)
+                if p is not None:
+                    group.append(p)
+                    for _counter, items in p.wants:
+                        texts += sum(map(len, items))
+                    if texts >= GROUP_TEXTS:
+                        finish()
+                if count >= BATCH_CONVERSATIONS or (count % 32 == 0 and raw.tell() - done >= BATCH_BYTES * n):
                     finish()
                     yield batch()
-                continue
-            count += 1
-            if not isinstance(conv, dict):
-                skips["not-an-object"] = skips.get("not-an-object", 0) + 1
-                continue
-            p = prepare(conv, skips)
-            if p is not None:
-                group.append(p)
-                for _counter, items in p.wants:
-                    texts += sum(map(len, items))
-                if texts >= GROUP_TEXTS:
-                    finish()
-            if count >= BATCH_CONVERSATIONS or (count % 32 == 0 and raw.tell() - done >= BATCH_BYTES * n):
-                finish()
-                yield batch()
         finish()
         yield batch(final=True)
 

@@ -10,6 +10,7 @@ import io
 import json
 import socket
 import sys
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -199,11 +200,13 @@ def test_a_share_finds_its_conversations_without_decoding_the_others(
     for n in (1, 2, 3):
         for k in range(n):
             with path.open("rb") as f:
-                got = [(i, c) for i, c in exportfile._own_items(f, k, n) if c is not exportfile._OTHER]
-            assert got == [(i, c) for i, c in enumerate(convs) if i % n == k]
+                got = list(exportfile._own_items(f, k, n, 10))
+            assert got[-1] == (10 + len(convs), exportfile._END)
+            got = [(i, c) for i, c in got[:-1] if c is not exportfile._OTHER]
+            assert got == [(10 + i, c) for i, c in enumerate(convs) if (10 + i) % n == k]
     claude = write_json(tmp_path / "claude.json", claude_fixture(extra=True))
     with claude.open("rb") as f:
-        assert [c for _i, c in exportfile._own_items(f, 0, 1)] == json.loads(claude.read_bytes())
+        assert [c for _i, c in exportfile._own_items(f, 0, 1)][:-1] == json.loads(claude.read_bytes())
 
 
 #: Odd bytes put into one conversation: each where a share cannot vouch for the rest
@@ -253,3 +256,21 @@ def test_shards_on_odd_conversations_read_what_one_process_reads(
                 want_skips[key] = want_skips.get(key, 0) + v
         assert skips == want_skips, n
         assert sum(b.nbytes for b in got) == len(doc)
+    # a zip of split files (conversations-NNN.json), one of them odd: counted across the members
+    convs = json.loads(base)
+    for odd in (b"", b'"weight": 123456789012345678901'):
+        path = tmp_path / f"split-{len(odd)}.zip"
+        third = json.dumps(convs[4:]).encode()
+        if odd:
+            third = third.replace(b'"weight": 1.0', odd, 1)
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("conversations-000.json", json.dumps(convs[:3]))
+            zf.writestr("conversations-001.json", json.dumps(convs[3:4]))
+            zf.writestr("conversations-002.json", third)
+        want_events = [e for b in exportfile._read(str(path), chatgpt_export.prepare, 0, 1) for e in b.events]
+        got_events = [e for b in exportfile.read_export(str(path), chatgpt_export.prepare) for e in b.events]
+        assert sorted(map(as_row, got_events)) == sorted(map(as_row, want_events)) and want_events
+        if not odd:  # read by the shares themselves, not again by the exact decoder
+            own = [e for k in range(shards) for b, _last in exportfile._read_own(str(path), chatgpt_export.prepare, k, shards)
+                   for e in b.events]
+            assert sorted(map(as_row, own)) == sorted(map(as_row, want_events))
