@@ -18,7 +18,8 @@ CLIENT_VARS = ("HOME", "CODEX_HOME", "GEMINI_CLI_HOME", "XDG_CONFIG_HOME", "XDG_
 def isolate_clients(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, path: bool = False) -> Path:
     """A fresh user folder as ``$HOME``, with ``$CODEX_HOME``, ``$GEMINI_CLI_HOME``,
     ``$XDG_CONFIG_HOME`` and ``$XDG_DATA_HOME`` at their defaults inside it (none of
-    them created), ``$OPENCODE_DB`` unset; with ``path``, ``$PATH`` is an empty folder
+    them created), ``$OPENCODE_DB`` and Copilot's ``$COPILOT_HOME``,
+    ``$COPILOT_OTEL_FILE_EXPORTER_PATH`` and ``$VSCODE_PORTABLE`` unset; with ``path``, ``$PATH`` is an empty folder
     (no client program found). ``$CLAUDE_CONFIG_DIR`` is left to the caller."""
     user = tmp_path / "user"
     user.mkdir(exist_ok=True)
@@ -28,6 +29,8 @@ def isolate_clients(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, path: bo
     monkeypatch.setenv("XDG_CONFIG_HOME", str(user / ".config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(user / ".local" / "share"))
     monkeypatch.delenv("OPENCODE_DB", raising=False)
+    for var in ("COPILOT_HOME", "COPILOT_OTEL_FILE_EXPORTER_PATH", "VSCODE_PORTABLE"):
+        monkeypatch.delenv(var, raising=False)  # Copilot's files then live under $HOME too
     if path:
         empty = tmp_path / "no-clients-bin"
         empty.mkdir(exist_ok=True)
