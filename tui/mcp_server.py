@@ -357,23 +357,13 @@ def compare_models(ledger: Ledger, args: dict[str, Any]) -> dict[str, Any]:
 
 def methodology(ledger: Ledger, args: dict[str, Any]) -> dict[str, Any]:
     """The object ``tokenprint methodology --json`` prints."""
-    from ledger.impact import METHODOLOGY_VERSION, Settings, describe
-    from ledger.impact.calibration import run_all
+    from ledger.impact import Settings, describe
 
     try:
         settings = Settings.from_config(ledger.settings())
     except ValueError as exc:
         raise ToolError(str(exc)) from None
-    return {
-        "methodology": METHODOLOGY_VERSION,
-        "settings": settings.as_config(),
-        "boundary": describe.BOUNDARY,
-        "formulas": list(describe.FORMULAS),
-        "factors": [{**r, "range": r["range"].as_dict()} for r in describe.factor_rows()],
-        "calibration": [r.as_dict() for r in run_all(settings)],
-        "sensitivity": describe.sensitivity_rows(settings),
-        "price_check": describe.price_rows(settings),
-    }
+    return describe.methodology_data(settings)
 
 
 HANDLERS: dict[str, Callable[[Ledger, dict[str, Any]], dict[str, Any]]] = {

@@ -174,6 +174,21 @@ def equivalents_md() -> list[str]:
     return lines
 
 
+def methodology_data(settings: Settings) -> dict[str, Any]:
+    """The methodology in force as one object: what ``tokenprint methodology --json``
+    prints and the MCP server's ``methodology`` tool gives."""
+    return {
+        "methodology": METHODOLOGY_VERSION,
+        "settings": settings.as_config(),
+        "boundary": BOUNDARY,
+        "formulas": list(FORMULAS),
+        "factors": [{**r, "range": r["range"].as_dict()} for r in factor_rows()],
+        "calibration": [r.as_dict() for r in run_all(settings)],
+        "sensitivity": sensitivity_rows(settings),
+        "price_check": price_rows(settings),
+    }
+
+
 def methodology_md(settings: Settings | None = None) -> str:
     s = settings or Settings()
     cfg = s.as_config()

@@ -15,24 +15,14 @@ from tui.common import common, ctx_obj, fail
 def methodology(as_json: bool) -> None:
     """Print the methodology in force: boundary, formulas, factors, calibration, price check."""
     from ledger.config import ConfigError, load
-    from ledger.impact import METHODOLOGY_VERSION, Settings, describe
-    from ledger.impact.calibration import run_all
+    from ledger.impact import Settings, describe
 
     try:
         settings = Settings.from_config(load(ctx_obj().home_path()))
     except (ConfigError, ValueError) as exc:
         fail(str(exc))
     if as_json:
-        data = {
-            "methodology": METHODOLOGY_VERSION,
-            "settings": settings.as_config(),
-            "boundary": describe.BOUNDARY,
-            "formulas": list(describe.FORMULAS),
-            "factors": [{**r, "range": r["range"].as_dict()} for r in describe.factor_rows()],
-            "calibration": [r.as_dict() for r in run_all(settings)],
-            "sensitivity": describe.sensitivity_rows(settings),
-            "price_check": describe.price_rows(settings),
-        }
+        data = describe.methodology_data(settings)
         click.echo(json.dumps(data, indent=2))
         return
     click.echo(describe.methodology_md(settings))
