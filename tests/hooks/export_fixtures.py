@@ -19,7 +19,7 @@ def msg(mid: str, parent: str | None, role: str, content: dict[str, Any], ts: fl
         meta["model_slug"] = model
     if hidden:
         meta["is_visually_hidden_from_conversation"] = True
-    m = {"id": mid, "author": {"role": role, "name": None, "metadata": {}}, "create_time": ts,
+    m: dict[str, Any] = {"id": mid, "author": {"role": role, "name": None, "metadata": {}}, "create_time": ts,
          "content": content, "status": "finished_successfully", "metadata": meta, "recipient": recipient}
     return {"id": mid, "parent": parent, "children": [], "message": m}
 
