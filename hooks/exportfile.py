@@ -670,6 +670,56 @@ def _exact(data: bytes) -> Any:
     return item
 
 
+class _Collector:
+    """What a reader of conversations (:func:`_read_own`, :func:`_read`) holds between
+    two batches: the events, skips and conversations counted so far, and the prepared
+    conversations whose texts wait to be counted in one tiktoken call."""
+
+    def __init__(self, raw: Any, size: int, prepare: Prepare, n: int) -> None:
+        self.raw, self.size, self.prepare, self.n = raw, size, prepare, n
+        self.done = 0
+        self.events: list[Event] = []
+        self.skips: dict[str, int] = {}
+        self.count = 0
+        self.group: list[Pending] = []
+        self.texts = 0
+
+    def far(self) -> bool:
+        """Whether this share has read ``BATCH_BYTES`` since the last batch (``tell`` is a
+        system call: asked every 32 conversations, not after each)."""
+        return bool(self.raw.tell() - self.done >= BATCH_BYTES * self.n)
+
+    def add(self, conv: Any) -> bool:
+        """Take one conversation of this share; whether a batch is due."""
+        self.count += 1
+        if not isinstance(conv, dict):
+            self.skips["not-an-object"] = self.skips.get("not-an-object", 0) + 1
+            return False
+        p = self.prepare(conv, self.skips)
+        if p is not None:
+            self.group.append(p)
+            for _counter, items in p.wants:
+                self.texts += sum(map(len, items))
+            if self.texts >= GROUP_TEXTS:
+                self.finish()
+        return self.count >= BATCH_CONVERSATIONS or (self.count % 32 == 0 and self.far())
+
+    def finish(self) -> None:
+        """Count the waiting conversations' texts and make their events."""
+        for p, sums in zip(self.group, count_all(self.group), strict=True):
+            self.events.extend(p.finish(sums, self.skips))
+        self.group, self.texts = [], 0
+
+    def batch(self, final: bool = False) -> Batch:
+        """What was collected since the last batch (the waiting texts counted first)."""
+        self.finish()
+        now_at = self.size if final else min(self.raw.tell(), self.size)
+        out = Batch(self.events, {}, self.skips, max(0, now_at - self.done))
+        self.done = max(self.done, now_at)
+        self.events, self.skips, self.count = [], {}, 0
+        return out
+
+
 def _read_own(path: str, prepare: Prepare, k: int, n: int) -> Iterator[tuple[Batch | None, int]]:
     """:func:`_read` of share ``k`` of ``n`` through :func:`_own_items` (the other shares'
     conversations not decoded), each batch with the last element it has passed; between
@@ -677,28 +727,8 @@ def _read_own(path: str, prepare: Prepare, k: int, n: int) -> Iterator[tuple[Bat
     (``_gather`` lets the other shares' batches go that far without waiting for a batch)."""
     raw, st = open_regular(path)
     with raw:
-        done = 0
-        events: list[Event] = []
-        skips: dict[str, int] = {}
-        count = 0
-        group: list[Pending] = []
-        texts = 0
+        c = _Collector(raw, st.st_size, prepare, n)
         last = -1
-
-        def batch(final: bool = False) -> tuple[Batch, int]:
-            nonlocal done, events, skips, count
-            now_at = st.st_size if final else min(raw.tell(), st.st_size)
-            out = Batch(events, {}, skips, max(0, now_at - done))
-            done = max(done, now_at)
-            events, skips, count = [], {}, 0
-            return out, (_DONE if final else last)
-
-        def finish() -> None:
-            nonlocal group, texts
-            for p, sums in zip(group, count_all(group), strict=True):
-                events.extend(p.finish(sums, skips))
-            group, texts = [], 0
-
         first = 0
         for member in members(raw, path):
             for i, conv in _own_items(member, k, n, first):
@@ -707,28 +737,11 @@ def _read_own(path: str, prepare: Prepare, k: int, n: int) -> Iterator[tuple[Bat
                     continue
                 last = i
                 if conv is _OTHER:
-                    if raw.tell() - done >= BATCH_BYTES * n:
-                        finish()
-                        yield batch()
-                    else:
-                        yield None, last
+                    yield (c.batch(), last) if c.far() else (None, last)
                     continue
-                count += 1
-                if not isinstance(conv, dict):
-                    skips["not-an-object"] = skips.get("not-an-object", 0) + 1
-                    continue
-                p = prepare(conv, skips)
-                if p is not None:
-                    group.append(p)
-                    for _counter, items in p.wants:
-                        texts += sum(map(len, items))
-                    if texts >= GROUP_TEXTS:
-                        finish()
-                if count >= BATCH_CONVERSATIONS or (count % 32 == 0 and raw.tell() - done >= BATCH_BYTES * n):
-                    finish()
-                    yield batch()
-        finish()
-        yield batch(final=True)
+                if c.add(conv):
+                    yield c.batch(), last
+        yield c.batch(final=True), _DONE
 
 
 def _read(path: str, prepare: Prepare, k: int, n: int, after: int = -1) -> Iterator[Batch]:
@@ -737,31 +750,16 @@ def _read(path: str, prepare: Prepare, k: int, n: int, after: int = -1) -> Itera
     document) are counted by share 0 only."""
     raw, st = open_regular(path)
     with raw:
-        done = 0
-        events: list[Event] = []
-        skips: dict[str, int] = {}
+        c = _Collector(raw, st.st_size, prepare, n)
         stream: dict[str, int] = {}  # skips of the stream itself
-        count = 0
-        group: list[Pending] = []
-        texts = 0
 
         def batch(final: bool = False) -> Batch:
-            nonlocal done, events, skips, count
+            c.finish()  # its skips first, then the stream's (the order they had)
             if k == 0:
                 for key, v in stream.items():
-                    skips[key] = skips.get(key, 0) + v
+                    c.skips[key] = c.skips.get(key, 0) + v
             stream.clear()
-            now_at = st.st_size if final else min(raw.tell(), st.st_size)
-            out = Batch(events, {}, skips, max(0, now_at - done))
-            done = max(done, now_at)
-            events, skips, count = [], {}, 0
-            return out
-
-        def finish() -> None:
-            nonlocal group, texts
-            for p, sums in zip(group, count_all(group), strict=True):
-                events.extend(p.finish(sums, skips))
-            group, texts = [], 0
+            return c.batch(final)
 
         i = -1
         for member in members(raw, path):
@@ -769,22 +767,8 @@ def _read(path: str, prepare: Prepare, k: int, n: int, after: int = -1) -> Itera
                 i += 1
                 if n > 1 and i % n != k or i <= after:
                     continue
-                count += 1
-                if not isinstance(conv, dict):
-                    skips["not-an-object"] = skips.get("not-an-object", 0) + 1
-                    continue
-                p = prepare(conv, skips)
-                if p is not None:
-                    group.append(p)
-                    for _counter, items in p.wants:
-                        texts += sum(map(len, items))
-                    if texts >= GROUP_TEXTS:
-                        finish()
-                # (``tell`` is a system call: asked every 32 conversations, not after each)
-                if count >= BATCH_CONVERSATIONS or (count % 32 == 0 and raw.tell() - done >= BATCH_BYTES * n):
-                    finish()
+                if c.add(conv):
                     yield batch()
-        finish()
         yield batch(final=True)
 
 
