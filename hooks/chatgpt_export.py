@@ -52,12 +52,8 @@ from hooks import exportfile
 from hooks.dbsource import FILE, Batch, Source
 from hooks.tail import Parsed
 from ledger.events import (
-    EARLIEST_MS,
-    MAX_TEXT_CHARS,
-    MAX_TOKENS_PER_REQUEST,
     Event,
     latest,
-    problem,
 )
 
 CLIENT = "chatgpt-export"
@@ -222,13 +218,7 @@ def prepare(conv: Mapping[str, Any], skips: dict[str, int]) -> exportfile.Pendin
                     source=SOURCE,
                     tokens_estimated=counter.label,
                 )
-                # the ledger's limits, inline: the full check only for what may break one
-                if (max(ev.input_tokens, ev.output_tokens, ev.reasoning_tokens) > MAX_TOKENS_PER_REQUEST
-                        or not EARLIEST_MS <= ts <= latest_ms or len(ev.event_id) > MAX_TEXT_CHARS
-                        or len(ev.model) > MAX_TEXT_CHARS or len(cid) > MAX_TEXT_CHARS):
-                    why = problem(ev)
-                else:
-                    why = None
+                why = exportfile.refused(ev, latest_ms)
                 if why:
                     skips[why] = skips.get(why, 0) + 1
                     continue

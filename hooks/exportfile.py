@@ -36,7 +36,14 @@ from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from hooks.dbsource import Batch
 from hooks.tail import Parsed, open_regular, walk
-from ledger.events import Event, as_row
+from ledger.events import (
+    EARLIEST_MS,
+    MAX_TEXT_CHARS,
+    MAX_TOKENS_PER_REQUEST,
+    Event,
+    as_row,
+    problem,
+)
 
 if TYPE_CHECKING:
     from hooks.tokencount import Counter
@@ -254,6 +261,17 @@ def members(raw: BinaryIO, path: str) -> Iterator[BinaryIO]:
         for name in names:
             with zf.open(name) as member:
                 yield member  # type: ignore[misc]
+
+
+def refused(ev: Event, latest_ms: int) -> str | None:
+    """Why the ledger would refuse an export's event (its skip reason), or None: the
+    ledger's limits inline, the full check (``ledger.events.problem``) only for an event
+    that may break one (every answer of a 500 MB export comes through here)."""
+    if (max(ev.input_tokens, ev.output_tokens, ev.reasoning_tokens) > MAX_TOKENS_PER_REQUEST
+            or not EARLIEST_MS <= ev.ts_ms <= latest_ms or len(ev.event_id) > MAX_TEXT_CHARS
+            or len(ev.model) > MAX_TEXT_CHARS or (ev.session is not None and len(ev.session) > MAX_TEXT_CHARS)):
+        return problem(ev)
+    return None
 
 
 @dataclass(slots=True)
